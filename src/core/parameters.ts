@@ -1,0 +1,244 @@
+import { AudioFormat, SUPPORTED_CONTAINERS, SUPPORTED_SAMPLE_RATES, type AudioFormatSpec } from './AudioFormat';
+import { MAX_CHARACTERS_PER_MESSAGE, MAX_INSTRUCTION_CHARACTERS, countCharacters } from './countCharacters';
+import { ValidationError } from './errors';
+import type { WireParameters } from './protocol';
+import { checkVoiceForModel } from './voiceCatalog';
+
+/** Language hint values the service documents (only the first element of the array is used). */
+export const LANGUAGE_HINTS = Object.freeze([
+  'zh', 'en', 'fr', 'de', 'ja', 'ko', 'ru', 'pt', 'th', 'id', 'vi',
+  // Listed by a client tested against the live service, not (yet) in the official table.
+  'es', 'it', 'ms', 'fil', 'ar',
+] as const);
+
+/** One accepted `languageHints` value. */
+export type LanguageHint = (typeof LANGUAGE_HINTS)[number];
+
+/** `hot_fix`: per-request pronunciation and replacement rules. */
+export interface HotFix {
+  /** Pinyin for words, e.g. `[{ '天气': 'tian1 qi4' }]`. */
+  pronunciation?: Array<Record<string, string>>;
+  /** Text replacements before synthesis, e.g. `[{ '今天': '金天' }]`. */
+  replace?: Array<Record<string, string>>;
+}
+
+/**
+ * The request parameters of a synthesis, named like the Python SDK's constructor in camelCase.
+ * Each maps to one wire field of `run-task` (see {@link buildWireParameters}).
+ */
+export interface SynthesisParameters {
+  /** Model, e.g. `'cosyvoice-v3-flash'` (wire `payload.model`). */
+  model: string;
+  /** Voice id: a system voice of the model, or a cloned/designed voice id (wire `voice`). */
+  voice: string;
+  /** Output format. @default AudioFormat.DEFAULT (the service sends mp3 at 22 050 Hz) */
+  format?: AudioFormatSpec;
+  /** Volume 0–100 (wire `volume`). @default 50 */
+  volume?: number;
+  /** Speech rate 0.5–2.0 (wire `rate`). @default 1.0 */
+  speechRate?: number;
+  /** Pitch 0.5–2.0 (wire `pitch`). @default 1.0 */
+  pitchRate?: number;
+  /** Opus bit rate in kbps, 6–510 (wire `bit_rate`, opus only). @default the format's bit rate */
+  bitRate?: number;
+  /** Ask for word timestamps in `sentence-end` (wire `word_timestamp_enabled`). @default false */
+  wordTimestampEnabled?: boolean;
+  /** Random seed 0–65535: same seed, same audio (wire `seed`). @default 0 */
+  seed?: number;
+  /** Language of the text; only the first element is used (wire `language_hints`). */
+  languageHints?: LanguageHint[];
+  /** Instruction for instruct-capable voices, ≤ 100 counted characters (wire `instruction`). */
+  instruction?: string;
+  /** Embed an invisible AIGC mark (wire `enable_aigc_tag`). @default false */
+  enableAigcTag?: boolean;
+  /** AIGC propagator, with `enableAigcTag` (wire `aigc_propagator`). */
+  aigcPropagator?: string;
+  /** AIGC propagation id, with `enableAigcTag` (wire `aigc_propagate_id`). */
+  aigcPropagateId?: string;
+  /** Pronunciation and replacement rules (wire `hot_fix`). */
+  hotFix?: HotFix;
+  /** Strip Markdown before synthesis (wire `enable_markdown_filter`). @default false */
+  enableMarkdownFilter?: boolean;
+  /** Extra wire parameters merged into `payload.parameters` as the Python SDK's `additional_params` are. */
+  additionalParams?: Record<string, unknown>;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'an object';
+  return String(value);
+}
+
+function checkNumber(field: string, value: unknown, min: number, max: number, integer: boolean): void {
+  if (value === undefined) return;
+  const ok = typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max && (!integer || Number.isInteger(value));
+  if (!ok) {
+    throw new ValidationError(field, `${field} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}; received ${describe(value)}`);
+  }
+}
+
+function checkBoolean(field: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw new ValidationError(field, `${field} must be true or false; received ${describe(value)}`);
+  }
+}
+
+function checkString(field: string, value: unknown, required: boolean): void {
+  if (value === undefined && !required) return;
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new ValidationError(field, `${field} is required and must be a non-empty string; received ${describe(value)}`);
+  }
+}
+
+function checkFormat(format: unknown): void {
+  if (format === undefined) return;
+  const f = format as Partial<AudioFormatSpec> | null;
+  if (typeof f !== 'object' || f === null || typeof f.format !== 'string' || typeof f.sampleRate !== 'number') {
+    throw new ValidationError('format', `format must be an AudioFormat member such as AudioFormat.PCM_24000HZ_MONO_16BIT; received ${describe(format)}`);
+  }
+  if (!SUPPORTED_CONTAINERS.includes(f.format as AudioFormatSpec['format'])) {
+    throw new ValidationError('format', `format.format must be one of ${SUPPORTED_CONTAINERS.join(', ')}; received ${describe(f.format)}`);
+  }
+  const rateOk = f.format === 'Default' ? f.sampleRate === 0 : SUPPORTED_SAMPLE_RATES.includes(f.sampleRate as 8000);
+  if (!rateOk) {
+    const allowed = f.format === 'Default' ? '0' : SUPPORTED_SAMPLE_RATES.join(', ');
+    throw new ValidationError('format', `format.sampleRate for ${f.format} must be one of ${allowed}; received ${describe(f.sampleRate)}`);
+  }
+}
+
+function checkRuleList(field: string, value: unknown): void {
+  if (value === undefined) return;
+  const ok = Array.isArray(value) && value.every((rule) => typeof rule === 'object' && rule !== null && !Array.isArray(rule) && Object.values(rule).every((v) => typeof v === 'string'));
+  if (!ok) throw new ValidationError(field, `${field} must be an array of { text: replacement } objects with string values; received ${describe(value)}`);
+}
+
+/**
+ * Validates synthesis parameters before anything is sent. Throws a {@link ValidationError} naming the
+ * field, what was received and what is allowed. Returns warnings for combinations the service may reject
+ * that cannot be known for sure here (custom voices and newer models exist).
+ *
+ * @example
+ * const warnings = validateSynthesisParameters({ model: 'cosyvoice-v3-flash', voice: 'longanyang', volume: 80 });
+ */
+export function validateSynthesisParameters(params: SynthesisParameters): string[] {
+  if (typeof params !== 'object' || params === null) {
+    throw new ValidationError('options', `options must be an object; received ${describe(params)}`);
+  }
+  checkString('model', params.model, true);
+  checkString('voice', params.voice, true);
+  checkFormat(params.format);
+  checkNumber('volume', params.volume, 0, 100, true);
+  checkNumber('speechRate', params.speechRate, 0.5, 2, false);
+  checkNumber('pitchRate', params.pitchRate, 0.5, 2, false);
+  checkNumber('bitRate', params.bitRate, 6, 510, true);
+  checkNumber('seed', params.seed, 0, 65535, true);
+  checkBoolean('wordTimestampEnabled', params.wordTimestampEnabled);
+  checkBoolean('enableAigcTag', params.enableAigcTag);
+  checkBoolean('enableMarkdownFilter', params.enableMarkdownFilter);
+  const format = params.format ?? AudioFormat.DEFAULT;
+  if (params.bitRate !== undefined && format.format !== 'opus') {
+    throw new ValidationError('bitRate', `bitRate applies only to opus formats; received bitRate ${params.bitRate} with format ${describe(format.format)}`);
+  }
+  if (params.instruction !== undefined) {
+    if (typeof params.instruction !== 'string' || params.instruction === '') {
+      throw new ValidationError('instruction', `instruction must be a non-empty string; received ${describe(params.instruction)}`);
+    }
+    const counted = countCharacters(params.instruction);
+    if (counted > MAX_INSTRUCTION_CHARACTERS) {
+      throw new ValidationError('instruction', `instruction may have at most ${MAX_INSTRUCTION_CHARACTERS} characters (CJK ideographs count 2); received ${counted}`, 'TextTooLong');
+    }
+  }
+  if (params.languageHints !== undefined) {
+    const hints = params.languageHints as unknown;
+    if (!Array.isArray(hints) || hints.length === 0) {
+      throw new ValidationError('languageHints', `languageHints must be a non-empty array such as ['zh']; received ${describe(hints)}`);
+    }
+    for (const hint of hints) {
+      if (!LANGUAGE_HINTS.includes(hint as LanguageHint)) {
+        throw new ValidationError('languageHints', `languageHints values must be among ${LANGUAGE_HINTS.join(', ')}; received ${describe(hint)}`);
+      }
+    }
+  }
+  for (const field of ['aigcPropagator', 'aigcPropagateId'] as const) {
+    const value = params[field];
+    if (value === undefined) continue;
+    checkString(field, value, true);
+    if (params.enableAigcTag !== true) {
+      throw new ValidationError(field, `${field} is only used with enableAigcTag: true; received enableAigcTag ${describe(params.enableAigcTag)}`);
+    }
+  }
+  if (params.hotFix !== undefined) {
+    if (typeof params.hotFix !== 'object' || params.hotFix === null || Array.isArray(params.hotFix)) {
+      throw new ValidationError('hotFix', `hotFix must be an object { pronunciation?, replace? }; received ${describe(params.hotFix)}`);
+    }
+    checkRuleList('hotFix.pronunciation', params.hotFix.pronunciation);
+    checkRuleList('hotFix.replace', params.hotFix.replace);
+  }
+  if (params.additionalParams !== undefined && (typeof params.additionalParams !== 'object' || params.additionalParams === null || Array.isArray(params.additionalParams))) {
+    throw new ValidationError('additionalParams', `additionalParams must be a plain object; received ${describe(params.additionalParams)}`);
+  }
+
+  const warnings: string[] = [];
+  const voiceWarning = checkVoiceForModel(params.model, params.voice);
+  if (voiceWarning) warnings.push(voiceWarning);
+  if (params.model === 'cosyvoice-v1') {
+    if (format.format === 'opus') warnings.push('cosyvoice-v1 does not support opus output');
+    if (params.seed) warnings.push('cosyvoice-v1 ignores seed');
+    if (params.languageHints) warnings.push('cosyvoice-v1 ignores languageHints');
+  }
+  if (params.hotFix && (params.model === 'cosyvoice-v1' || params.model === 'cosyvoice-v2')) {
+    warnings.push(`${params.model} does not support hotFix`);
+  }
+  if (params.languageHints && params.languageHints.length > 1) warnings.push('only the first languageHints value is used');
+  return warnings;
+}
+
+/**
+ * Validates text for one message (`continue-task` or `call`): non-empty and at most 20 000 counted characters.
+ * Returns the counted length.
+ */
+export function validateText(text: unknown, field = 'text'): number {
+  if (typeof text !== 'string') throw new ValidationError(field, `${field} must be a string; received ${describe(text)}`);
+  if (text.trim() === '') throw new ValidationError(field, `${field} must not be empty`);
+  const counted = countCharacters(text);
+  if (counted > MAX_CHARACTERS_PER_MESSAGE) {
+    throw new ValidationError(field, `${field} has ${counted} characters (CJK ideographs count 2); at most ${MAX_CHARACTERS_PER_MESSAGE} are allowed per message`, 'TextTooLong');
+  }
+  return counted;
+}
+
+/**
+ * The `payload.parameters` of `run-task`, exactly as the Python SDK builds them for the same arguments:
+ * base fields (`text_type`, `voice`, `format`, `sample_rate`, `volume`, `rate`, `pitch`, `seed`, `type`),
+ * then `bit_rate` for opus, then the typed extras and `additionalParams` (merged like the SDK's
+ * `additional_params`, `hot_fix` last), then `enable_ssml` for `call`, then `instruction` and `language_hints`.
+ */
+export function buildWireParameters(params: SynthesisParameters, mode: { enableSsml?: boolean } = {}): WireParameters {
+  const format = params.format ?? AudioFormat.DEFAULT;
+  const wire: WireParameters = {
+    text_type: 'PlainText',
+    voice: params.voice,
+    format: format.format,
+    sample_rate: format.sampleRate,
+    volume: params.volume ?? 50,
+    rate: params.speechRate ?? 1.0,
+    pitch: params.pitchRate ?? 1.0,
+    seed: params.seed ?? 0,
+    type: 0,
+  };
+  if (format.format === 'opus') wire.bit_rate = params.bitRate ?? format.bitRate;
+  const typed: Record<string, unknown> = {};
+  if (params.wordTimestampEnabled !== undefined) typed.word_timestamp_enabled = params.wordTimestampEnabled;
+  if (params.enableAigcTag !== undefined) typed.enable_aigc_tag = params.enableAigcTag;
+  if (params.aigcPropagator !== undefined) typed.aigc_propagator = params.aigcPropagator;
+  if (params.aigcPropagateId !== undefined) typed.aigc_propagate_id = params.aigcPropagateId;
+  if (params.enableMarkdownFilter !== undefined) typed.enable_markdown_filter = params.enableMarkdownFilter;
+  Object.assign(wire, typed, params.additionalParams);
+  if (params.hotFix !== undefined) wire.hot_fix = params.hotFix;
+  if (mode.enableSsml) wire.enable_ssml = true;
+  if (params.instruction !== undefined) wire.instruction = params.instruction;
+  if (params.languageHints !== undefined) wire.language_hints = params.languageHints;
+  return wire;
+}
