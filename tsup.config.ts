@@ -10,5 +10,7 @@ const shared: Options = {
 };
 
 export default defineConfig([
+  // The React entry keeps its "use client" directive (an entry file's directive survives esbuild).
+  { ...shared, entry: { index: 'src/index.ts' }, platform: 'browser' },
   { ...shared, entry: { core: 'src/core/index.ts' }, platform: 'neutral' },
 ]);

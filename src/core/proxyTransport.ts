@@ -69,7 +69,8 @@ export function proxyTransport(options: ProxyTransportOptions): Transport {
   return {
     description: `proxy ${options.url}`,
     connect(handlers, signal) {
-      return openWebSocket(resolveWebSocket(options.WebSocket), target(), handlers, signal);
+      const url = target();
+      return openWebSocket(resolveWebSocket(options.WebSocket), url, handlers, signal);
     },
     http: {
       post(path, body, postOptions) {
