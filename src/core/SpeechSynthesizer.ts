@@ -157,6 +157,7 @@ export class SpeechSynthesizer {
     for (const warning of this.#warnings) this.#warn(warning);
     this.call = this.call.bind(this);
     this.streamingCall = this.streamingCall.bind(this);
+    this.streamingStart = this.streamingStart.bind(this);
     this.streamingFlush = this.streamingFlush.bind(this);
     this.streamingComplete = this.streamingComplete.bind(this);
     this.streamingCancel = this.streamingCancel.bind(this);
@@ -222,6 +223,19 @@ export class SpeechSynthesizer {
     run ??= this.#startRun('stream', false);
     run.characters = total;
     this.#enqueue(run, buildContinueTask(run.taskId, text));
+  }
+
+  /**
+   * Opens the connection and starts a streaming task before any text is ready (saves the connection
+   * time when the first fragment comes). Does nothing when a streaming task is already running.
+   */
+  streamingStart(): void {
+    const run = this.#run;
+    if (run && !isTerminalState(this.#state)) {
+      if (run.mode === 'call') throw new SynthesisError('InvalidState', 'streamingStart() cannot be used while call() is running');
+      return;
+    }
+    this.#startRun('stream', false);
   }
 
   /** Asks the service to synthesize the text it is holding now (a `continue-task` with `flush: true`). */

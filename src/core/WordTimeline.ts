@@ -237,3 +237,29 @@ export function timelineToWebVTT(sentences: readonly TimelineSentence[], words: 
   });
   return cues.join('\n');
 }
+
+/**
+ * WebVTT from a word list alone (no sentence objects): one cue per sentence index, its text cut from
+ * `text` by the words' character indexes.
+ */
+export function wordsToWebVTT(words: readonly TimelineWord[], text: string): string {
+  const sentences: TimelineSentence[] = [];
+  let start = 0;
+  for (let i = 1; i <= words.length; i++) {
+    if (i < words.length && words[i]!.sentenceIndex === words[start]!.sentenceIndex) continue;
+    const first = words[start]!;
+    const last = words[i - 1]!;
+    const nextBegin = i < words.length ? words[i]!.beginIndex : text.length;
+    sentences.push({
+      index: sentences.length,
+      text: text.slice(first.beginIndex, Math.max(last.endIndex, Math.min(nextBegin, text.length))),
+      textOffset: first.beginIndex,
+      beginMs: first.beginMs,
+      endMs: last.endMs,
+      firstWord: start,
+      wordCount: i - start,
+    });
+    start = i;
+  }
+  return timelineToWebVTT(sentences, words);
+}

@@ -52,7 +52,7 @@ export { memoryTransport } from './memoryTransport';
 export type { MemoryConnectionHandler, MemoryPeer, MemoryPeerListener, MemoryTransportOptions } from './memoryTransport';
 export type { FetchLike } from './httpJson';
 export type { WebSocketConstructor, WebSocketLike } from './webSocketConnection';
-export { WordTimeline, findWordIndexAt, timelineToWebVTT } from './WordTimeline';
+export { WordTimeline, findWordIndexAt, timelineToWebVTT, wordsToWebVTT } from './WordTimeline';
 export type { SentenceInput, TimelineSentence, TimelineWord, WordTimeBase } from './WordTimeline';
 export {
   CATALOG_MODELS,
@@ -68,3 +68,8 @@ export {
 export type { CatalogModel, InstructionEmotion, Voice, VoiceFilter } from './voiceCatalog';
 export { CUSTOMIZATION_PATH, TOKENS_PATH, customVoiceToVoice, listCustomVoices, requestTemporaryToken } from './customVoices';
 export type { CustomVoiceEntry } from './customVoices';
+export { IDLE_SPEECH_SNAPSHOT, SpeechController } from './SpeechController';
+export type { ReadableStreamLike, SpeechCallbacks, SpeechControllerOptions, SpeechMetrics, SpeechSnapshot, SpeechStatus } from './SpeechController';
+export type { PlaybackEngine, PlaybackSnapshot, PlaybackState } from './PlaybackEngine';
+export { splitText } from './splitText';
+export { encodeWav } from './encodeWav';

@@ -129,10 +129,20 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function toBytes(data: ArrayBuffer | ArrayBufferView): Uint8Array {
+/**
+ * Binary frame data as bytes. Checks the tag rather than `instanceof`, because a socket from another
+ * realm (jsdom, an iframe, a worker polyfill) hands over buffers of another `ArrayBuffer` class.
+ */
+export function binaryToBytes(data: unknown): Uint8Array | undefined {
   if (data instanceof Uint8Array) return data;
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  return new Uint8Array(data);
+  const tag = Object.prototype.toString.call(data);
+  if (tag === '[object ArrayBuffer]' || tag === '[object SharedArrayBuffer]') return new Uint8Array(data as ArrayBuffer);
+  if (tag === '[object Uint8Array]' || tag === '[object DataView]' || tag === '[object Buffer]') {
+    const view = data as ArrayBufferView;
+    return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  }
+  return undefined;
 }
 
 function readUsage(payload: Record<string, unknown>): Usage | undefined {
@@ -174,7 +184,8 @@ function invalid(message: string, frame: string): ServerFrame {
  */
 export function parseServerFrame(data: unknown): ServerFrame {
   if (typeof data !== 'string') {
-    if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return { kind: 'audio', data: toBytes(data) };
+    const bytes = binaryToBytes(data);
+    if (bytes) return { kind: 'audio', data: bytes };
     return invalid(`Unsupported frame type: ${Object.prototype.toString.call(data)}`, String(data));
   }
   let json: unknown;

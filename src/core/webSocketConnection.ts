@@ -1,4 +1,5 @@
 import { ConnectionError, redactUrl } from './errors';
+import { binaryToBytes } from './protocol';
 import type { TransportSocket, TransportSocketHandlers } from './Transport';
 
 /** The part of a WebSocket this library uses: the browser's, Node 22's global, or the `ws` package's. */
@@ -28,13 +29,6 @@ export function resolveWebSocket(explicit: WebSocketConstructor | undefined): We
     );
   }
   return global;
-}
-
-function toBytes(data: unknown): Uint8Array | undefined {
-  if (data instanceof Uint8Array) return data;
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  return undefined;
 }
 
 function errorText(event: unknown): string {
@@ -111,7 +105,7 @@ export function openWebSocket(
       const data = event.data;
       if (typeof data === 'string') handlers.onMessage(data);
       else {
-        const bytes = toBytes(data);
+        const bytes = binaryToBytes(data);
         // Anything else (a Blob if binaryType was ignored) is reported as an unusable frame by the parser.
         handlers.onMessage(bytes ?? (data as Uint8Array));
       }

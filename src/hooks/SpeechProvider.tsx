@@ -1,0 +1,75 @@
+import { QueryClient } from '@tanstack/react-query';
+import { createContext, useContext, useMemo, useState, type ReactNode } from 'react';
+import type { PlaybackEngine, SynthesisParameters, Transport } from '../core/index';
+import { createPlaybackEngine } from './createPlaybackEngine';
+
+/** What every hook under a {@link SpeechProvider} reads. */
+export interface SpeechContextValue {
+  transport: Transport;
+  /** Request parameters used unless a hook or a call overrides them. */
+  defaults: Partial<SynthesisParameters>;
+  queryClient: QueryClient;
+  /** Makes one player per hook instance, on first use. */
+  createPlayer: () => PlaybackEngine;
+  /** Streaming: finish a task after this many ms without text (the service's limit is 23 s). */
+  idleFinishMs: number | undefined;
+}
+
+const SpeechContext = createContext<SpeechContextValue | null>(null);
+SpeechContext.displayName = 'SpeechContext';
+
+/** Props of {@link SpeechProvider}. */
+export interface SpeechProviderProps extends Partial<SynthesisParameters> {
+  /** How to reach the service: `proxyTransport`, `directTransport` with `getToken`, or `memoryTransport`. */
+  transport: Transport;
+  /** The react-query client for voices and tokens. @default a client created for this provider */
+  queryClient?: QueryClient;
+  /** Player factory; tests and SSR pass `() => createPlaybackEngine(createSilentPlayer())`. @default Web Audio */
+  createPlayer?: () => PlaybackEngine;
+  /** Streaming: finish a task after this many ms without text and continue in a new one. @default 20000 */
+  idleFinishMs?: number;
+  children?: ReactNode;
+}
+
+/**
+ * Gives the hooks and components below it a transport, default request parameters (`model`, `voice`,
+ * `format` and every other synthesizer option), a react-query client and a player factory.
+ * Nothing connects until something speaks.
+ *
+ * @example
+ * <SpeechProvider transport={proxyTransport({ url: '/api-ws/v1/inference' })} model="cosyvoice-v3-flash" voice="longanyang">
+ *   <SpeakButton text="你好，世界" />
+ * </SpeechProvider>
+ */
+export function SpeechProvider({ transport, queryClient, createPlayer, idleFinishMs, children, ...defaults }: SpeechProviderProps) {
+  const [ownClient] = useState(() => queryClient ?? new QueryClient());
+  const defaultsKey = JSON.stringify(defaults);
+  // The defaults object is rebuilt every render; key it by content so consumers see a stable value.
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const stableDefaults = useMemo(() => defaults, [defaultsKey]);
+  const value = useMemo<SpeechContextValue>(
+    () => ({
+      transport,
+      defaults: stableDefaults,
+      queryClient: queryClient ?? ownClient,
+      createPlayer: createPlayer ?? (() => createPlaybackEngine()),
+      idleFinishMs,
+    }),
+    [transport, stableDefaults, queryClient, ownClient, createPlayer, idleFinishMs],
+  );
+  return <SpeechContext.Provider value={value}>{children}</SpeechContext.Provider>;
+}
+
+/**
+ * The nearest {@link SpeechProvider}'s value. Throws when there is none, naming the hook that asked.
+ */
+export function useSpeechContext(consumer = 'useSpeechContext'): SpeechContextValue {
+  const value = useContext(SpeechContext);
+  if (!value) throw new Error(`\`${consumer}\` must be used within \`SpeechProvider\``);
+  return value;
+}
+
+/** The nearest {@link SpeechProvider}'s value, or `null` outside one. */
+export function useOptionalSpeechContext(): SpeechContextValue | null {
+  return useContext(SpeechContext);
+}

@@ -1,0 +1,17 @@
+export { SpeechProvider, useOptionalSpeechContext, useSpeechContext } from './SpeechProvider';
+export type { SpeechContextValue, SpeechProviderProps } from './SpeechProvider';
+export { useSpeechSynthesis } from './useSpeechSynthesis';
+export type { UseSpeechSynthesisOptions, UseSpeechSynthesisResult } from './useSpeechSynthesis';
+export { useStreamingSynthesis } from './useStreamingSynthesis';
+export type { UseStreamingSynthesisOptions, UseStreamingSynthesisResult } from './useStreamingSynthesis';
+export type { SpeechState } from './speechResult';
+export type { SpeechHookOptions } from './useSpeechController';
+export { controllerOf, useActiveWord, useWordState } from './useActiveWord';
+export type { SpeechSource } from './useActiveWord';
+export { usePlaybackPosition } from './usePlaybackPosition';
+export type { UsePlaybackPositionOptions } from './usePlaybackPosition';
+export { CUSTOM_VOICES_QUERY_KEY, useVoices } from './useVoices';
+export type { UseVoicesResult } from './useVoices';
+export { useSynthesisToken } from './useSynthesisToken';
+export type { UseSynthesisTokenOptions, UseSynthesisTokenResult } from './useSynthesisToken';
+export { createPlaybackEngine } from './createPlaybackEngine';

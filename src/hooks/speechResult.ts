@@ -1,0 +1,36 @@
+import { useCallback, useMemo } from 'react';
+import { audioMimeType, encodeWav, resolveAudioFormat, wordsToWebVTT, type SpeechController, type SpeechSnapshot } from '../core/index';
+
+/** What both speech hooks return besides their actions. */
+export interface SpeechState extends SpeechSnapshot {
+  /** `true` while an utterance is underway (connecting, buffering, speaking or paused). */
+  isActive: boolean;
+  /** The whole audio as a file once it has all arrived (PCM is wrapped as WAV), for download. */
+  audio: Blob | undefined;
+  /** WebVTT captions of the timeline so far. */
+  captions(): string;
+  /** The underlying controller (for granular hooks such as `useActiveWord`). */
+  controller: SpeechController;
+}
+
+/** Derives the shared parts of a speech hook's result from the controller's snapshot. */
+export function useSpeechState(controller: SpeechController, snapshot: SpeechSnapshot): SpeechState {
+  const audio = useMemo(() => {
+    if (!snapshot.isComplete || typeof Blob === 'undefined') return undefined;
+    const complete = controller.getAudio();
+    if (!complete) return undefined;
+    const format = resolveAudioFormat(complete.format);
+    if (format.format === 'pcm') return new Blob([encodeWav(complete.chunks, format.sampleRate) as Uint8Array<ArrayBuffer>], { type: 'audio/wav' });
+    return new Blob(complete.chunks as Uint8Array<ArrayBuffer>[], { type: audioMimeType(format) });
+  }, [controller, snapshot.isComplete, snapshot.utterance]);
+  const { words, text } = snapshot;
+  const captions = useCallback(() => wordsToWebVTT(words, text), [words, text]);
+  const status = snapshot.status;
+  return {
+    ...snapshot,
+    isActive: status === 'connecting' || status === 'buffering' || status === 'speaking' || status === 'paused',
+    audio,
+    captions,
+    controller,
+  };
+}

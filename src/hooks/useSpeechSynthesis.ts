@@ -1,0 +1,36 @@
+import type { SynthesisParameters } from '../core/index';
+import { useSpeechState, type SpeechState } from './speechResult';
+import { useSpeechController, type SpeechHookOptions } from './useSpeechController';
+
+/** Options of {@link useSpeechSynthesis}: request parameters over the provider's defaults, and callbacks. */
+export type UseSpeechSynthesisOptions = SpeechHookOptions;
+
+/** What {@link useSpeechSynthesis} returns. Actions keep their identity across renders. */
+export interface UseSpeechSynthesisResult extends SpeechState {
+  /** Speaks text or SSML (call it from a click: it unlocks audio). Replaces any current utterance. */
+  speak(text: string, overrides?: Partial<SynthesisParameters>): void;
+  /** Stops at once; status becomes `idle`. */
+  stop(): void;
+  pause(): void;
+  /** Continues after `pause` (or an iOS interruption); after the end, plays again. */
+  resume(): void;
+  /** Jumps to `ms` once the audio is complete; returns whether it could. */
+  seek(ms: number): boolean;
+}
+
+/**
+ * Speaks one text at a time — the SDK's non-streaming and unidirectional modes — with playback,
+ * the heard-word timeline and metrics.
+ *
+ * Re-renders whenever the snapshot changes: status, the active word, new words, metrics. Components
+ * that need only the active word or the position should use `useActiveWord` / `usePlaybackPosition`.
+ *
+ * @example
+ * const speech = useSpeechSynthesis({ voice: 'longanhuan', onEnd: () => console.log('done') });
+ * <button onClick={() => speech.speak('你好')} data-state={speech.status}>Read</button>
+ */
+export function useSpeechSynthesis(options: UseSpeechSynthesisOptions = {}): UseSpeechSynthesisResult {
+  const { controller, snapshot } = useSpeechController('useSpeechSynthesis', options);
+  const state = useSpeechState(controller, snapshot);
+  return { ...state, speak: controller.speak, stop: controller.stop, pause: controller.pause, resume: controller.resume, seek: controller.seek };
+}

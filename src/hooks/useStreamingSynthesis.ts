@@ -1,0 +1,52 @@
+import type { ReadableStreamLike, SpeechStatus, SynthesisParameters } from '../core/index';
+import { useSpeechState, type SpeechState } from './speechResult';
+import { useSpeechController, type SpeechHookOptions } from './useSpeechController';
+
+/** Options of {@link useStreamingSynthesis}: request parameters over the provider's defaults, and callbacks. */
+export type UseStreamingSynthesisOptions = SpeechHookOptions;
+
+/** What {@link useStreamingSynthesis} returns. Actions keep their identity across renders. */
+export interface UseStreamingSynthesisResult extends SpeechState {
+  /** Opens the connection and unlocks audio (call it from a click). `write` also starts when needed. */
+  start(overrides?: Partial<SynthesisParameters>): void;
+  /** Adds a fragment of text; complete sentences are spoken as they arrive. */
+  write(fragment: string): void;
+  /** No more text; the utterance ends when everything has been heard. */
+  complete(): void;
+  /** Stops at once; status becomes `idle`. */
+  cancel(): void;
+  /** Speaks a token stream (an LLM's output) and resolves with the final status when done. */
+  pipe(source: AsyncIterable<string> | ReadableStreamLike<string>, overrides?: Partial<SynthesisParameters>): Promise<SpeechStatus>;
+  pause(): void;
+  resume(): void;
+  /** Jumps to `ms` once the audio is complete; returns whether it could. */
+  seek(ms: number): boolean;
+}
+
+/**
+ * The SDK's bidirectional mode: text that arrives in pieces (e.g. from an LLM) is spoken as
+ * sentences complete, and the timeline grows as they end. A slow source never loses speech: after
+ * `idleFinishMs` without text (the service fails a task after 23 s) the task is finished and the next
+ * text continues in a new task on the same timeline and playback queue.
+ *
+ * Re-renders whenever the snapshot changes (status, active word, new words, text, metrics).
+ *
+ * @example
+ * const speech = useStreamingSynthesis();
+ * <button onClick={() => speech.pipe(llm.textStream)}>Answer aloud</button>
+ */
+export function useStreamingSynthesis(options: UseStreamingSynthesisOptions = {}): UseStreamingSynthesisResult {
+  const { controller, snapshot } = useSpeechController('useStreamingSynthesis', options);
+  const state = useSpeechState(controller, snapshot);
+  return {
+    ...state,
+    start: controller.start,
+    write: controller.write,
+    complete: controller.complete,
+    cancel: controller.cancel,
+    pipe: controller.pipe,
+    pause: controller.pause,
+    resume: controller.resume,
+    seek: controller.seek,
+  };
+}

@@ -1,0 +1,57 @@
+import { useQuery } from '@tanstack/react-query';
+import { useMemo } from 'react';
+import { customVoiceToVoice, filterVoices, listCustomVoices, SYSTEM_VOICES, type Voice, type VoiceFilter } from '../core/index';
+import { useSpeechContext } from './SpeechProvider';
+
+/** What {@link useVoices} returns: react-query's state plus the merged, filtered list. */
+export interface UseVoicesResult {
+  /** System voices of the model plus the account's custom voices, filtered. Empty while loading. */
+  voices: Voice[];
+  /** `pending` while custom voices load, `error` when listing them failed (system voices are still there). */
+  status: 'pending' | 'error' | 'success';
+  isLoading: boolean;
+  /** Why listing custom voices failed. */
+  error: Error | null;
+  /** Loads custom voices again. */
+  refetch(): void;
+}
+
+/** The react-query key under which custom voices are cached. */
+export const CUSTOM_VOICES_QUERY_KEY = ['cosyvoice-react', 'custom-voices'] as const;
+
+/**
+ * The voices to choose from: the system catalog (for `filter.model`, default the provider's model)
+ * merged with the account's custom voices (`list_voice` through the transport's HTTP side, when it has
+ * one), then filtered by language, gender and capabilities. Cached with react-query.
+ *
+ * @example
+ * const { voices, isLoading } = useVoices({ language: 'en', timestamps: true });
+ */
+export function useVoices(filter: VoiceFilter = {}): UseVoicesResult {
+  const context = useSpeechContext('useVoices');
+  const http = context.transport.http;
+  const query = useQuery(
+    {
+      queryKey: [...CUSTOM_VOICES_QUERY_KEY, context.transport.description],
+      queryFn: async ({ signal }) => (http ? (await listCustomVoices(http, { signal })).map(customVoiceToVoice) : []),
+      staleTime: 5 * 60_000,
+      retry: 1,
+    },
+    context.queryClient,
+  );
+  const model = filter.model ?? context.defaults.model;
+  const filterKey = JSON.stringify({ ...filter, model });
+  const voices = useMemo(() => {
+    if (query.status === 'pending') return [];
+    const custom = query.data ?? [];
+    return filterVoices({ ...filter, model }, [...custom, ...SYSTEM_VOICES]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [query.data, query.status, filterKey]);
+  return {
+    voices,
+    status: query.status,
+    isLoading: query.isLoading,
+    error: query.error,
+    refetch: () => void query.refetch(),
+  };
+}
