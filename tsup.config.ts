@@ -9,8 +9,17 @@ const shared: Options = {
   external: ['react', 'react-dom', '@tanstack/react-query', 'ws'],
 };
 
+// Node-only server code: encoders stay external, and espeak-ng (GPL-3.0) is never bundled.
+const serverExternal = [...shared.external!, 'wasm-media-encoders', 'opus-encdec', '@echogarden/espeak-ng-emscripten'];
+// The WASM decoders are fallbacks loaded by dynamic import only where WebCodecs is missing.
+const playbackExternal = [...shared.external!, 'ogg-opus-decoder', 'mpg123-decoder'];
+
 export default defineConfig([
   // The React entry keeps its "use client" directive (an entry file's directive survives esbuild).
-  { ...shared, entry: { index: 'src/index.ts' }, platform: 'browser' },
+  { ...shared, entry: { index: 'src/index.ts' }, platform: 'browser', external: playbackExternal },
   { ...shared, entry: { core: 'src/core/index.ts' }, platform: 'neutral' },
+  { ...shared, entry: { playback: 'src/playback/index.ts' }, platform: 'neutral', external: [...playbackExternal, 'cosyvoice-react/core'] },
+  { ...shared, entry: { server: 'src/server/index.ts' }, platform: 'node', target: 'node20', shims: true, external: serverExternal },
+  { ...shared, entry: { cli: 'src/server/cli.ts' }, format: ['esm'], dts: false, platform: 'node', target: 'node20', shims: true, external: serverExternal },
+  { ...shared, entry: { 'server-browser': 'src/server/browser.ts' }, format: ['esm'], dts: false, platform: 'browser' },
 ]);

@@ -47,18 +47,21 @@ export function memoryTransport(handler: MemoryConnectionHandler, options: Memor
       if (options.refuse === 'unauthorized') throw new ConnectionError('Unauthorized', 'The in-memory endpoint refused the credentials (HTTP 401)');
       if (options.refuse === 'unreachable') throw new ConnectionError('ConnectionFailed', 'The in-memory endpoint is unreachable');
       let open = true;
+      let closing = false;
       let listener: MemoryPeerListener | undefined;
       const closeBoth = (code: number, reason: string): void => {
-        if (!open) return;
-        open = false;
+        if (closing) return;
+        closing = true;
+        // Close after the frames already queued, as a socket delivers what was sent before its close.
         setTimeout(() => {
+          open = false;
           listener?.onClose?.(code, reason);
           handlers.onClose(code, reason);
         }, 0);
       };
       const peer: MemoryPeer = {
         send(data) {
-          if (!open) return;
+          if (!open || closing) return;
           const copy = typeof data === 'string' ? data : data.slice();
           setTimeout(() => {
             if (open) handlers.onMessage(copy);
@@ -71,7 +74,7 @@ export function memoryTransport(handler: MemoryConnectionHandler, options: Memor
       listener = handler(peer, { url: 'memory://local/api-ws/v1/inference' });
       const socket: TransportSocket = {
         send(text) {
-          if (!open) return;
+          if (!open || closing) return;
           setTimeout(() => {
             if (open) listener?.onMessage(text);
           }, 0);

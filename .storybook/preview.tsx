@@ -1,0 +1,10 @@
+import type { Preview } from '@storybook/react-vite';
+
+const preview: Preview = {
+  parameters: {
+    // Accessibility violations fail the story's test.
+    a11y: { test: 'error' },
+    layout: 'padded',
+  },
+};
+export default preview;

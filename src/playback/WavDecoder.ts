@@ -1,0 +1,60 @@
+import { SynthesisError, parseWavHeader } from 'cosyvoice-react/core';
+import { Pcm16Decoder } from './Pcm16Decoder';
+import type { DecoderSink, StreamDecoder } from './StreamDecoder';
+
+/**
+ * Streamed WAV: the RIFF header arrives once, in the first bytes (possibly split across chunks); its
+ * `data` size is a placeholder in a stream and is ignored. Everything after it is 16-bit PCM.
+ *
+ * @example
+ * const wav = new WavDecoder({ samples: play, error: fail });
+ * wav.push(firstChunk); // header + samples
+ */
+export class WavDecoder implements StreamDecoder {
+  readonly kind = 'pcm' as const;
+  #pcm: Pcm16Decoder;
+  #sink: DecoderSink;
+  #head: Uint8Array | undefined = new Uint8Array(0);
+
+  constructor(sink: DecoderSink, fallbackSampleRate = 24000) {
+    this.#sink = sink;
+    this.#pcm = new Pcm16Decoder(fallbackSampleRate, sink);
+  }
+
+  push(bytes: Uint8Array): void {
+    if (this.#head === undefined) {
+      this.#pcm.push(bytes);
+      return;
+    }
+    const data = concat(this.#head, bytes);
+    const header = parseWavHeader(data);
+    if (header === 'need-more') {
+      this.#head = data;
+      return;
+    }
+    this.#head = undefined;
+    if (header === 'invalid' || header.bitsPerSample !== 16 || header.channels !== 1) {
+      this.#sink.error(new SynthesisError('AudioFailed', 'The audio is not 16-bit mono WAV; cannot play it.'));
+      this.close();
+      return;
+    }
+    this.#pcm.setSampleRate(header.sampleRate);
+    this.#pcm.push(data.subarray(header.dataOffset));
+  }
+
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  close(): void {
+    this.#pcm.close();
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.byteLength === 0) return b;
+  const out = new Uint8Array(a.byteLength + b.byteLength);
+  out.set(a, 0);
+  out.set(b, a.byteLength);
+  return out;
+}

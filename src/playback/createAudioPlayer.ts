@@ -1,0 +1,608 @@
+import { SynthesisError, type AudioFormatSpec } from 'cosyvoice-react/core';
+import type { AudioPlayer, EndedReason, PlayerDiagnostics, PlayerSnapshot, PlayerState, ResetOptions, TimelineSource } from './AudioPlayer';
+import { DEFAULT_BROWSER_FORMAT } from './DEFAULT_BROWSER_FORMAT';
+import { createStreamDecoder } from './createStreamDecoder';
+import type { FrameScheduler } from './FrameScheduler';
+import { loadPlayerWorklet } from './loadPlayerWorklet';
+import { PlaybackClock } from './PlaybackClock';
+import { PlayerStore } from './PlayerStore';
+import { PLAYER_PROCESSOR_NAME } from './playerWorkletSource';
+import type { StreamDecoder } from './StreamDecoder';
+
+/** Options of {@link createAudioPlayer}. */
+export interface AudioPlayerOptions {
+  /** Format of the bytes `enqueue()` gets (changeable per utterance with `reset({ format })`). @default DEFAULT_BROWSER_FORMAT */
+  format?: AudioFormatSpec;
+  /** Use this context (shared with the app; `dispose()` does not close it). */
+  context?: AudioContext;
+  /** Creates the context when none is given (tests inject fakes here). @default () => new AudioContext({ latencyHint }) */
+  createContext?: () => AudioContext;
+  /** @default 'interactive' */
+  latencyHint?: AudioContextLatencyCategory | number;
+  /** Where the player's output goes. @default (output, context) => output.connect(context.destination) */
+  connect?: (output: AudioNode, context: AudioContext) => void;
+  /** URL of a self-hosted copy of `PLAYER_WORKLET_SOURCE` (strict CSP). @default a Blob URL, then a data: URL */
+  workletUrl?: string;
+  /** 0…1. @default 1 */
+  volume?: number;
+  /** Added output delay the browser does not report (e.g. Bluetooth), in ms; delays the highlight. @default 0 */
+  syncOffsetMs?: number;
+  /** How long a context may stay suspended after `resume()` before `AudioBlocked`. @default 1500 */
+  unlockTimeoutMs?: number;
+  /** Set `navigator.audioSession.type = 'playback'` where present (iOS: play with the silent switch on). @default true */
+  audioSession?: boolean;
+  /** Decode Opus/MP3 with the WASM packages even where WebCodecs exists. @default false */
+  forceWasmDecoder?: boolean;
+  /** Drives the word-highlight loop. @default requestAnimationFrame (16 ms timer without a document) */
+  scheduler?: FrameScheduler;
+}
+
+interface PosMessage {
+  type: 'pos';
+  epoch: number;
+  played: number;
+  ctxTime: number;
+  state: 'idle' | 'playing' | 'underrun' | 'paused' | 'ended';
+  rate: number;
+  wall: number;
+}
+
+/**
+ * The browser player: one `AudioContext`, one AudioWorklet fed Float32 samples by a per-format decoder,
+ * and a clock of what the listener hears (frames the worklet really output, mapped to the audible time
+ * with `getOutputTimestamp()`). Creating it touches no browser API; the context is made by `unlock()`
+ * (call it in the user's click) or, failing that, by the first `enqueue()`.
+ *
+ * @example
+ * const player = createAudioPlayer({ format: AudioFormat.PCM_24000HZ_MONO_16BIT });
+ * playButton.onclick = () => {
+ *   player.unlock().catch(showTapToPlay);   // synchronously inside the gesture
+ *   player.reset();
+ *   synthesizer.streamingCall(text);        // onData → player.enqueue(bytes)
+ * };
+ * player.subscribe(() => render(player.getSnapshot()));
+ */
+export function createAudioPlayer(options: AudioPlayerOptions = {}): AudioPlayer {
+  return new WebAudioPlayer(options);
+}
+
+const now = (): number => performance.now();
+
+class WebAudioPlayer implements AudioPlayer {
+  readonly kind = 'web-audio' as const;
+  #options: AudioPlayerOptions;
+  #context: AudioContext | undefined;
+  #ownsContext = false;
+  #gain: GainNode | undefined;
+  #node: AudioWorkletNode | undefined;
+  #outbox: [unknown, Transferable[]][] = [];
+  #running: Promise<void> | undefined;
+  #format: AudioFormatSpec;
+  #volume: number;
+
+  // One utterance: a decoder, its decoded audio, metrics.
+  #utterance = 0;
+  #decoder: StreamDecoder | undefined;
+  #decoded: Float32Array[] = [];
+  #decodedFrames = 0;
+  #srcRate = 24000;
+  #eosRequested = false;
+  #complete = false;
+  #speakStart = 0;
+  #firstEnqueueAt: number | undefined;
+  #firstChunkToRenderMs: number | null = null;
+  #ttfaPending = true;
+  #underruns = 0;
+  #endedFired = true;
+  #active = false;
+
+  // One worklet epoch: an utterance, or a replay/seek of it.
+  #epoch = 0;
+  #postedRate = 0;
+  #paused = false;
+  #resumeState: PlayerState = 'playing';
+  #lastPositionMs = 0;
+  #endTimer: ReturnType<typeof setTimeout> | undefined;
+  // Resolves when every decoder before the current one has delivered its samples (see nextStream).
+  #gate: Promise<void> = Promise.resolve();
+
+  #clock: PlaybackClock;
+  #store: PlayerStore;
+
+  constructor(options: AudioPlayerOptions) {
+    this.#options = options;
+    this.#format = options.format ?? DEFAULT_BROWSER_FORMAT;
+    this.#volume = clampVolume(options.volume ?? 1);
+    this.#clock = new PlaybackClock(this.#srcRate);
+    this.#store = new PlayerStore(() => this.getPositionMs(), options.scheduler);
+    for (const name of ['unlock', 'reset', 'markSpeakStart', 'enqueue', 'nextStream', 'endOfStream', 'setTimeline', 'pause', 'resume', 'stop', 'setVolume', 'replay', 'seek', 'getPositionMs', 'getDurationMs', 'subscribe', 'getSnapshot', 'subscribeActiveWord', 'onEnded', 'getDiagnostics', 'dispose'] as const) {
+      (this as Record<string, unknown>)[name] = (this[name] as (...args: unknown[]) => unknown).bind(this);
+    }
+  }
+
+  get volume(): number {
+    return this.#volume;
+  }
+
+  // ---- context -------------------------------------------------------------------------------
+
+  #ensureContext(): AudioContext {
+    if (this.#context) return this.#context;
+    const options = this.#options;
+    const context = options.context ?? (options.createContext ? options.createContext() : new AudioContext({ latencyHint: options.latencyHint ?? 'interactive' }));
+    this.#ownsContext = options.context === undefined;
+    this.#context = context;
+    this.#setAudioSession();
+    context.addEventListener('statechange', this.#onContextState);
+    const gain = context.createGain();
+    gain.gain.value = this.#volume;
+    if (options.connect) options.connect(gain, context);
+    else gain.connect(context.destination);
+    this.#gain = gain;
+    loadPlayerWorklet(context, options.workletUrl).then(
+      () => {
+        if (this.#context !== context) return;
+        const node = new AudioWorkletNode(context, PLAYER_PROCESSOR_NAME, { numberOfInputs: 0, numberOfOutputs: 1, outputChannelCount: [1] });
+        node.port.onmessage = (event: MessageEvent) => this.#onWorkletMessage(event.data as PosMessage);
+        node.connect(gain);
+        this.#node = node;
+        for (const [message, transfer] of this.#outbox) node.port.postMessage(message, transfer);
+        this.#outbox = [];
+      },
+      (cause: unknown) => this.#fail(new SynthesisError('AudioFailed', `Could not load the audio worklet (a secure context is required; for a strict CSP pass workletUrl): ${String(cause)}`, { cause })),
+    );
+    return context;
+  }
+
+  #setAudioSession(): void {
+    if (this.#options.audioSession === false || typeof navigator === 'undefined') return;
+    const session = (navigator as Navigator & { audioSession?: { type: string } }).audioSession;
+    if (session && session.type !== 'playback') {
+      try {
+        session.type = 'playback';
+      } catch {
+        // Read-only in some embedded web views; nothing else to do.
+      }
+    }
+  }
+
+  /** Resolves once the context runs; `AudioBlocked` if it stays suspended. */
+  #awaitRunning(context: AudioContext): Promise<void> {
+    if (context.state === 'running') return Promise.resolve();
+    if (this.#running) return this.#running;
+    const running = new Promise<void>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = (): void => {
+        if (context.state !== 'running') return;
+        clearTimeout(timer);
+        context.removeEventListener('statechange', done);
+        resolve();
+      };
+      context.addEventListener('statechange', done);
+      timer = setTimeout(() => {
+        context.removeEventListener('statechange', done);
+        if (context.state === 'running') return resolve();
+        const error = new SynthesisError(
+          'AudioBlocked',
+          `The browser kept audio ${context.state} (autoplay policy): call player.unlock() synchronously inside a click or tap handler.`,
+          { retryable: true },
+        );
+        this.#store.update({ state: 'error', error });
+        reject(error);
+      }, this.#options.unlockTimeoutMs ?? 1500);
+    });
+    this.#running = running;
+    running.then(
+      () => {
+        if (this.#running === running) this.#running = undefined;
+      },
+      () => {
+        if (this.#running === running) this.#running = undefined;
+      },
+    );
+    return running;
+  }
+
+  #onContextState = (): void => {
+    const context = this.#context;
+    if (!context) return;
+    const state = context.state as string;
+    const snapshot = this.#store.getSnapshot();
+    if (state === 'running') {
+      if (snapshot.state === 'interrupted') this.#store.update({ state: this.#resumeState });
+      else if (snapshot.state === 'error' && snapshot.error?.code === 'AudioBlocked') {
+        this.#store.update({ state: this.#decodedFrames > 0 || this.#firstEnqueueAt !== undefined ? 'buffering' : 'idle', error: null });
+      }
+    } else if (state === 'interrupted' || state === 'suspended') {
+      if (snapshot.state === 'playing' || snapshot.state === 'buffering') {
+        this.#resumeState = snapshot.state;
+        this.#store.update({ state: 'interrupted' });
+      }
+    } else if (state === 'closed' && this.#active && !this.#endedFired) {
+      this.#fail(new SynthesisError('AudioFailed', 'The AudioContext was closed while playing.'));
+    }
+  };
+
+  unlock(): Promise<void> {
+    const context = this.#ensureContext();
+    this.#setAudioSession();
+    if (context.state !== 'running') {
+      // Must happen synchronously inside the gesture; the promise is observed by #awaitRunning.
+      context.resume().catch(() => undefined);
+      try {
+        // A one-sample buffer started in the gesture unlocks output on older iOS Safari.
+        const source = context.createBufferSource();
+        source.buffer = context.createBuffer(1, 1, context.sampleRate);
+        source.connect(context.destination);
+        source.start();
+      } catch {
+        // Fakes and exotic contexts may not support it; the resume above is what matters.
+      }
+    }
+    return this.#awaitRunning(context);
+  }
+
+  // ---- utterance -----------------------------------------------------------------------------
+
+  #post(message: unknown, transfer: Transferable[] = []): void {
+    if (this.#node) this.#node.port.postMessage(message, transfer);
+    else this.#outbox.push([message, transfer]);
+  }
+
+  #newEpoch(startFrame: number): void {
+    this.#epoch++;
+    this.#postedRate = 0;
+    this.#clearEndTimer();
+    this.#post({ type: 'flush', epoch: this.#epoch, startFrame });
+    this.#clock.reset(startFrame, this.#srcRate);
+  }
+
+  reset(options: ResetOptions = {}): void {
+    this.stop();
+    if (options.format) this.#format = options.format;
+    this.#utterance++;
+    this.#decoder?.close();
+    this.#decoder = undefined;
+    this.#gate = Promise.resolve();
+    this.#decoded = [];
+    this.#decodedFrames = 0;
+    this.#eosRequested = false;
+    this.#complete = false;
+    this.#firstEnqueueAt = undefined;
+    this.#firstChunkToRenderMs = null;
+    this.#ttfaPending = true;
+    this.#underruns = 0;
+    this.#endedFired = false;
+    this.#active = true;
+    this.#speakStart = options.speakStartedAt ?? now();
+    this.#lastPositionMs = 0;
+    if (this.#paused) {
+      this.#paused = false;
+      this.#post({ type: 'resume' });
+    }
+    this.#newEpoch(0);
+    this.#clock.setEnqueuedFrames(0);
+    this.#store.setWords([]);
+    this.#store.update({ state: 'idle', activeWordIndex: -1, underruns: 0, timeToFirstAudioMs: null, endedReason: null, error: null, canSeek: false });
+  }
+
+  markSpeakStart(at?: number): void {
+    this.#speakStart = at ?? now();
+  }
+
+  /**
+   * A decoder for this utterance. After `nextStream()`, its output is held until the previous
+   * decoder has delivered everything (WebCodecs output is asynchronous), so samples stay in order.
+   */
+  #decoderFor(utterance: number, previous?: Promise<void>): StreamDecoder {
+    let open = previous === undefined;
+    const held: [Float32Array, number][] = [];
+    if (previous) {
+      this.#gate = previous.then(() => {
+        open = true;
+        for (const [samples, rate] of held) if (utterance === this.#utterance) this.#onSamples(samples, rate);
+        held.length = 0;
+      });
+    }
+    return createStreamDecoder(
+      this.#format,
+      {
+        samples: (samples, rate) => {
+          if (utterance !== this.#utterance) return;
+          if (open) this.#onSamples(samples, rate);
+          else held.push([samples, rate]);
+        },
+        error: (error) => {
+          if (utterance === this.#utterance) this.#fail(error);
+        },
+      },
+      { forceWasm: this.#options.forceWasmDecoder },
+    );
+  }
+
+  nextStream(): void {
+    const previous = this.#decoder;
+    if (!this.#active || this.#endedFired || !previous) return;
+    const drained = Promise.all([previous.flush(), this.#gate]).then(() => previous.close());
+    this.#decoder = this.#decoderFor(this.#utterance, drained);
+  }
+
+  enqueue(bytes: Uint8Array | ArrayBuffer): void {
+    if (!this.#active || this.#endedFired) this.reset();
+    const data = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+    if (data.byteLength === 0) return;
+    const context = this.#ensureContext();
+    this.#awaitRunning(context).catch(() => undefined);
+    this.#firstEnqueueAt ??= now();
+    if (this.#store.state === 'idle') this.#store.update({ state: 'buffering' });
+    this.#decoder ??= this.#decoderFor(this.#utterance);
+    this.#decoder.push(data);
+  }
+
+  #onSamples(samples: Float32Array, rate: number): void {
+    if (this.#decodedFrames === 0 && rate !== this.#srcRate) {
+      this.#srcRate = rate;
+      this.#clock.setSrcRate(rate);
+    }
+    this.#decoded.push(samples);
+    this.#decodedFrames += samples.length;
+    this.#postSamples(samples);
+    this.#clock.setEnqueuedFrames(this.#decodedFrames);
+  }
+
+  #postSamples(samples: Float32Array): void {
+    if (this.#postedRate !== this.#srcRate) {
+      this.#post({ type: 'format', srcRate: this.#srcRate });
+      this.#postedRate = this.#srcRate;
+    }
+    // The decoded copy is kept for replay and seek; the worklet gets its own buffer, transferred.
+    const copy = samples.slice();
+    this.#post({ type: 'pcm', epoch: this.#epoch, samples: copy }, [copy.buffer]);
+  }
+
+  endOfStream(): void {
+    if (!this.#active || this.#eosRequested) return;
+    this.#eosRequested = true;
+    const utterance = this.#utterance;
+    const decoder = this.#decoder;
+    Promise.all([decoder?.flush(), this.#gate]).then(() => {
+      if (utterance !== this.#utterance || this.#endedFired) return;
+      this.#complete = true;
+      this.#post({ type: 'eos', epoch: this.#epoch });
+      this.#store.update({ canSeek: true });
+      if (this.#decodedFrames === 0) this.#finish('finished');
+    });
+  }
+
+  setTimeline(timeline: TimelineSource): void {
+    this.#store.setWords(timeline);
+  }
+
+  // ---- worklet reports -----------------------------------------------------------------------
+
+  #onWorkletMessage(message: PosMessage): void {
+    if (message.type !== 'pos' || message.epoch !== this.#epoch) return;
+    this.#clock.addAnchor({ played: message.played, time: message.ctxTime, rate: message.rate });
+    const snapshotState = this.#store.state;
+    switch (message.state) {
+      case 'playing':
+        if (this.#ttfaPending) this.#measureFirstAudio(message.ctxTime, message.wall);
+        if (!this.#paused && snapshotState !== 'interrupted' && snapshotState !== 'error') this.#store.update({ state: 'playing' });
+        break;
+      case 'underrun':
+        this.#underruns++;
+        this.#store.update({ state: snapshotState === 'playing' ? 'buffering' : snapshotState, underruns: this.#underruns });
+        break;
+      case 'ended': {
+        // The worklet has output the last sample; the listener hears it about one output latency later.
+        const context = this.#context;
+        const delayMs = context ? Math.max(0, (message.ctxTime - this.#audibleContextTime(context)) * 1000) : 0;
+        const epoch = this.#epoch;
+        this.#clearEndTimer();
+        this.#endTimer = setTimeout(() => {
+          this.#endTimer = undefined;
+          if (epoch === this.#epoch) this.#finish('finished');
+        }, delayMs);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  #measureFirstAudio(ctxTime: number, wall: number): void {
+    const context = this.#context;
+    if (!context) return;
+    this.#ttfaPending = false;
+    // The worklet's wall clock is Date.now() (1 ms steps); without it, estimate from currentTime.
+    const renderedAt = wall > 0 ? wall - performance.timeOrigin : now() - Math.max(0, context.currentTime - ctxTime) * 1000;
+    const stamp = context.getOutputTimestamp?.();
+    const audibleAt =
+      stamp && stamp.contextTime && stamp.performanceTime
+        ? stamp.performanceTime + (ctxTime - stamp.contextTime) * 1000
+        : renderedAt + (context.outputLatency || context.baseLatency || 0) * 1000;
+    if (this.#firstEnqueueAt !== undefined) this.#firstChunkToRenderMs = Math.max(0, renderedAt - this.#firstEnqueueAt);
+    this.#store.update({ timeToFirstAudioMs: Math.max(0, audibleAt - this.#speakStart) });
+  }
+
+  #finish(reason: EndedReason): void {
+    if (this.#endedFired) return;
+    this.#endedFired = true;
+    this.#clearEndTimer();
+    this.#store.update({ state: reason === 'stopped' ? 'idle' : 'ended', endedReason: reason, activeWordIndex: -1 });
+    this.#store.emitEnded(reason);
+  }
+
+  #fail(error: SynthesisError): void {
+    this.#store.update({ state: 'error', error });
+  }
+
+  #clearEndTimer(): void {
+    if (this.#endTimer !== undefined) clearTimeout(this.#endTimer);
+    this.#endTimer = undefined;
+  }
+
+  // ---- controls ------------------------------------------------------------------------------
+
+  pause(): void {
+    const state = this.#store.state;
+    if (!this.#active || this.#endedFired || state === 'error' || this.#paused) return;
+    this.#paused = true;
+    this.#post({ type: 'pause' });
+    this.#store.update({ state: 'paused' });
+  }
+
+  resume(): void {
+    const context = this.#context;
+    if (context && context.state !== 'running') {
+      context.resume().catch(() => undefined);
+      this.#awaitRunning(context).catch(() => undefined);
+    }
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#post({ type: 'resume' });
+    if (!this.#endedFired) this.#store.update({ state: context && context.state !== 'running' ? 'interrupted' : 'buffering' });
+    this.#resumeState = 'playing';
+  }
+
+  stop(): void {
+    if (!this.#active) return;
+    this.#newEpoch(0);
+    if (this.#paused) {
+      this.#paused = false;
+      this.#post({ type: 'resume' });
+    }
+    if (!this.#complete) {
+      this.#decoder?.close();
+      this.#decoder = undefined;
+      this.#utterance++;
+      this.#decoded = [];
+      this.#decodedFrames = 0;
+    }
+    this.#lastPositionMs = 0;
+    this.#finish('stopped');
+    if (!this.#complete) this.#active = false;
+  }
+
+  setVolume(volume: number): void {
+    this.#volume = clampVolume(volume);
+    const gain = this.#gain;
+    if (gain && this.#context) gain.gain.setTargetAtTime(this.#volume, this.#context.currentTime, 0.01);
+  }
+
+  replay(): boolean {
+    return this.seek(0);
+  }
+
+  seek(ms: number): boolean {
+    if (!this.#complete) return false;
+    this.#ensureContext();
+    const frame = Math.max(0, Math.min(this.#decodedFrames, Math.round((ms / 1000) * this.#srcRate)));
+    this.#newEpoch(frame);
+    let skip = frame;
+    for (const chunk of this.#decoded) {
+      if (skip >= chunk.length) {
+        skip -= chunk.length;
+        continue;
+      }
+      this.#postSamples(skip > 0 ? chunk.subarray(skip) : chunk);
+      skip = 0;
+    }
+    this.#post({ type: 'eos', epoch: this.#epoch });
+    this.#clock.setEnqueuedFrames(this.#decodedFrames);
+    this.#lastPositionMs = (frame / this.#srcRate) * 1000;
+    if (this.#endedFired) {
+      this.#endedFired = false;
+      this.#store.update({ endedReason: null });
+    }
+    if (frame >= this.#decodedFrames) {
+      this.#finish('finished');
+      return true;
+    }
+    this.#store.update({ state: this.#paused ? 'paused' : 'buffering' });
+    this.#store.tick();
+    return true;
+  }
+
+  // ---- clock ---------------------------------------------------------------------------------
+
+  /** Context time of the sample reaching the listener now. */
+  #audibleContextTime(context: AudioContext): number {
+    const stamp = context.getOutputTimestamp?.();
+    // getOutputTimestamp() is {0, 0} for the first ~40 ms after creation or resume.
+    if (stamp && stamp.contextTime && stamp.performanceTime) {
+      const t = stamp.contextTime + (now() - stamp.performanceTime) / 1000;
+      return Math.min(t, context.currentTime);
+    }
+    return context.currentTime - (context.outputLatency || context.baseLatency || 0);
+  }
+
+  getPositionMs(): number {
+    const context = this.#context;
+    // A suspended or interrupted context renders nothing; extrapolating would run ahead.
+    if (!context || context.state !== 'running') return this.#lastPositionMs;
+    const time = this.#audibleContextTime(context) - (this.#options.syncOffsetMs ?? 0) / 1000;
+    this.#lastPositionMs = this.#clock.positionMsAt(time);
+    return this.#lastPositionMs;
+  }
+
+  getDurationMs(): number {
+    return (this.#decodedFrames / this.#srcRate) * 1000;
+  }
+
+  // ---- store ---------------------------------------------------------------------------------
+
+  subscribe(listener: () => void): () => void {
+    return this.#store.subscribe(listener);
+  }
+
+  getSnapshot(): PlayerSnapshot {
+    return this.#store.getSnapshot();
+  }
+
+  subscribeActiveWord(index: number, listener: (active: boolean) => void): () => void {
+    return this.#store.subscribeActiveWord(index, listener);
+  }
+
+  onEnded(listener: (reason: EndedReason) => void): () => void {
+    return this.#store.onEnded(listener);
+  }
+
+  getDiagnostics(): PlayerDiagnostics {
+    const context = this.#context;
+    return {
+      kind: 'web-audio',
+      contextSampleRate: context?.sampleRate ?? 0,
+      sourceSampleRate: this.#srcRate,
+      baseLatencyMs: (context?.baseLatency ?? 0) * 1000,
+      outputLatencyMs: (context?.outputLatency ?? 0) * 1000,
+      decoder: this.#decoder?.kind ?? 'none',
+      firstChunkToRenderMs: this.#firstChunkToRenderMs,
+      durationMs: this.getDurationMs(),
+    };
+  }
+
+  dispose(): void {
+    this.stop();
+    this.#store.close();
+    this.#decoder?.close();
+    this.#decoder = undefined;
+    this.#clearEndTimer();
+    const context = this.#context;
+    if (this.#node) {
+      this.#node.port.onmessage = null;
+      this.#node.disconnect();
+      this.#node = undefined;
+    }
+    this.#gain?.disconnect();
+    if (context) {
+      context.removeEventListener('statechange', this.#onContextState);
+      if (this.#ownsContext && context.state !== 'closed') context.close().catch(() => undefined);
+    }
+    this.#context = undefined;
+  }
+}
+
+function clampVolume(volume: number): number {
+  return Number.isFinite(volume) ? Math.min(1, Math.max(0, volume)) : 1;
+}

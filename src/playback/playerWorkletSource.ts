@@ -1,0 +1,156 @@
+/** The name the player's processor registers under (`registerProcessor`). */
+export const PLAYER_PROCESSOR_NAME = 'cosyvoice-player';
+
+/**
+ * Source of the AudioWorklet processor behind {@link createAudioPlayer}, as a string so it can be loaded
+ * from a Blob URL without a separate file. Self-host it (write this string to a `.js` file served from
+ * your origin and pass `workletUrl`) when a strict CSP forbids `blob:` and `data:` script URLs.
+ *
+ * Messages in (`port.postMessage`):
+ * - `{ type: 'format', srcRate }` — sample rate of the following `pcm` samples
+ * - `{ type: 'pcm', epoch, samples: Float32Array }` — mono samples at `srcRate` (transfer the buffer)
+ * - `{ type: 'eos', epoch }` — no more samples for this epoch: play the tail, then report `ended`
+ * - `{ type: 'flush', epoch, startFrame }` — drop everything queued at once; the new epoch's
+ *   position starts at `startFrame` source frames (0, or where a seek goes)
+ * - `{ type: 'pause' }`, `{ type: 'resume' }`
+ *
+ * Messages out: `{ type: 'pos', epoch, played, ctxTime, state, rate, wall }` — at context time `ctxTime`,
+ * `played` source frames of this epoch had been output, advancing at `rate` source frames per second
+ * from then on (0 while idle, underrun, paused or ended). Sent on every state change (with the exact
+ * in-quantum time) and every ~25 ms while playing. `state` is `'idle' | 'playing' | 'underrun' |
+ * 'paused' | 'ended'`; `wall` is `Date.now()` at a state change (0 otherwise).
+ *
+ * @example
+ * const url = URL.createObjectURL(new Blob([PLAYER_WORKLET_SOURCE], { type: 'text/javascript' }));
+ * await context.audioWorklet.addModule(url);
+ */
+export const PLAYER_WORKLET_SOURCE = `
+class CosyVoicePlayerProcessor extends AudioWorkletProcessor {
+  constructor() {
+    super();
+    this.chunks = [];
+    this.offset = 0;
+    this.frac = 0;
+    this.srcRate = sampleRate;
+    this.step = 1;
+    this.epoch = 0;
+    this.played = 0;
+    this.eos = false;
+    this.paused = false;
+    this.state = 'idle';
+    this.sinceReport = 0;
+    this.reportEvery = Math.max(1, Math.round(0.025 * sampleRate / 128));
+    this.port.onmessage = (event) => this.onMessage(event.data);
+  }
+
+  onMessage(m) {
+    switch (m.type) {
+      case 'format':
+        this.srcRate = m.srcRate;
+        this.step = m.srcRate / sampleRate;
+        break;
+      case 'pcm':
+        if (m.epoch === this.epoch && m.samples.length > 0) this.chunks.push(m.samples);
+        break;
+      case 'eos':
+        if (m.epoch === this.epoch) this.eos = true;
+        break;
+      case 'flush':
+        this.chunks = [];
+        this.offset = 0;
+        this.frac = 0;
+        this.epoch = m.epoch;
+        this.played = m.startFrame || 0;
+        this.eos = false;
+        this.setState(this.paused ? 'paused' : 'idle', 0);
+        break;
+      case 'pause':
+        this.paused = true;
+        if (this.state !== 'ended' && this.state !== 'idle') this.setState('paused', 0);
+        break;
+      case 'resume':
+        this.paused = false;
+        if (this.state === 'paused') this.setState(this.chunks.length ? 'playing' : 'idle', 0);
+        break;
+    }
+  }
+
+  report(at, change) {
+    this.port.postMessage({
+      // Wall clock (ms) when this quantum was rendered, on state changes only: the real render moment
+      // for time-to-first-audio (performance.now() does not exist in AudioWorkletGlobalScope).
+      wall: change ? Date.now() : 0,
+      type: 'pos',
+      epoch: this.epoch,
+      played: this.played,
+      ctxTime: currentTime + at / sampleRate,
+      state: this.state,
+      rate: this.state === 'playing' ? this.srcRate : 0,
+    });
+    this.sinceReport = 0;
+  }
+
+  setState(state, at) {
+    if (state === this.state) return;
+    this.state = state;
+    this.report(at, true);
+  }
+
+  // One output sample, or undefined when the queue cannot supply it (underrun or end).
+  next() {
+    const head = this.chunks[0];
+    if (head === undefined) return undefined;
+    const cur = head[this.offset];
+    let value = cur;
+    if (this.frac > 0) {
+      // Linear interpolation needs one frame of look-ahead; at the end of the stream fade to 0.
+      let following = this.offset + 1 < head.length ? head[this.offset + 1] : this.chunks[1] ? this.chunks[1][0] : undefined;
+      if (following === undefined) {
+        if (!this.eos) return undefined;
+        following = 0;
+      }
+      value = cur + (following - cur) * this.frac;
+    }
+    this.frac += this.step;
+    while (this.frac >= 1) {
+      this.frac -= 1;
+      this.played++;
+      this.offset++;
+      const chunk = this.chunks[0];
+      if (chunk !== undefined && this.offset >= chunk.length) {
+        this.chunks.shift();
+        this.offset = 0;
+      }
+      if (this.chunks.length === 0) {
+        this.frac = 0;
+        break;
+      }
+    }
+    return value;
+  }
+
+  process(inputs, outputs) {
+    const output = outputs[0];
+    const channel = output && output[0];
+    if (!channel) return true;
+    const n = channel.length;
+    if (this.paused) return true;
+    for (let i = 0; i < n; i++) {
+      const value = this.next();
+      if (value === undefined) {
+        if (this.eos && this.chunks.length === 0) {
+          if (this.state === 'playing' || this.state === 'underrun') this.setState('ended', i);
+        } else if (this.state === 'playing') this.setState('underrun', i);
+        break;
+      }
+      if (this.state !== 'playing') this.setState('playing', i);
+      channel[i] = value;
+    }
+    if (this.eos && this.chunks.length === 0 && this.state === 'playing') this.setState('ended', n);
+    for (let c = 1; c < output.length; c++) output[c].set(channel);
+    if (this.state === 'playing' && ++this.sinceReport >= this.reportEvery) this.report(n, false);
+    return true;
+  }
+}
+registerProcessor('${PLAYER_PROCESSOR_NAME}', CosyVoicePlayerProcessor);
+`;

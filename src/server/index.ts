@@ -1,0 +1,15 @@
+export { createLocalVoiceServer } from './createLocalVoiceServer';
+export type { LocalVoiceServer, LocalVoiceServerOptions } from './createLocalVoiceServer';
+export { createToneEngine } from './createToneEngine';
+export { createEspeakEngine, isEspeakAvailable, ESPEAK_PACKAGE } from './createEspeakEngine';
+export type { EngineRequest, EngineWord, SynthesisEngine } from './SynthesisEngine';
+export { CustomVoiceStore } from './CustomVoiceStore';
+export type { LocalCustomVoice } from './CustomVoiceStore';
+export { SentenceSplitter } from './SentenceSplitter';
+export { readCredential } from './readCredential';
+export { wireToSynthesisParameters } from './readTaskParameters';
+export { createSynthesisProxy } from './createSynthesisProxy';
+export type { ProxyAuthorizeContext, ProxyLimits, SynthesisProxy, SynthesisProxyOptions } from './createSynthesisProxy';
+export { createTokenHandler } from './createTokenHandler';
+export type { TokenHandler, TokenHandlerOptions } from './createTokenHandler';
+export { upstreamUrls } from './upstreamUrls';

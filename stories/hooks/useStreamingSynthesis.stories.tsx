@@ -1,0 +1,78 @@
+import type { Meta, StoryObj } from '@storybook/react-vite';
+import { useRef, useState } from 'react';
+import { expect, userEvent, waitFor, within } from 'storybook/test';
+import { useStreamingSynthesis, type SpeechStatus } from 'cosyvoice-react';
+import { fakeLlmStream } from '../support/fakeLlm';
+import { SpeechInspector } from '../support/SpeechInspector';
+import { StoryProvider } from '../support/StoryProvider';
+
+const ANSWER =
+  'Sure. CosyVoice turns text into speech while the text is still arriving. ' +
+  'Each complete sentence is spoken at once, and the rest waits for more tokens. ' +
+  'The highlight follows the words you actually hear.';
+
+interface HarnessProps {
+  tokenDelayMs: number;
+  /** A silence in the token stream longer than the service's 23 s idle limit. */
+  pauseMs: number;
+  pauseBeforeToken: number;
+}
+
+function Harness({ tokenDelayMs, pauseMs, pauseBeforeToken }: HarnessProps) {
+  const speech = useStreamingSynthesis();
+  const [result, setResult] = useState<SpeechStatus | undefined>();
+  const abort = useRef<AbortController | undefined>(undefined);
+  const run = async () => {
+    abort.current?.abort();
+    abort.current = new AbortController();
+    setResult(undefined);
+    setResult(await speech.pipe(fakeLlmStream(ANSWER, { tokenDelayMs, pauseMs, pauseBeforeToken, signal: abort.current.signal })));
+  };
+  return (
+    <div style={{ display: 'grid', gap: 12, maxWidth: 720 }}>
+      <div style={{ display: 'flex', gap: 8 }}>
+        <button type="button" onClick={run}>Ask the LLM</button>
+        <button type="button" onClick={() => { abort.current?.abort(); speech.cancel(); }} disabled={!speech.isActive}>Cancel</button>
+      </div>
+      <p aria-label="Text received so far">{speech.text || '…'}</p>
+      <p data-testid="pipe-result">{result ? `pipe() resolved: ${result}` : 'pipe() pending'}</p>
+      <SpeechInspector speech={speech} />
+    </div>
+  );
+}
+
+const meta = {
+  title: 'Hooks/useStreamingSynthesis',
+  component: Harness,
+  decorators: [(Story) => <StoryProvider><Story /></StoryProvider>],
+  args: { tokenDelayMs: 40, pauseMs: 0, pauseBeforeToken: -1 },
+} satisfies Meta<typeof Harness>;
+export default meta;
+type Story = StoryObj<typeof meta>;
+
+/** A simulated LLM token stream piped into speech: sentences are spoken as they complete. */
+export const Default: Story = {
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await userEvent.click(canvas.getByRole('button', { name: 'Ask the LLM' }));
+    await waitFor(() => expect(canvas.getByTestId('status')).toHaveTextContent('speaking'), { timeout: 10_000 });
+    await waitFor(() => expect(canvas.getByTestId('pipe-result')).toHaveTextContent('pipe() resolved: ended'), { timeout: 40_000 });
+    await expect(canvas.getByRole('table')).toHaveTextContent('highlight');
+  },
+};
+
+/**
+ * The source goes quiet for 25 s mid-answer — longer than the 23 s after which the service fails a
+ * task. The hook finishes the task before that and continues in a new one on the same timeline.
+ */
+export const PauseLongerThan23Seconds: Story = {
+  args: { pauseMs: 25_000, pauseBeforeToken: 12 },
+  parameters: { docs: { description: { story: 'Takes about 40 s: the silence is real.' } } },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await userEvent.click(canvas.getByRole('button', { name: 'Ask the LLM' }));
+    await waitFor(() => expect(canvas.getByTestId('pipe-result')).toHaveTextContent('pipe() resolved: ended'), { timeout: 55_000, interval: 500 });
+    await expect(canvas.queryByRole('alert')).not.toBeInTheDocument();
+    await expect(canvas.getByRole('table')).toHaveTextContent('actually');
+  },
+};

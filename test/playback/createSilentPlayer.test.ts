@@ -1,0 +1,145 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AudioFormat, type TimelineWord } from 'cosyvoice-react/core';
+import { createSilentPlayer } from 'cosyvoice-react/playback';
+
+// 16 kHz PCM16: 32 bytes per ms.
+const pcmMs = (ms: number) => new Uint8Array(ms * 32);
+const timers = { now: () => Date.now() };
+
+function words(...begins: number[]): TimelineWord[] {
+  return begins.map((beginMs, i) => ({ text: `w${i}`, beginIndex: i, endIndex: i + 1, beginMs, endMs: beginMs + 50, sentenceIndex: 0 }));
+}
+
+describe('createSilentPlayer', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('plays enqueued audio in real time, highlights each word when it is reached, and ends once', () => {
+    const player = createSilentPlayer({ format: AudioFormat.PCM_16000HZ_MONO_16BIT, ...timers });
+    const ended = vi.fn();
+    player.onEnded(ended);
+    player.reset();
+    player.setTimeline(words(0, 200, 600));
+    player.enqueue(pcmMs(1000));
+    player.endOfStream();
+    expect(player.getSnapshot()).toMatchObject({ state: 'playing', timeToFirstAudioMs: 0, canSeek: true });
+    const sequence: number[] = [];
+    player.subscribe(() => sequence.push(player.getSnapshot().activeWordIndex));
+    vi.advanceTimersByTime(250);
+    expect(player.getPositionMs()).toBeCloseTo(250, 0);
+    vi.advanceTimersByTime(800);
+    expect(player.getSnapshot()).toMatchObject({ state: 'ended', endedReason: 'finished', activeWordIndex: -1 });
+    expect(ended).toHaveBeenCalledTimes(1);
+    expect(ended).toHaveBeenCalledWith('finished');
+    expect([...new Set(sequence)]).toEqual([1, 2, -1]);
+    player.stop();
+    expect(ended).toHaveBeenCalledTimes(1);
+  });
+
+  it('counts a stall as an underrun, freezes the position, and continues when bytes arrive', () => {
+    const player = createSilentPlayer({ format: AudioFormat.PCM_16000HZ_MONO_16BIT, ...timers });
+    player.reset();
+    player.enqueue(pcmMs(300));
+    vi.advanceTimersByTime(500);
+    expect(player.getSnapshot()).toMatchObject({ state: 'buffering', underruns: 1 });
+    expect(player.getPositionMs()).toBeCloseTo(300, 0);
+    player.enqueue(pcmMs(300));
+    expect(player.getSnapshot().state).toBe('playing');
+    vi.advanceTimersByTime(100);
+    expect(player.getPositionMs()).toBeCloseTo(400, 0);
+    player.endOfStream();
+    vi.advanceTimersByTime(300);
+    expect(player.getSnapshot()).toMatchObject({ state: 'ended', underruns: 1 });
+  });
+
+  it('pause freezes the clock and resume continues; stop ends with "stopped"', () => {
+    const player = createSilentPlayer({ format: AudioFormat.PCM_16000HZ_MONO_16BIT, ...timers });
+    const ended = vi.fn();
+    player.onEnded(ended);
+    player.reset();
+    player.enqueue(pcmMs(1000));
+    vi.advanceTimersByTime(200);
+    player.pause();
+    vi.advanceTimersByTime(500);
+    expect(player.getSnapshot().state).toBe('paused');
+    expect(player.getPositionMs()).toBeCloseTo(200, 0);
+    player.resume();
+    vi.advanceTimersByTime(100);
+    expect(player.getPositionMs()).toBeCloseTo(300, 0);
+    player.stop();
+    expect(player.getSnapshot()).toMatchObject({ state: 'idle', endedReason: 'stopped' });
+    expect(ended).toHaveBeenCalledExactlyOnceWith('stopped');
+  });
+
+  it('after the end, replays and seeks the complete audio; ended fires once per playthrough', () => {
+    const player = createSilentPlayer({ format: AudioFormat.PCM_16000HZ_MONO_16BIT, ...timers });
+    const ended = vi.fn();
+    player.onEnded(ended);
+    player.reset();
+    expect(player.seek(100)).toBe(false);
+    player.enqueue(pcmMs(500));
+    player.endOfStream();
+    vi.advanceTimersByTime(600);
+    expect(ended).toHaveBeenCalledTimes(1);
+    expect(player.seek(400)).toBe(true);
+    expect(player.getPositionMs()).toBeCloseTo(400, 0);
+    vi.advanceTimersByTime(50);
+    expect(player.getPositionMs()).toBeCloseTo(450, 0);
+    vi.advanceTimersByTime(100);
+    expect(ended).toHaveBeenCalledTimes(2);
+    expect(player.replay()).toBe(true);
+    expect(player.getSnapshot().state).toBe('playing');
+  });
+
+  it('nextStream continues the same utterance and clock with a new encoded stream', () => {
+    const player = createSilentPlayer({ format: AudioFormat.WAV_16000HZ_MONO_16BIT, ...timers });
+    const header = (bytes: Uint8Array) => {
+      const out = new Uint8Array(44 + bytes.length);
+      const view = new DataView(out.buffer);
+      out.set([82, 73, 70, 70], 0);
+      out.set([87, 65, 86, 69, 102, 109, 116, 32], 8);
+      view.setUint32(16, 16, true);
+      view.setUint16(20, 1, true);
+      view.setUint16(22, 1, true);
+      view.setUint32(24, 16000, true);
+      view.setUint16(32, 2, true);
+      view.setUint16(34, 16, true);
+      out.set([100, 97, 116, 97], 36);
+      out.set(bytes, 44);
+      return out;
+    };
+    player.reset();
+    player.enqueue(header(pcmMs(300)));
+    player.nextStream();
+    player.enqueue(header(pcmMs(200)));
+    player.endOfStream();
+    expect(player.getDurationMs()).toBe(500);
+    vi.advanceTimersByTime(400);
+    expect(player.getPositionMs()).toBeCloseTo(400, 0);
+    vi.advanceTimersByTime(150);
+    expect(player.getSnapshot().state).toBe('ended');
+  });
+
+  it('instant mode hears everything at end of stream', () => {
+    const player = createSilentPlayer({ format: AudioFormat.PCM_16000HZ_MONO_16BIT, realtime: false, ...timers });
+    player.reset();
+    player.enqueue(pcmMs(1000));
+    expect(player.getSnapshot().state).toBe('buffering');
+    player.endOfStream();
+    expect(player.getSnapshot()).toMatchObject({ state: 'ended', endedReason: 'finished' });
+    expect(player.getPositionMs()).toBe(1000);
+  });
+
+  it('measures time to first audio from markSpeakStart', () => {
+    const player = createSilentPlayer({ format: AudioFormat.PCM_16000HZ_MONO_16BIT, ...timers });
+    player.reset();
+    player.markSpeakStart();
+    vi.advanceTimersByTime(120);
+    player.enqueue(pcmMs(100));
+    expect(player.getSnapshot().timeToFirstAudioMs).toBe(120);
+  });
+});

@@ -1,0 +1,340 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { AudioDurationCounter, AudioFormat, isSynthesisError, type AudioFormatSpec, type TimelineWord } from 'cosyvoice-react/core';
+import { createAudioPlayer, type AudioPlayer, type EndedReason } from 'cosyvoice-react/playback';
+import { analyse, audibleAt, chunks, clickIndexes, clickTrack, createTap, fixture, pcm16, sine440, sleep, wav, type Tap } from './browserAudio';
+
+let cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const fn of cleanup) await fn();
+  cleanup = [];
+});
+
+async function setup(format: AudioFormatSpec, extra: { forceWasmDecoder?: boolean } = {}) {
+  const context = new AudioContext({ latencyHint: 'interactive' });
+  const tap = await createTap(context);
+  const player = createAudioPlayer({ context, format, connect: (output) => output.connect(tap.node), ...extra });
+  await player.unlock();
+  cleanup.push(async () => {
+    player.dispose();
+    await context.close();
+  });
+  return { context, tap, player };
+}
+
+function ended(player: AudioPlayer, timeoutMs = 5000): Promise<EndedReason> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not ended; snapshot ${JSON.stringify(player.getSnapshot())}`)), timeoutMs);
+    const off = player.onEnded((reason) => {
+      clearTimeout(timer);
+      off();
+      resolve(reason);
+    });
+  });
+}
+
+async function playAll(player: AudioPlayer, tap: Tap, bytes: Uint8Array) {
+  tap.mark();
+  player.reset();
+  const done = ended(player);
+  for (const chunk of chunks(bytes)) player.enqueue(chunk);
+  player.endOfStream();
+  expect(await done).toBe('finished');
+  await sleep(30);
+}
+
+describe('createAudioPlayer in Chromium: every format decoded and played', () => {
+  for (const rate of [8000, 16000, 22050, 24000, 44100, 48000]) {
+    it(`PCM16 at ${rate} Hz plays a 440 Hz tone of the right length and level`, async () => {
+      const { context, tap, player } = await setup({ format: 'pcm', sampleRate: rate as 24000, channels: 'mono', bitRate: 16 });
+      await playAll(player, tap, pcm16(rate, 0.5, sine440));
+      const a = analyse(tap.samples(), context.sampleRate);
+      expect(a.seconds).toBeGreaterThan(0.49);
+      expect(a.seconds).toBeLessThan(0.51);
+      expect(a.rms).toBeGreaterThan(0.33);
+      expect(a.rms).toBeLessThan(0.37);
+      expect(a.frequency).toBeGreaterThan(430);
+      expect(a.frequency).toBeLessThan(450);
+      expect(a.silentFrames).toBeLessThan(context.sampleRate * 0.003); // no gaps at chunk boundaries
+      expect(player.getSnapshot()).toMatchObject({ state: 'ended', underruns: 0, canSeek: true });
+      expect(player.getDurationMs()).toBeCloseTo(500, 0);
+    });
+  }
+
+  it('WAV (header in the first frame, placeholder sizes) plays the tone', async () => {
+    const { context, tap, player } = await setup(AudioFormat.WAV_22050HZ_MONO_16BIT);
+    await playAll(player, tap, wav(22050, pcm16(22050, 0.5, sine440)));
+    const a = analyse(tap.samples(), context.sampleRate);
+    expect(a.seconds).toBeCloseTo(0.5, 1);
+    expect(a.rms).toBeGreaterThan(0.33);
+    expect(a.frequency).toBeGreaterThan(430);
+    expect(a.frequency).toBeLessThan(450);
+  });
+
+  for (const forceWasmDecoder of [false, true]) {
+    const via = forceWasmDecoder ? 'the WASM fallback (ogg-opus-decoder)' : 'WebCodecs';
+    it(`Ogg Opus through ${via} plays the tone for its counted length`, async () => {
+      const bytes = await fixture('sine440-48k.opus');
+      const { context, tap, player } = await setup(AudioFormat.OGG_OPUS_48KHZ_MONO_32KBPS, { forceWasmDecoder });
+      await playAll(player, tap, bytes);
+      expect(player.getDiagnostics().decoder).toBe(forceWasmDecoder ? 'wasm' : 'webcodecs');
+      const counter = new AudioDurationCounter(AudioFormat.OGG_OPUS_48KHZ_MONO_32KBPS);
+      counter.push(bytes);
+      const a = analyse(tap.samples(), context.sampleRate);
+      // The fixture holds 0.94 s (its encoder drops a few tail pages); the counter reads it from granules.
+      expect(Math.abs(a.seconds * 1000 - counter.durationMs)).toBeLessThan(30);
+      expect(a.rms).toBeGreaterThan(0.3);
+      expect(a.rms).toBeLessThan(0.4);
+      expect(a.frequency).toBeGreaterThan(430);
+      expect(a.frequency).toBeLessThan(450);
+      // Decoded length agrees with the length word times are based on (within one 20 ms packet).
+      expect(Math.abs(player.getDurationMs() - counter.durationMs)).toBeLessThan(21);
+    });
+  }
+
+  for (const forceWasmDecoder of [false, true]) {
+    const via = forceWasmDecoder ? 'the WASM fallback (mpg123-decoder)' : 'WebCodecs';
+    it(`MP3 through ${via} plays the tone for its counted length`, async () => {
+      const bytes = await fixture('sine440-24k.mp3');
+      const { context, tap, player } = await setup(AudioFormat.MP3_24000HZ_MONO_256KBPS, { forceWasmDecoder });
+      await playAll(player, tap, bytes);
+      expect(player.getDiagnostics().decoder).toBe(forceWasmDecoder ? 'wasm' : 'webcodecs');
+      const a = analyse(tap.samples(), context.sampleRate);
+      expect(a.seconds).toBeGreaterThan(0.97);
+      expect(a.seconds).toBeLessThan(1.1);
+      expect(a.rms).toBeGreaterThan(0.3);
+      expect(a.rms).toBeLessThan(0.4);
+      expect(a.frequency).toBeGreaterThan(430);
+      expect(a.frequency).toBeLessThan(450);
+      const counter = new AudioDurationCounter(AudioFormat.MP3_24000HZ_MONO_256KBPS);
+      counter.push(bytes);
+      expect(Math.abs(player.getDurationMs() - counter.durationMs)).toBeLessThan(25);
+    });
+  }
+});
+
+describe('createAudioPlayer in Chromium: clock, controls, metrics', () => {
+  const WORDS_MS = [100, 400, 700, 1000];
+  const words: TimelineWord[] = WORDS_MS.map((beginMs, i) => ({ text: `w${i}`, beginIndex: i * 3, endIndex: i * 3 + 2, beginMs, endMs: beginMs + 250, sentenceIndex: 0 }));
+
+  it('highlights each scripted word when its audio is heard (clicks at word starts, error < 50 ms)', async () => {
+    const { context, tap, player } = await setup(AudioFormat.PCM_24000HZ_MONO_16BIT);
+    tap.mark();
+    player.reset();
+    player.setTimeline(words);
+    const changes: { index: number; at: number }[] = [];
+    player.subscribe(() => {
+      const index = player.getSnapshot().activeWordIndex;
+      if (changes.at(-1)?.index !== index) changes.push({ index, at: performance.now() });
+    });
+    const done = ended(player);
+    for (const chunk of chunks(pcm16(24000, 1.3, clickTrack(WORDS_MS)))) player.enqueue(chunk);
+    player.endOfStream();
+    await done;
+    const rate = context.sampleRate;
+    const start = tap.startTime();
+    const clicks = clickIndexes(tap.samples());
+    expect(clicks).toHaveLength(4);
+    // Gaps between clicks in the output equal the gaps in the source: the graph plays source time.
+    for (let k = 1; k < 4; k++) expect(((clicks[k]! - clicks[k - 1]!) / rate) * 1000).toBeCloseTo(300, 0);
+    const sequence = changes.map((c) => c.index).filter((i) => i !== -1 || changes.length === 0);
+    expect(sequence).toEqual([0, 1, 2, 3]);
+    expect(changes.at(-1)!.index).toBe(-1);
+    const errors = WORDS_MS.map((_, k) => {
+      const heard = audibleAt(context, start + clicks[k]! / rate);
+      const highlighted = changes.find((c) => c.index === k)!.at;
+      return highlighted - heard;
+    });
+    for (const e of errors) expect(Math.abs(e)).toBeLessThan(50);
+  });
+
+  it('reports time to first audio and the library overhead from the first chunk', async () => {
+    const { player } = await setup(AudioFormat.PCM_24000HZ_MONO_16BIT);
+    player.reset();
+    player.markSpeakStart();
+    await sleep(50);
+    const done = ended(player);
+    player.enqueue(pcm16(24000, 0.2, sine440));
+    player.endOfStream();
+    await done;
+    const ttfa = player.getSnapshot().timeToFirstAudioMs!;
+    expect(ttfa).toBeGreaterThan(45);
+    expect(ttfa).toBeLessThan(250);
+    const overhead = player.getDiagnostics().firstChunkToRenderMs!;
+    expect(overhead).toBeGreaterThanOrEqual(0);
+    expect(overhead).toBeLessThan(60);
+  });
+
+  it('a stall mid-stream counts one underrun, freezes the clock, and playback resumes where it stopped', async () => {
+    const { context, tap, player } = await setup(AudioFormat.PCM_24000HZ_MONO_16BIT);
+    tap.mark();
+    player.reset();
+    const all = pcm16(24000, 0.8, sine440);
+    const done = ended(player);
+    player.enqueue(all.subarray(0, 24000 * 2 * 0.4));
+    await sleep(700);
+    expect(player.getSnapshot()).toMatchObject({ state: 'buffering', underruns: 1 });
+    const frozen = player.getPositionMs();
+    expect(frozen).toBeCloseTo(400, 0);
+    await sleep(150);
+    expect(player.getPositionMs()).toBe(frozen);
+    player.enqueue(all.subarray(24000 * 2 * 0.4));
+    player.endOfStream();
+    await sleep(150);
+    expect(player.getSnapshot().state).toBe('playing');
+    expect(player.getPositionMs()).toBeGreaterThan(420);
+    expect(player.getPositionMs()).toBeLessThan(560);
+    await done;
+    expect(player.getSnapshot().underruns).toBe(1);
+    const a = analyse(tap.samples(), context.sampleRate);
+    // 0.8 s of tone and a silent gap of about 0.3 s or more in between.
+    expect(a.seconds).toBeGreaterThan(1.0);
+    expect(a.silentFrames / context.sampleRate).toBeGreaterThan(0.25);
+  });
+
+  it('pause holds the position and the output silent; resume continues to the end', async () => {
+    const { context, tap, player } = await setup(AudioFormat.PCM_24000HZ_MONO_16BIT);
+    player.reset();
+    const done = ended(player);
+    player.enqueue(pcm16(24000, 1, sine440));
+    player.endOfStream();
+    await sleep(300);
+    player.pause();
+    expect(player.getSnapshot().state).toBe('paused');
+    await sleep(100); // let the audible tail catch up with the pause
+    const held = player.getPositionMs();
+    tap.mark();
+    await sleep(300);
+    expect(player.getPositionMs()).toBe(held);
+    expect(analyse(tap.samples(), context.sampleRate).rms).toBe(0);
+    player.resume();
+    await sleep(100);
+    expect(player.getSnapshot().state).toBe('playing');
+    expect(player.getPositionMs()).toBeGreaterThan(held);
+    expect(await done).toBe('finished');
+    expect(player.getSnapshot().underruns).toBe(0);
+  });
+
+  it('stop drops queued audio at once, fires ended("stopped") once, and drops decoder output still in flight', async () => {
+    const { context, tap, player } = await setup(AudioFormat.PCM_24000HZ_MONO_16BIT);
+    player.reset();
+    const reasons: EndedReason[] = [];
+    player.onEnded((r) => reasons.push(r));
+    player.enqueue(pcm16(24000, 2, sine440));
+    await sleep(300);
+    player.stop();
+    await sleep(60);
+    tap.mark();
+    await sleep(200);
+    expect(analyse(tap.samples(), context.sampleRate).rms).toBe(0);
+    expect(reasons).toEqual(['stopped']);
+    expect(player.getSnapshot()).toMatchObject({ state: 'idle', endedReason: 'stopped' });
+    player.stop();
+    expect(reasons).toEqual(['stopped']);
+
+    // Opus: bytes pushed, stop before WebCodecs delivers — nothing plays.
+    const opus = await fixture('sine440-48k.opus');
+    player.reset({ format: AudioFormat.OGG_OPUS_48KHZ_MONO_32KBPS });
+    tap.mark();
+    player.enqueue(opus);
+    player.stop();
+    await sleep(300);
+    expect(analyse(tap.samples(), context.sampleRate).rms).toBe(0);
+  });
+
+  it('after the end, replay and seek play from the complete audio and end again', async () => {
+    const { context, tap, player } = await setup(AudioFormat.PCM_24000HZ_MONO_16BIT);
+    await playAll(player, tap, pcm16(24000, 0.6, sine440));
+    expect(player.getSnapshot().canSeek).toBe(true);
+    tap.mark();
+    let done = ended(player);
+    expect(player.seek(400)).toBe(true);
+    expect(await done).toBe('finished');
+    await sleep(30);
+    expect(analyse(tap.samples(), context.sampleRate).seconds).toBeCloseTo(0.2, 1);
+    tap.mark();
+    done = ended(player);
+    expect(player.replay()).toBe(true);
+    expect(await done).toBe('finished');
+    await sleep(30);
+    expect(analyse(tap.samples(), context.sampleRate).seconds).toBeCloseTo(0.6, 1);
+  });
+
+  it('nextStream: two Ogg Opus streams (two tasks) play back to back in order on one clock', async () => {
+    const opus = await fixture('sine440-48k.opus');
+    const { context, tap, player } = await setup(AudioFormat.OGG_OPUS_48KHZ_MONO_32KBPS);
+    tap.mark();
+    player.reset();
+    const done = ended(player);
+    for (const chunk of chunks(opus, 700)) player.enqueue(chunk);
+    player.nextStream();
+    for (const chunk of chunks(opus, 700)) player.enqueue(chunk);
+    player.endOfStream();
+    expect(await done).toBe('finished');
+    await sleep(30);
+    const a = analyse(tap.samples(), context.sampleRate);
+    expect(a.seconds).toBeGreaterThan(1.85);
+    expect(a.seconds).toBeLessThan(1.95);
+    expect(a.frequency).toBeGreaterThan(430);
+    expect(a.frequency).toBeLessThan(450);
+    expect(player.getDurationMs()).toBeCloseTo(1880, -1);
+  });
+
+  it('volume scales the output', async () => {
+    const { context, tap, player } = await setup(AudioFormat.PCM_24000HZ_MONO_16BIT);
+    player.setVolume(0.25);
+    await sleep(50);
+    await playAll(player, tap, pcm16(24000, 0.4, sine440));
+    const a = analyse(tap.samples(), context.sampleRate);
+    expect(a.rms).toBeGreaterThan(0.08);
+    expect(a.rms).toBeLessThan(0.095);
+  });
+
+  it('a context suspended by the system reads as "interrupted"; resume() from a tap continues', async () => {
+    const { context, player } = await setup(AudioFormat.PCM_24000HZ_MONO_16BIT);
+    player.reset();
+    const done = ended(player);
+    player.enqueue(pcm16(24000, 0.8, sine440));
+    player.endOfStream();
+    await sleep(200);
+    await context.suspend(); // what iOS does on a call; the player did not ask for it
+    await sleep(20); // statechange is dispatched after suspend() settles
+    expect(player.getSnapshot().state).toBe('interrupted');
+    const held = player.getPositionMs();
+    await sleep(200);
+    expect(player.getPositionMs()).toBe(held);
+    player.resume();
+    await sleep(150);
+    expect(player.getSnapshot().state).toBe('playing');
+    expect(await done).toBe('finished');
+  });
+});
+
+describe('createAudioPlayer: a context the browser keeps suspended', () => {
+  it('rejects unlock() with a typed AudioBlocked error and reports it in the snapshot (fake context: real Chromium here cannot be blocked)', async () => {
+    // An explicit mock of what headless Chromium cannot produce: resume() that never takes effect.
+    const fake = {
+      state: 'suspended',
+      sampleRate: 48000,
+      currentTime: 0,
+      baseLatency: 0.01,
+      outputLatency: 0,
+      destination: {},
+      audioWorklet: { addModule: () => new Promise<void>(() => {}) },
+      resume: () => new Promise<void>(() => {}),
+      close: () => Promise.resolve(),
+      addEventListener: () => {},
+      removeEventListener: () => {},
+      createGain: () => ({ gain: { value: 1 }, connect: () => {}, disconnect: () => {} }),
+      getOutputTimestamp: () => ({ contextTime: 0, performanceTime: 0 }),
+    } as unknown as AudioContext;
+    const player = createAudioPlayer({ createContext: () => fake, unlockTimeoutMs: 150 });
+    const error = await player.unlock().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isSynthesisError(error) && error.code).toBe('AudioBlocked');
+    expect(player.getSnapshot().state).toBe('error');
+    expect(player.getSnapshot().error?.code).toBe('AudioBlocked');
+    player.dispose();
+  });
+});

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { AudioFormat, SpeechSynthesizer, proxyTransport } from 'cosyvoice-react/core';
+import WebSocket from 'ws';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+function serve(args: string[], env: Record<string, string | undefined> = {}) {
+  const child = spawn(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'src/server/cli.ts', 'serve', ...args], {
+    cwd: root,
+    env: { ...process.env, DASHSCOPE_API_KEY: undefined, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const firstLine = new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      if (out.includes('\n')) resolve(out.split('\n')[0]!);
+    });
+    child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
+  });
+  return { child, firstLine, stderr: () => stderr };
+}
+
+describe('cosyvoice-react serve', () => {
+  it('prints the WebSocket URL first, speaks, and exits 0 on SIGTERM', async () => {
+    const { child, firstLine } = serve(['--port', '0', '--engine', 'tone']);
+    const url = await firstLine;
+    expect(url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/api-ws\/v1\/inference$/);
+    const synth = new SpeechSynthesizer({ model: 'cosyvoice-v3-flash', voice: 'longanyang', format: AudioFormat.PCM_16000HZ_MONO_16BIT, transport: proxyTransport({ url, WebSocket: WebSocket as never }) });
+    expect((await synth.call('From the CLI.'))!.length).toBeGreaterThan(1000);
+    child.kill('SIGTERM');
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+  }, 20_000);
+
+  it('runs as a proxy when DASHSCOPE_API_KEY is set, and exits 0 on SIGINT', async () => {
+    const local = serve(['--port', '0', '--engine', 'tone']);
+    const upstream = await local.firstLine;
+    const proxy = serve(['--port', '0', '--upstream', upstream, '--allowed-origin', 'https://a.example'], { DASHSCOPE_API_KEY: 'sk-cli-canary' });
+    const url = await proxy.firstLine;
+    const synth = new SpeechSynthesizer({ model: 'cosyvoice-v3-flash', voice: 'longanyang', format: AudioFormat.PCM_16000HZ_MONO_16BIT, transport: proxyTransport({ url, WebSocket: WebSocket as never }) });
+    expect((await synth.call('Via the proxy.'))!.length).toBeGreaterThan(1000);
+    expect(proxy.stderr()).toMatch(/proxy to ws:/);
+    expect(proxy.stderr()).not.toContain('sk-cli-canary');
+    const exits = Promise.all([once(proxy.child, 'exit'), once(local.child, 'exit')]);
+    proxy.child.kill('SIGINT');
+    local.child.kill('SIGINT');
+    expect((await exits).map(([code]) => code)).toEqual([0, 0]);
+  }, 20_000);
+
+  it('rejects bad options with exit code 2', async () => {
+    const { child, firstLine } = serve(['--port', 'abc']);
+    firstLine.catch(() => undefined);
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(2);
+  }, 20_000);
+});
