@@ -1,16 +1,13 @@
 import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
+import { storybookTest } from '@storybook/addon-vitest/vitest-plugin';
+import { sourceAliases } from './.storybook/aliases.ts';
 
 const root = import.meta.dirname;
 
-/** Tests import through the public entry points; these map them to the sources. */
-const alias = [
-  { find: /^cosyvoice-react\/core$/, replacement: path.join(root, 'src/core/index.ts') },
-  { find: /^cosyvoice-react\/playback$/, replacement: path.join(root, 'src/playback/index.ts') },
-  { find: /^cosyvoice-react\/server$/, replacement: path.join(root, 'src/server/index.ts') },
-  { find: /^cosyvoice-react$/, replacement: path.join(root, 'src/index.ts') },
-];
+// Stories under test speak through the tone engine (fast, deterministic); `npm run dev` prefers espeak.
+process.env.COSYVOICE_ENGINE ??= 'tone';
 
 /** Debian's chromium, launched by playwright (never a downloaded browser). */
 export const CHROMIUM_ARGS = [
@@ -31,7 +28,8 @@ const browserProvider = () =>
   });
 
 export default defineConfig({
-  resolve: { alias },
+  // Tests import through the public entry points; these map them to the sources.
+  resolve: { alias: sourceAliases },
   test: {
     projects: [
       {
@@ -51,6 +49,7 @@ export default defineConfig({
           environment: 'jsdom',
           include: ['test/**/*.test.tsx'],
           exclude: ['test/**/*.browser.test.{ts,tsx}', 'test/**/*.ssr.test.tsx'],
+          setupFiles: ['./test/setup-dom.ts'],
           testTimeout: 20_000,
         },
       },
@@ -59,7 +58,25 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['test/**/*.browser.test.{ts,tsx}'],
+          globalSetup: ['test/components/voiceServer.globalSetup.ts'],
           testTimeout: 30_000,
+          browser: {
+            enabled: true,
+            headless: true,
+            screenshotFailures: false,
+            provider: browserProvider(),
+            instances: [{ browser: 'chromium' }],
+          },
+        },
+      },
+      {
+        extends: true,
+        // Every story runs as a test in Chromium, speaking through the local voice server that
+        // .storybook/main.ts attaches to the test server; accessibility violations fail it.
+        plugins: [storybookTest({ configDir: path.join(root, '.storybook') })],
+        test: {
+          name: 'storybook',
+          testTimeout: 70_000,
           browser: {
             enabled: true,
             headless: true,

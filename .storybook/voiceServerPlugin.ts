@@ -9,6 +9,8 @@ export interface VoiceServerPluginOptions {
   announce?: boolean;
 }
 
+const ATTACHED = Symbol.for('cosyvoice-react.voiceServerAttached');
+
 type ServerModule = typeof import('../src/server/index');
 
 /**
@@ -25,6 +27,10 @@ export function voiceServerPlugin(options: VoiceServerPluginOptions = {}): Plugi
       const hmr = server.config.server.hmr;
       const httpServer = server.httpServer ?? (typeof hmr === 'object' ? (hmr.server as typeof server.httpServer) : null);
       if (!httpServer) return;
+      // The plugin can be reached twice (Storybook's viteFinal inside a test runner): attach once.
+      const marker = httpServer as typeof httpServer & { [ATTACHED]?: boolean };
+      if (marker[ATTACHED]) return;
+      marker[ATTACHED] = true;
       // Loaded through Vite so the TypeScript sources run as they are, without a build.
       const { createLocalVoiceServer, createSynthesisProxy, isEspeakAvailable } = (await server.ssrLoadModule(serverEntry)) as ServerModule;
       const apiKey = process.env.DASHSCOPE_API_KEY;

@@ -5,3 +5,4 @@
 export * from './core/index';
 export * from './playback/index';
 export * from './hooks/index';
+export * from './components/index';

@@ -400,9 +400,10 @@ export class SpeechSynthesizer {
   async #connect(run: Run, enableSsml: boolean): Promise<void> {
     const connectTimeout = this.#options.connectTimeoutMillis ?? 5000;
     const timer = this.#timer(run, connectTimeout, () => {
-      run.connectAbort.abort(
-        new SynthesisError('Timeout', `websocket connection could not be established within ${connectTimeout / 1000} s`, { retryable: true, taskId: run.taskId }),
-      );
+      const error = new SynthesisError('Timeout', `websocket connection could not be established within ${connectTimeout / 1000} s`, { retryable: true, taskId: run.taskId });
+      run.connectAbort.abort(error);
+      // Settle here too: a transport that ignores the abort signal must not leave the task hanging.
+      this.#settle(run, error);
     });
     let socket: TransportSocket;
     try {

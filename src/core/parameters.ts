@@ -2,7 +2,7 @@ import { AudioFormat, SUPPORTED_CONTAINERS, SUPPORTED_SAMPLE_RATES, type AudioFo
 import { MAX_CHARACTERS_PER_MESSAGE, MAX_INSTRUCTION_CHARACTERS, countCharacters } from './countCharacters';
 import { ValidationError } from './errors';
 import type { WireParameters } from './protocol';
-import { checkVoiceForModel } from './voiceCatalog';
+import { checkVoiceForModel } from './checkVoiceForModel';
 
 /** Language hint values the service documents (only the first element of the array is used). */
 export const LANGUAGE_HINTS = Object.freeze([

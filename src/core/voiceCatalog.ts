@@ -1,4 +1,5 @@
 import { SYSTEM_VOICES } from './voiceData';
+export { checkVoiceForModel } from './checkVoiceForModel';
 
 /** Models that have system voices. (`cosyvoice-v3.5-*` have only cloned or designed voices.) */
 export type CatalogModel = 'cosyvoice-v3-flash' | 'cosyvoice-v3-plus' | 'cosyvoice-v2' | 'cosyvoice-v1';
@@ -92,20 +93,6 @@ export function findVoice(voiceId: string, model?: string): Voice | undefined {
 
 /** The models that have system voices. */
 export const CATALOG_MODELS: readonly CatalogModel[] = Object.freeze(['cosyvoice-v3-flash', 'cosyvoice-v3-plus', 'cosyvoice-v2', 'cosyvoice-v1']);
-
-/**
- * A warning when `voice` is not a system voice of `model` and does not look like a custom voice id;
- * `undefined` when the pair looks fine. Only a warning: custom voices and new models exist.
- */
-export function checkVoiceForModel(model: string, voice: string): string | undefined {
-  if (!(CATALOG_MODELS as readonly string[]).includes(model)) return undefined;
-  if (findVoice(voice, model)) return undefined;
-  if (/^cosyvoice-|-vd-|^voice-/.test(voice)) return undefined;
-  const elsewhere = SYSTEM_VOICES.filter((v) => v.id === voice).map((v) => v.model);
-  return elsewhere.length > 0
-    ? `voice ${JSON.stringify(voice)} belongs to ${elsewhere.join(', ')}, not ${model}; the service will answer "Engine return error code: 418"`
-    : `voice ${JSON.stringify(voice)} is not a system voice of ${model} (fine if it is a custom voice)`;
-}
 
 /** Emotion values of the fixed instruction formats for instruct-capable system voices. */
 export const INSTRUCTION_EMOTIONS = Object.freeze(['neutral', 'fearful', 'angry', 'sad', 'surprised', 'happy', 'disgusted'] as const);

@@ -568,3 +568,23 @@ describe('proxyTransport', () => {
     expect(request.headers.authorization).toBeUndefined();
   });
 });
+
+describe('a transport that ignores its abort signal', () => {
+  it('still times out connecting, and a socket that opens later is closed at once', async () => {
+    let close = 0;
+    let resolveConnect: ((socket: { send(): void; close(): void }) => void) | undefined;
+    const synth = new SpeechSynthesizer({
+      model: 'cosyvoice-v3-flash',
+      voice: 'longanyang',
+      connectTimeoutMillis: 100,
+      transport: {
+        description: 'stubborn',
+        connect: () => new Promise((resolve) => (resolveConnect = resolve as never)),
+      },
+    });
+    await expect(synth.call('x')).rejects.toMatchObject({ code: 'Timeout' });
+    resolveConnect!({ send() {}, close: () => close++ });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(close).toBe(1);
+  });
+});

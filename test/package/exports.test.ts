@@ -60,10 +60,10 @@ describe('the built package', () => {
   it('declares types-first exports, no side effects and only dist in files', () => {
     const pkg = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8'));
     expect(pkg.type).toBe('module');
-    expect(pkg.sideEffects).toBe(false);
+    expect(pkg.sideEffects).toEqual(['*.css']); // only the optional stylesheet
     expect(pkg.files).toEqual(['dist']);
     for (const [subpath, entry] of Object.entries<Record<string, Record<string, string>>>(pkg.exports)) {
-      if (subpath === './package.json') continue;
+      if (subpath === './package.json' || subpath === './styles.css') continue;
       for (const condition of ['import', 'require']) {
         if (!entry[condition]) continue;
         expect(Object.keys(entry[condition]!)[0]).toBe('types');

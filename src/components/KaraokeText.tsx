@@ -1,0 +1,506 @@
+import {
+  createContext,
+  forwardRef,
+  memo,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  useSyncExternalStore,
+  type FocusEvent,
+  type HTMLAttributes,
+  type KeyboardEvent,
+  type MouseEvent,
+  type ReactNode,
+} from 'react';
+import type { SpeechController, SpeechStatus, TimelineWord } from '../core/index';
+import { composeEventHandlers } from './composeEventHandlers';
+import { isDevelopment, prefersReducedMotion, useIsomorphicLayoutEffect, warnOnce } from './internal';
+import { useAnnouncer } from './useAnnouncer';
+
+const KARAOKE_TEXT_NAME = 'KaraokeText';
+
+/** The attribute every word element carries: its index in the timeline. */
+export const WORD_INDEX_ATTRIBUTE = 'data-word-index';
+
+/** Whether a word is still to come, being heard, or heard already. */
+export type WordState = 'pending' | 'active' | 'spoken';
+
+/** What {@link KaraokeText} needs from a speech hook: a `useSpeechSynthesis` or `useStreamingSynthesis` result fits. */
+export interface KaraokeTextSpeech {
+  controller: SpeechController;
+  status: SpeechStatus;
+  words: readonly TimelineWord[];
+  text: string;
+  isComplete: boolean;
+  seek(ms: number): boolean;
+}
+
+/** A piece of the rendered text: plain text between words, or a word of the timeline. */
+export type KaraokeSegment = { kind: 'text'; text: string; key: string } | { kind: 'word'; text: string; index: number; word: TimelineWord };
+
+/** Messages {@link KaraokeText} announces; override for other languages. */
+export interface KaraokeTextLabels {
+  /** Announced when a word is chosen before the audio can be sought. @default 'Seeking is available once the audio has loaded' */
+  seekUnavailable: string;
+}
+
+/** The default (English) {@link KaraokeTextLabels}. */
+export const DEFAULT_KARAOKE_TEXT_LABELS: KaraokeTextLabels = Object.freeze({
+  seekUnavailable: 'Seeking is available once the audio has loaded',
+});
+
+/* -------------------------------------------------------------------------------------------------
+ * splitIntoSegments
+ * -----------------------------------------------------------------------------------------------*/
+
+/**
+ * Cuts `text` into plain runs and words using each word's `beginIndex` / `endIndex` (the service's
+ * character offsets into the spoken text), so CJK text without spaces splits correctly. Words that
+ * fall outside the text or overlap an earlier word stay plain text.
+ *
+ * @example
+ * splitIntoSegments('你好，世界', speech.words) // [{kind:'word',text:'你好'}, {kind:'text',text:'，'}, {kind:'word',text:'世界'}]
+ */
+export function splitIntoSegments(text: string, words: readonly TimelineWord[]): KaraokeSegment[] {
+  const segments: KaraokeSegment[] = [];
+  let cursor = 0;
+  words.forEach((word, index) => {
+    const begin = word.beginIndex;
+    const end = word.endIndex;
+    if (!(begin >= cursor && end > begin && end <= text.length)) {
+      return;
+    }
+    if (begin > cursor) {
+      segments.push({ kind: 'text', text: text.slice(cursor, begin), key: `t${index}` });
+    }
+    segments.push({ kind: 'word', text: text.slice(begin, end), index, word });
+    cursor = end;
+  });
+  if (cursor < text.length) {
+    segments.push({ kind: 'text', text: text.slice(cursor), key: 'tail' });
+  }
+  return segments;
+}
+
+/* -------------------------------------------------------------------------------------------------
+ * Stores (per-word subscriptions, so a word change re-renders two words)
+ * -----------------------------------------------------------------------------------------------*/
+
+/** Per-word state with per-word subscriptions: the controller has this shape, and so does the local store below. */
+interface WordStateStore {
+  subscribeWord(index: number, listener: () => void): () => void;
+  getWordState(index: number): WordState;
+}
+
+/** An index (the heard word, or the roving tab stop) whose change notifies only the words between. */
+class IndexStore implements WordStateStore {
+  #index: number;
+  #listeners = new Map<number, Set<() => void>>();
+
+  constructor(index: number) {
+    this.#index = index;
+    this.subscribeWord = this.subscribeWord.bind(this);
+  }
+
+  get index(): number {
+    return this.#index;
+  }
+
+  /** `range`: every index between changes (the heard word); `ends`: only the old and new (the tab stop). */
+  set(next: number, notify: 'range' | 'ends' | 'silent'): void {
+    const previous = this.#index;
+    if (previous === next) {
+      return;
+    }
+    this.#index = next;
+    if (notify === 'silent') {
+      return;
+    }
+    const notifyIndex = (index: number) => {
+      const set = this.#listeners.get(index);
+      if (set) {
+        for (const listener of [...set]) {
+          listener();
+        }
+      }
+    };
+    if (notify === 'ends') {
+      notifyIndex(previous);
+      notifyIndex(next);
+      return;
+    }
+    const low = Math.max(0, Math.min(previous, next));
+    const high = Math.max(previous, next);
+    if (high - low <= this.#listeners.size) {
+      for (let index = low; index <= high; index++) {
+        notifyIndex(index);
+      }
+    } else {
+      for (const index of [...this.#listeners.keys()]) {
+        if (index >= low && index <= high) {
+          notifyIndex(index);
+        }
+      }
+    }
+  }
+
+  subscribeWord(index: number, listener: () => void): () => void {
+    let set = this.#listeners.get(index);
+    if (!set) {
+      this.#listeners.set(index, (set = new Set()));
+    }
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) {
+        this.#listeners.delete(index);
+      }
+    };
+  }
+
+  getWordState(index: number): WordState {
+    return index === this.#index ? 'active' : index < this.#index ? 'spoken' : 'pending';
+  }
+}
+
+interface KaraokeContextValue {
+  words: WordStateStore;
+  /** The words' state comes from props (`timeline` + `activeWordIndex`), so the server can render it too. */
+  isLocal: boolean;
+  tabStop: IndexStore;
+  /** Latest props that word components read without re-rendering when they change. */
+  latest: { current: { follow: boolean; renderWord: KaraokeTextProps['renderWord'] } };
+}
+
+const KaraokeContext = createContext<KaraokeContextValue | null>(null);
+
+/* -------------------------------------------------------------------------------------------------
+ * KaraokeText
+ * -----------------------------------------------------------------------------------------------*/
+
+/** Props of {@link KaraokeText}. */
+export interface KaraokeTextProps extends Omit<HTMLAttributes<HTMLDivElement>, 'children'> {
+  /** The text shown. @default string `children`, else the speech's text (which grows while streaming) */
+  text?: string;
+  /** The text as string children (same as `text`). */
+  children?: string;
+  /** A `useSpeechSynthesis` / `useStreamingSynthesis` result: its timeline, heard word and seeking. */
+  speech?: KaraokeTextSpeech;
+  /** An explicit timeline (instead of `speech`), e.g. from `SpeechSynthesizer` or stored captions. */
+  timeline?: readonly TimelineWord[];
+  /** With `timeline`: the heard word, or -1. @default -1 */
+  activeWordIndex?: number;
+  /** Keep the heard word scrolled into view (never moves focus). @default true */
+  follow?: boolean;
+  /**
+   * Words are focusable (one tab stop; arrow keys, Home and End move between words) and clicking a
+   * word or pressing Enter/Space on it seeks there. @default true with `speech` or `onWordSelect`
+   */
+  seekable?: boolean;
+  /** Called when a word is chosen by click or key, before seeking; `preventDefault()` skips the seek. */
+  onWordSelect?: (word: TimelineWord, index: number, event: { preventDefault(): void; defaultPrevented: boolean }) => void;
+  /** Messages, merged over {@link DEFAULT_KARAOKE_TEXT_LABELS}. */
+  labels?: Partial<KaraokeTextLabels>;
+  /** Custom content inside each word's `<span>` (e.g. `<ruby>`). Read when the word renders. */
+  renderWord?: (text: string, index: number, state: WordState) => ReactNode;
+}
+
+/**
+ * Renders text with the heard word marked. Each word of the timeline is a `<span data-word-index>`
+ * with `data-active` while it is heard and `data-spoken` once heard (`data-state` has the same
+ * information); the text between words is plain text, and before any word arrives the whole text is
+ * plain. Word boundaries come from the service's timestamps, so CJK works. A word change re-renders
+ * only the two words involved, whatever the length of the text.
+ *
+ * Keyboard: the words form one tab stop; arrow keys, Home and End move between words, Enter or Space
+ * (or a click) seeks there once the audio is complete — before that, the shared status region says
+ * so. The heard word is kept in view with `scrollIntoView({ block: 'nearest' })` (smooth only
+ * without `prefers-reduced-motion: reduce`); focus never moves by itself.
+ *
+ * Style with the class names `cosyvoice-karaoke` / `cosyvoice-karaoke-word` and the data attributes,
+ * or import the optional `cosyvoice-react/styles.css`.
+ *
+ * @example
+ * const speech = useSpeechSynthesis();
+ * <button onClick={() => speech.speak(text)}>Read</button>
+ * <KaraokeText text={text} speech={speech} />
+ *
+ * @example
+ * <KaraokeText timeline={words} activeWordIndex={index}>{text}</KaraokeText>
+ */
+export const KaraokeText = forwardRef<HTMLDivElement, KaraokeTextProps>(function KaraokeText(props, forwardedRef) {
+  const {
+    text: textProp,
+    children,
+    speech,
+    timeline,
+    activeWordIndex = -1,
+    follow = true,
+    seekable: seekableProp,
+    onWordSelect,
+    labels: labelOverrides,
+    renderWord,
+    onClick,
+    onKeyDown,
+    onFocus,
+    className,
+    ...divProps
+  } = props;
+
+  if (isDevelopment()) {
+    if (textProp !== undefined && children !== undefined) {
+      warnOnce(`${KARAOKE_TEXT_NAME} received both \`text\` and string children; \`text\` is shown.`);
+    }
+    if (speech && timeline) {
+      warnOnce(`${KARAOKE_TEXT_NAME} received both \`speech\` and \`timeline\`; the speech's timeline is used.`);
+    }
+    if (children !== undefined && typeof children !== 'string') {
+      warnOnce(`${KARAOKE_TEXT_NAME} takes a string as children (got ${typeof children}); pass the text as \`text\`.`);
+    }
+  }
+
+  const text = textProp ?? (typeof children === 'string' ? children : undefined) ?? speech?.text ?? '';
+  const words = speech ? speech.words : (timeline ?? EMPTY_WORDS);
+  const segments = useMemo(() => splitIntoSegments(text, words), [text, words]);
+  const seekable = seekableProp ?? (speech !== undefined || onWordSelect !== undefined);
+  const labels = { ...DEFAULT_KARAOKE_TEXT_LABELS, ...labelOverrides };
+
+  const [localWords] = useState(() => new IndexStore(activeWordIndex));
+  const [tabStop] = useState(() => new IndexStore(-1));
+  useIsomorphicLayoutEffect(() => {
+    localWords.set(activeWordIndex, 'range');
+  }, [localWords, activeWordIndex]);
+  const firstWordIndex = segments.find((segment) => segment.kind === 'word')?.index ?? -1;
+  // Until the reader focuses a word, the tab stop is the first word. Set before the words render (no
+  // notification needed: they read it as they mount), so mounting costs no second render.
+  if (tabStop.index < 0 && firstWordIndex >= 0) {
+    tabStop.set(firstWordIndex, 'silent');
+  }
+  useIsomorphicLayoutEffect(() => {
+    if (tabStop.index >= words.length) {
+      tabStop.set(firstWordIndex, 'ends');
+    }
+  }, [tabStop, firstWordIndex, words.length]);
+
+  const latest = useRef({ follow, renderWord });
+  latest.current = { follow, renderWord };
+  const wordStore: WordStateStore = speech ? speech.controller : localWords;
+  const context = useMemo<KaraokeContextValue>(() => ({ words: wordStore, isLocal: !speech, tabStop, latest }), [wordStore, speech === undefined, tabStop]);
+
+  const announce = useAnnouncer();
+  const selectWord = (index: number) => {
+    const word = words[index];
+    if (!word) {
+      return;
+    }
+    let prevented = false;
+    const selection = {
+      preventDefault() {
+        prevented = true;
+      },
+      get defaultPrevented() {
+        return prevented;
+      },
+    };
+    onWordSelect?.(word, index, selection);
+    if (prevented || !speech) {
+      return;
+    }
+    if (!speech.isComplete || !speech.seek(word.beginMs)) {
+      announce(labels.seekUnavailable);
+    }
+  };
+
+  const moveFocus = (container: HTMLElement, index: number) => {
+    const target = container.querySelector<HTMLElement>(`[${WORD_INDEX_ATTRIBUTE}="${index}"]`);
+    if (target) {
+      tabStop.set(index, 'ends');
+      target.focus();
+    }
+  };
+
+  const handleClick = composeEventHandlers(onClick, (event: MouseEvent<HTMLDivElement>) => {
+    if (!seekable) {
+      return;
+    }
+    const index = wordIndexOf(event.target);
+    if (index !== undefined) {
+      selectWord(index);
+    }
+  });
+
+  const handleKeyDown = composeEventHandlers(onKeyDown, (event: KeyboardEvent<HTMLDivElement>) => {
+    if (!seekable) {
+      return;
+    }
+    const index = wordIndexOf(event.target);
+    if (index === undefined) {
+      return;
+    }
+    const wordIndexes = segments.flatMap((segment) => (segment.kind === 'word' ? [segment.index] : []));
+    const position = wordIndexes.indexOf(index);
+    let next: number | undefined;
+    switch (event.key) {
+      case 'Enter':
+      case ' ':
+        event.preventDefault();
+        selectWord(index);
+        return;
+      case 'ArrowRight':
+      case 'ArrowDown':
+        next = wordIndexes[position + 1];
+        break;
+      case 'ArrowLeft':
+      case 'ArrowUp':
+        next = wordIndexes[position - 1];
+        break;
+      case 'Home':
+        next = wordIndexes[0];
+        break;
+      case 'End':
+        next = wordIndexes[wordIndexes.length - 1];
+        break;
+      default:
+        return;
+    }
+    event.preventDefault();
+    if (next !== undefined) {
+      moveFocus(event.currentTarget, next);
+    }
+  });
+
+  const handleFocus = composeEventHandlers(onFocus, (event: FocusEvent<HTMLDivElement>) => {
+    const index = wordIndexOf(event.target);
+    if (index !== undefined) {
+      tabStop.set(index, 'ends');
+    }
+  });
+
+  const status: SpeechStatus = speech ? speech.status : activeWordIndex >= 0 ? 'speaking' : 'idle';
+  return (
+    <div
+      className={className === undefined ? 'cosyvoice-karaoke' : `cosyvoice-karaoke ${className}`}
+      data-state={status}
+      data-seekable={speech?.isComplete ? '' : undefined}
+      {...divProps}
+      ref={forwardedRef}
+      onClick={handleClick}
+      onKeyDown={handleKeyDown}
+      onFocus={handleFocus}
+    >
+      <KaraokeContext.Provider value={context}>
+        <KaraokeSegments segments={segments} focusable={seekable} />
+      </KaraokeContext.Provider>
+    </div>
+  );
+});
+KaraokeText.displayName = KARAOKE_TEXT_NAME;
+
+const EMPTY_WORDS: readonly TimelineWord[] = Object.freeze([]);
+
+function wordIndexOf(target: EventTarget | null): number | undefined {
+  if (!target || typeof (target as Element).closest !== 'function') {
+    return undefined;
+  }
+  const element = (target as Element).closest(`[${WORD_INDEX_ATTRIBUTE}]`);
+  const value = element?.getAttribute(WORD_INDEX_ATTRIBUTE);
+  return value == null ? undefined : Number(value);
+}
+
+/* -------------------------------------------------------------------------------------------------
+ * Segments and words (memoized: the container's re-renders stop here)
+ * -----------------------------------------------------------------------------------------------*/
+
+// Words are rendered in fixed chunks of memoized components: when one word re-renders, React walks
+// (and clones) the sibling list it sits in, so one flat list of 10 000 words would cost O(n) per word
+// change; chunks make it O(√n).
+const CHUNK_SIZE = 128;
+
+const KaraokeSegments = memo(function KaraokeSegments({ segments, focusable }: { segments: KaraokeSegment[]; focusable: boolean }) {
+  const chunks: ReactNode[] = [];
+  for (let start = 0; start < segments.length; start += CHUNK_SIZE) {
+    chunks.push(<KaraokeChunk key={start} segments={segments.slice(start, start + CHUNK_SIZE)} focusable={focusable} />);
+  }
+  return <>{chunks}</>;
+});
+
+const KaraokeChunk = memo(
+  function KaraokeChunk({ segments, focusable }: { segments: KaraokeSegment[]; focusable: boolean }) {
+    return (
+      <>
+        {segments.map((segment) =>
+          segment.kind === 'text' ? (
+            <TextRun key={segment.key} text={segment.text} />
+          ) : (
+            <KaraokeWord key={`w${segment.index}`} index={segment.index} text={segment.text} focusable={focusable} />
+          ),
+        )}
+      </>
+    );
+  },
+  // Segments are rebuilt whenever words arrive; a chunk whose pieces are unchanged skips rendering.
+  (previous, next) => previous.focusable === next.focusable && sameSegments(previous.segments, next.segments),
+);
+
+function sameSegments(a: KaraokeSegment[], b: KaraokeSegment[]): boolean {
+  if (a.length !== b.length) {
+    return false;
+  }
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.kind !== y.kind || x.text !== y.text || (x.kind === 'word' && y.kind === 'word' ? x.index !== y.index : x.kind === 'text' && y.kind === 'text' && x.key !== y.key)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+function TextRun({ text }: { text: string }) {
+  return <>{text}</>;
+}
+
+const KaraokeWord = memo(function KaraokeWord({ index, text, focusable }: { index: number; text: string; focusable: boolean }) {
+  const context = useContext(KaraokeContext);
+  if (!context) {
+    throw new Error('`KaraokeWord` must be used within `KaraokeText`');
+  }
+  const { words, isLocal, tabStop, latest } = context;
+  const subscribeState = useCallback((listener: () => void) => words.subscribeWord(index, listener), [words, index]);
+  const state = useSyncExternalStore(
+    subscribeState,
+    () => words.getWordState(index),
+    () => (isLocal ? words.getWordState(index) : 'pending'),
+  );
+  const subscribeTabStop = useCallback((listener: () => void) => tabStop.subscribeWord(index, listener), [tabStop, index]);
+  const isTabStop = useSyncExternalStore(
+    subscribeTabStop,
+    () => tabStop.index === index,
+    () => index === 0,
+  );
+  const ref = useRef<HTMLSpanElement>(null);
+  useEffect(() => {
+    const element = ref.current;
+    if (state !== 'active' || !element || !latest.current.follow || typeof element.scrollIntoView !== 'function') {
+      return;
+    }
+    element.scrollIntoView({ block: 'nearest', inline: 'nearest', behavior: prefersReducedMotion() ? 'auto' : 'smooth' });
+  }, [state, latest]);
+  const renderWord = latest.current.renderWord;
+  return (
+    <span
+      ref={ref}
+      className="cosyvoice-karaoke-word"
+      data-word-index={index}
+      data-state={state}
+      data-active={state === 'active' ? '' : undefined}
+      data-spoken={state === 'spoken' ? '' : undefined}
+      tabIndex={focusable ? (isTabStop ? 0 : -1) : undefined}
+    >
+      {renderWord ? renderWord(text, index, state) : text}
+    </span>
+  );
+});

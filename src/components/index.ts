@@ -1,0 +1,20 @@
+export { SpeakButton, useSpeakButton, DEFAULT_SPEAK_BUTTON_LABELS } from './SpeakButton';
+export type {
+  SpeakButtonAction,
+  SpeakButtonLabels,
+  SpeakButtonProps,
+  SpeakButtonRenderState,
+  SpeakButtonSpeech,
+  UseSpeakButtonOptions,
+  UseSpeakButtonResult,
+} from './SpeakButton';
+export { KaraokeText, DEFAULT_KARAOKE_TEXT_LABELS, WORD_INDEX_ATTRIBUTE, splitIntoSegments } from './KaraokeText';
+export type { KaraokeSegment, KaraokeTextLabels, KaraokeTextProps, KaraokeTextSpeech, WordState } from './KaraokeText';
+export { VoicePicker, useVoicePicker, DEFAULT_VOICE_PICKER_LABELS } from './VoicePicker';
+export type { UseVoicePickerOptions, UseVoicePickerResult, VoiceGroup, VoicePickerLabels, VoicePickerProps, VoicePickerState } from './VoicePicker';
+export { ReadAloud } from './ReadAloud';
+export type { ReadAloudProps } from './ReadAloud';
+export { ANNOUNCER_ATTRIBUTE, announce, useAnnouncer } from './useAnnouncer';
+export { composeEventHandlers } from './composeEventHandlers';
+export { useControllableState } from './useControllableState';
+export type { UseControllableStateOptions } from './useControllableState';

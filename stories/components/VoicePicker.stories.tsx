@@ -1,0 +1,94 @@
+import type { Meta, StoryObj } from '@storybook/react-vite';
+import { useMemo, useState } from 'react';
+import { expect, userEvent, waitFor, within } from 'storybook/test';
+import { VoicePicker, proxyTransport } from 'cosyvoice-react';
+import { STORY_ENDPOINT, StoryProvider } from '../support/StoryProvider';
+import { flakyListing, slowListing } from '../support/transports';
+
+const meta = {
+  title: 'Components/VoicePicker',
+  component: VoicePicker,
+  decorators: [(Story) => <StoryProvider><Story /></StoryProvider>],
+  args: { defaultValue: 'longanyang', filter: { model: 'cosyvoice-v3-flash' } },
+} satisfies Meta<typeof VoicePicker>;
+export default meta;
+type Story = StoryObj<typeof meta>;
+
+/** A listbox: arrows, Home/End, type-ahead, Enter/Space; preview the highlighted voice. */
+export const Default: Story = {
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await canvas.findAllByRole('option', {}, { timeout: 10_000 });
+    const listbox = canvas.getByRole('listbox');
+    await expect(canvas.getByRole('option', { selected: true })).toHaveTextContent(/龙安洋|longanyang/);
+    listbox.focus();
+    await userEvent.keyboard('{ArrowDown}{Enter}');
+    await expect(canvas.getByRole('option', { selected: true })).not.toHaveTextContent(/longanyang/);
+  },
+};
+
+function Controlled() {
+  const [voice, setVoice] = useState('longanhuan');
+  return (
+    <div>
+      <VoicePicker value={voice} onValueChange={setVoice} filter={{ model: 'cosyvoice-v3-flash', instruct: true }} />
+      <p>Chosen: <output>{voice}</output></p>
+    </div>
+  );
+}
+
+/** Controlled (`value` / `onValueChange`), filtered to voices that take an instruction. */
+export const ControlledAndFiltered: Story = {
+  render: () => <Controlled />,
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await canvas.findAllByRole('option', {}, { timeout: 10_000 });
+    await expect(canvas.getAllByRole('option')).toHaveLength(3);
+    await userEvent.click(canvas.getAllByRole('option')[0]!);
+    await expect(canvasElement.querySelector('output')).toHaveTextContent('longanyang');
+  },
+};
+
+/** Grouped by language, v2 voices with word timestamps. */
+export const GroupedByLanguage: Story = {
+  args: { filter: { model: 'cosyvoice-v2', timestamps: true }, groupBy: 'language', defaultValue: 'longxiaochun_v2' },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await canvas.findAllByRole('option', {}, { timeout: 10_000 });
+    await expect(canvas.getAllByRole('group').length).toBeGreaterThan(1);
+  },
+};
+
+function WithTransport({ kind }: { kind: 'slow' | 'flaky' }) {
+  const transport = useMemo(() => (kind === 'slow' ? slowListing(proxyTransport({ url: STORY_ENDPOINT })) : flakyListing(proxyTransport({ url: STORY_ENDPOINT }))), [kind]);
+  return (
+    <StoryProvider transport={transport}>
+      <VoicePicker defaultValue="longanyang" filter={{ model: 'cosyvoice-v3-flash' }} />
+      {kind === 'flaky' && (
+        <button type="button" onClick={() => (transport as ReturnType<typeof flakyListing>).heal()}>
+          End the outage
+        </button>
+      )}
+    </StoryProvider>
+  );
+}
+
+/** Loading: custom voices are still being listed. */
+export const Loading: Story = {
+  render: () => <WithTransport kind="slow" />,
+  play: async ({ canvasElement }) => {
+    await waitFor(() => expect(canvasElement.querySelector('[data-state="loading"]')).not.toBeNull());
+  },
+};
+
+/** Error with retry: listing failed; retry after the outage ends. */
+export const ErrorWithRetry: Story = {
+  render: () => <WithTransport kind="flaky" />,
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    const retry = await canvas.findByRole('button', { name: /retry/i }, { timeout: 10_000 });
+    await userEvent.click(canvas.getByRole('button', { name: 'End the outage' }));
+    await userEvent.click(retry);
+    await canvas.findAllByRole('option', {}, { timeout: 10_000 });
+  },
+};

@@ -1,0 +1,66 @@
+import type { Meta, StoryObj } from '@storybook/react-vite';
+import { expect, userEvent, waitFor, within } from 'storybook/test';
+import { KaraokeText, SpeakButton, useSpeechSynthesis } from 'cosyvoice-react';
+import { StoryProvider } from '../support/StoryProvider';
+
+const ENGLISH = {
+  lang: 'en',
+  title: 'Why read-aloud matters',
+  body:
+    'Listening helps people who read slowly, learn a new language, or rest their eyes. ' +
+    'A read-aloud button should start at once, show the word being heard, and never get in the way of a screen reader. ' +
+    'Press the button, follow the highlight, and click any word to listen again from there.',
+  labels: undefined,
+  voice: 'longanyang',
+};
+
+const MANDARIN = {
+  lang: 'zh',
+  title: '朗读的意义',
+  body: '朗读能帮助阅读较慢的人、正在学习语言的人，也能让眼睛休息一下。好的朗读按钮应该立刻开始，标出正在听到的词，并且不妨碍读屏软件。点击按钮，跟着高亮，读完后点击任意一个词就能从那里重新收听。',
+  labels: { start: '朗读全文', stop: '停止朗读' },
+  voice: 'longanhuan',
+};
+
+function Article({ article }: { article: typeof ENGLISH | typeof MANDARIN }) {
+  const speech = useSpeechSynthesis({ voice: article.voice });
+  return (
+    <article lang={article.lang} style={{ maxWidth: 640, lineHeight: 1.8, fontFamily: 'Georgia, serif' }} aria-labelledby={`title-${article.lang}`}>
+      <h2 id={`title-${article.lang}`}>{article.title}</h2>
+      <SpeakButton text={article.body} speech={speech} labels={article.labels} />
+      <KaraokeText text={article.body} speech={speech} style={{ marginTop: 12, fontSize: 18 }} />
+    </article>
+  );
+}
+
+function ReadAloudPage() {
+  return (
+    <main style={{ display: 'grid', gap: 32 }}>
+      <Article article={ENGLISH} />
+      <Article article={MANDARIN} />
+    </main>
+  );
+}
+
+const meta = {
+  title: 'Recipes/Read aloud',
+  component: ReadAloudPage,
+  decorators: [(Story) => <StoryProvider><Story /></StoryProvider>],
+} satisfies Meta<typeof ReadAloudPage>;
+export default meta;
+type Story = StoryObj<typeof meta>;
+
+/** Articles in English and Mandarin, each with a SpeakButton and a KaraokeText sharing one utterance. */
+export const Default: Story = {
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    const english = within(canvas.getByRole('article', { name: 'Why read-aloud matters' }));
+    await userEvent.click(english.getByRole('button', { name: 'Read aloud' }));
+    await waitFor(() => expect(canvasElement.querySelector('article[lang="en"] [data-active]')).not.toBeNull(), { timeout: 10_000 });
+    await userEvent.click(english.getByRole('button', { name: 'Stop reading' }));
+    const mandarin = within(canvas.getByRole('article', { name: '朗读的意义' }));
+    await userEvent.click(mandarin.getByRole('button', { name: '朗读全文' }));
+    await waitFor(() => expect(canvasElement.querySelector('article[lang="zh"] [data-active]')).not.toBeNull(), { timeout: 10_000 });
+    await userEvent.click(mandarin.getByRole('button', { name: '停止朗读' }));
+  },
+};

@@ -1,0 +1,40 @@
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, projectRoot } from '../utils/builtPackage';
+
+// examples/vite-app, copied out of the repository and installed from the packed tarball.
+let app: string;
+beforeAll(() => {
+  ensureBuilt(['index.js', 'styles.css', 'server.js']);
+  app = mkdtempSync(path.join(tmpdir(), 'cosyvoice-example-'));
+  cpSync(path.join(projectRoot, 'examples', 'vite-app'), app, { recursive: true, filter: (src) => !src.includes('node_modules') && !src.includes(`${path.sep}dist`) });
+  const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', app], { cwd: projectRoot, encoding: 'utf8' }).trim().split('\n').pop()!;
+  const pkg = JSON.parse(readFileSync(path.join(app, 'package.json'), 'utf8'));
+  pkg.dependencies['cosyvoice-react'] = `file:./${tarball}`;
+  execFileSync('node', ['-e', `require('fs').writeFileSync('package.json', ${JSON.stringify(JSON.stringify(pkg, null, 2))})`], { cwd: app });
+  execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: app, stdio: 'pipe' });
+}, 240_000);
+afterAll(() => {
+  if (app) rmSync(app, { recursive: true, force: true });
+});
+
+describe('the example app (examples/vite-app)', () => {
+  it('type-checks against the published types', () => {
+    execFileSync(process.execPath, [path.join(projectRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: app, stdio: 'pipe' });
+  }, 60_000);
+
+  it('builds with Vite, with the React entry and stylesheet and without any Node server code', () => {
+    execFileSync(process.execPath, [path.join(app, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'error'], { cwd: app, stdio: 'pipe' });
+    const assets = path.join(app, 'dist', 'assets');
+    expect(existsSync(path.join(app, 'dist', 'index.html'))).toBe(true);
+    const files = readdirSync(assets);
+    const js = files.filter((f) => f.endsWith('.js')).map((f) => readFileSync(path.join(assets, f), 'utf8')).join('\n');
+    const css = files.filter((f) => f.endsWith('.css')).map((f) => readFileSync(path.join(assets, f), 'utf8')).join('\n');
+    expect(js).toContain('/api-ws/v1/inference');
+    expect(css).toContain('.cosyvoice-karaoke');
+    expect(js).not.toMatch(/worker_threads|node:http|WebSocketServer/);
+  }, 120_000);
+});
