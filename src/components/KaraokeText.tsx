@@ -48,7 +48,7 @@ export interface KaraokeTextLabels {
 }
 
 /** The default (English) {@link KaraokeTextLabels}. */
-export const DEFAULT_KARAOKE_TEXT_LABELS: KaraokeTextLabels = Object.freeze({
+export const DEFAULT_KARAOKE_TEXT_LABELS: KaraokeTextLabels = /* @__PURE__ */ Object.freeze({
   seekUnavailable: 'Seeking is available once the audio has loaded',
 });
 
@@ -175,7 +175,7 @@ interface KaraokeContextValue {
   latest: { current: { follow: boolean; renderWord: KaraokeTextProps['renderWord'] } };
 }
 
-const KaraokeContext = createContext<KaraokeContextValue | null>(null);
+const KaraokeContext = /* @__PURE__ */ createContext<KaraokeContextValue | null>(null);
 
 /* -------------------------------------------------------------------------------------------------
  * KaraokeText
@@ -231,7 +231,7 @@ export interface KaraokeTextProps extends Omit<HTMLAttributes<HTMLDivElement>, '
  * @example
  * <KaraokeText timeline={words} activeWordIndex={index}>{text}</KaraokeText>
  */
-export const KaraokeText = forwardRef<HTMLDivElement, KaraokeTextProps>(function KaraokeText(props, forwardedRef) {
+export const KaraokeText = /* @__PURE__ */ forwardRef<HTMLDivElement, KaraokeTextProps>(function KaraokeText(props, forwardedRef) {
   const {
     text: textProp,
     children,
@@ -397,9 +397,8 @@ export const KaraokeText = forwardRef<HTMLDivElement, KaraokeTextProps>(function
     </div>
   );
 });
-KaraokeText.displayName = KARAOKE_TEXT_NAME;
 
-const EMPTY_WORDS: readonly TimelineWord[] = Object.freeze([]);
+const EMPTY_WORDS: readonly TimelineWord[] = /* @__PURE__ */ Object.freeze([]);
 
 function wordIndexOf(target: EventTarget | null): number | undefined {
   if (!target || typeof (target as Element).closest !== 'function') {
@@ -419,7 +418,7 @@ function wordIndexOf(target: EventTarget | null): number | undefined {
 // change; chunks make it O(√n).
 const CHUNK_SIZE = 128;
 
-const KaraokeSegments = memo(function KaraokeSegments({ segments, focusable }: { segments: KaraokeSegment[]; focusable: boolean }) {
+const KaraokeSegments = /* @__PURE__ */ memo(function KaraokeSegments({ segments, focusable }: { segments: KaraokeSegment[]; focusable: boolean }) {
   const chunks: ReactNode[] = [];
   for (let start = 0; start < segments.length; start += CHUNK_SIZE) {
     chunks.push(<KaraokeChunk key={start} segments={segments.slice(start, start + CHUNK_SIZE)} focusable={focusable} />);
@@ -427,7 +426,7 @@ const KaraokeSegments = memo(function KaraokeSegments({ segments, focusable }: {
   return <>{chunks}</>;
 });
 
-const KaraokeChunk = memo(
+const KaraokeChunk = /* @__PURE__ */ memo(
   function KaraokeChunk({ segments, focusable }: { segments: KaraokeSegment[]; focusable: boolean }) {
     return (
       <>
@@ -463,7 +462,7 @@ function TextRun({ text }: { text: string }) {
   return <>{text}</>;
 }
 
-const KaraokeWord = memo(function KaraokeWord({ index, text, focusable }: { index: number; text: string; focusable: boolean }) {
+const KaraokeWord = /* @__PURE__ */ memo(function KaraokeWord({ index, text, focusable }: { index: number; text: string; focusable: boolean }) {
   const context = useContext(KaraokeContext);
   if (!context) {
     throw new Error('`KaraokeWord` must be used within `KaraokeText`');

@@ -25,7 +25,7 @@ export interface ReadAloudProps extends Omit<HTMLAttributes<HTMLDivElement>, 'ch
  * @example
  * <ReadAloud text="床前明月光，疑是地上霜。" speechOptions={{ voice: 'longanhuan' }} buttonProps={{ stopBehavior: 'pause' }} />
  */
-export const ReadAloud = forwardRef<HTMLDivElement, ReadAloudProps>(function ReadAloud(props, forwardedRef) {
+export const ReadAloud = /* @__PURE__ */ forwardRef<HTMLDivElement, ReadAloudProps>(function ReadAloud(props, forwardedRef) {
   const { text, speechOptions, buttonProps, textProps, className, ...divProps } = props;
   const speech = useSpeechSynthesis(speechOptions);
   return (
@@ -35,4 +35,3 @@ export const ReadAloud = forwardRef<HTMLDivElement, ReadAloudProps>(function Rea
     </div>
   );
 });
-ReadAloud.displayName = READ_ALOUD_NAME;

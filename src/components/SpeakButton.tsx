@@ -40,7 +40,7 @@ export interface SpeakButtonLabels {
 }
 
 /** The default (English) {@link SpeakButtonLabels}. */
-export const DEFAULT_SPEAK_BUTTON_LABELS: SpeakButtonLabels = Object.freeze({
+export const DEFAULT_SPEAK_BUTTON_LABELS: SpeakButtonLabels = /* @__PURE__ */ Object.freeze({
   start: 'Read aloud',
   stop: 'Stop reading',
   pause: 'Pause reading',
@@ -269,7 +269,7 @@ export function useSpeakButton(options: UseSpeakButtonOptions): UseSpeakButtonRe
   };
 }
 
-const lastAnnouncement = new WeakMap<SpeechController, string>();
+const lastAnnouncement = /* @__PURE__ */ new WeakMap<SpeechController, string>();
 
 /* -------------------------------------------------------------------------------------------------
  * SpeakButton
@@ -307,7 +307,7 @@ export interface SpeakButtonProps extends UseSpeakButtonOptions, Omit<ButtonHTML
  * <SpeakButton text={article} speech={speech} stopBehavior="pause" labels={{ start: '朗读', stop: '停止', pause: '暂停', resume: '继续' }} />
  * <KaraokeText text={article} speech={speech} />
  */
-export const SpeakButton = forwardRef<HTMLButtonElement, SpeakButtonProps>(function SpeakButton(props, forwardedRef) {
+export const SpeakButton = /* @__PURE__ */ forwardRef<HTMLButtonElement, SpeakButtonProps>(function SpeakButton(props, forwardedRef) {
   const {
     text,
     speech,
@@ -360,4 +360,3 @@ export const SpeakButton = forwardRef<HTMLButtonElement, SpeakButtonProps>(funct
     </button>
   );
 });
-SpeakButton.displayName = SPEAK_BUTTON_NAME;

@@ -50,7 +50,7 @@ export interface VoicePickerLabels {
 }
 
 /** The default (English) {@link VoicePickerLabels}. */
-export const DEFAULT_VOICE_PICKER_LABELS: VoicePickerLabels = Object.freeze({
+export const DEFAULT_VOICE_PICKER_LABELS: VoicePickerLabels = /* @__PURE__ */ Object.freeze({
   listbox: 'Voice',
   loading: 'Loading voices…',
   error: 'Could not load custom voices.',
@@ -421,7 +421,7 @@ export interface VoicePickerProps extends UseVoicePickerOptions, Omit<HTMLAttrib
  * const [voice, setVoice] = useState('longanyang');
  * <VoicePicker value={voice} onValueChange={setVoice} filter={{ language: 'en', timestamps: true }} groupBy="gender" />
  */
-export const VoicePicker = forwardRef<HTMLDivElement, VoicePickerProps>(function VoicePicker(props, forwardedRef) {
+export const VoicePicker = /* @__PURE__ */ forwardRef<HTMLDivElement, VoicePickerProps>(function VoicePicker(props, forwardedRef) {
   const { value, defaultValue, onValueChange, filter, groupBy, previewText, previewSpeech, labels, showPreview = true, renderVoice, className, ...divProps } = props;
   const picker = useVoicePicker({ value, defaultValue, onValueChange, filter, groupBy, previewText, previewSpeech, labels });
   const text = picker.labels;
@@ -483,4 +483,3 @@ export const VoicePicker = forwardRef<HTMLDivElement, VoicePickerProps>(function
     </div>
   );
 });
-VoicePicker.displayName = VOICE_PICKER_NAME;

@@ -8,7 +8,7 @@ export function isDevelopment(): boolean {
   return typeof process !== 'undefined' && process.env.NODE_ENV !== 'production';
 }
 
-const warned = new Set<string>();
+const warned = /* @__PURE__ */ new Set<string>();
 
 /** Logs a development warning once per message. Callers guard with {@link isDevelopment}. */
 export function warnOnce(message: string): void {

@@ -3,7 +3,7 @@ import { useCallback, useEffect } from 'react';
 /** The attribute that marks the one shared status region of a document. */
 export const ANNOUNCER_ATTRIBUTE = 'data-cosyvoice-announcer';
 
-const users = new WeakMap<Document, number>();
+const users = /* @__PURE__ */ new WeakMap<Document, number>();
 
 // Visually hidden but read by screen readers (the usual "sr-only" recipe). A live region must be
 // hidden this way, not with `display: none` or `hidden`, or nothing is announced.

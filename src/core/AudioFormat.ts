@@ -25,14 +25,20 @@ function spec(format: AudioContainer, sampleRate: AudioSampleRate, bitRate: numb
 }
 
 /**
+ * `AudioFormat.DEFAULT` on its own: `format: "Default"`, `sample_rate: 0`, which the service answers
+ * with mp3 at 22 050 Hz. (Code that needs only this one does not pull in the whole table.)
+ */
+export const DEFAULT_AUDIO_FORMAT: AudioFormatSpec = /* @__PURE__ */ spec('Default', 0, 0);
+
+/**
  * Every output format the service offers: the 31 members of the Python SDK's `AudioFormat`
  * (plus `DEFAULT`), with the same names.
  *
  * @example
  * new SpeechSynthesizer({ model: 'cosyvoice-v3-flash', voice: 'longanyang', format: AudioFormat.PCM_24000HZ_MONO_16BIT })
  */
-export const AudioFormat = Object.freeze({
-  DEFAULT: spec('Default', 0, 0),
+export const AudioFormat = /* @__PURE__ */ Object.freeze({
+  DEFAULT: DEFAULT_AUDIO_FORMAT,
   // The Python SDK has bit_rate 0 for this one member (the Java SDK says 16); it never reaches the wire.
   WAV_8000HZ_MONO_16BIT: spec('wav', 8000, 0),
   WAV_16000HZ_MONO_16BIT: spec('wav', 16000, 16),
@@ -69,10 +75,10 @@ export const AudioFormat = Object.freeze({
 export type AudioFormatName = keyof typeof AudioFormat;
 
 /** Sample rates the service accepts for a concrete (non-`Default`) format. */
-export const SUPPORTED_SAMPLE_RATES: readonly AudioSampleRate[] = Object.freeze([8000, 16000, 22050, 24000, 44100, 48000]);
+export const SUPPORTED_SAMPLE_RATES: readonly AudioSampleRate[] = /* @__PURE__ */ Object.freeze([8000, 16000, 22050, 24000, 44100, 48000]);
 
 /** The container names accepted on the wire. */
-export const SUPPORTED_CONTAINERS: readonly AudioContainer[] = Object.freeze(['Default', 'wav', 'mp3', 'pcm', 'opus']);
+export const SUPPORTED_CONTAINERS: readonly AudioContainer[] = /* @__PURE__ */ Object.freeze(['Default', 'wav', 'mp3', 'pcm', 'opus']);
 
 /**
  * What a format really produces: `Default` / `0` resolve to mp3 at 22 050 Hz, as the service and the

@@ -1,4 +1,4 @@
-import { AudioFormat, type AudioFormatSpec } from './AudioFormat';
+import { DEFAULT_AUDIO_FORMAT, type AudioFormatSpec } from './AudioFormat';
 import { MAX_CHARACTERS_PER_MESSAGE, MAX_CHARACTERS_PER_TASK, countCharacters, isSsml } from './countCharacters';
 import { SynthesisError, ValidationError, toSynthesisError } from './errors';
 import type { SynthesisParameters } from './parameters';
@@ -78,11 +78,11 @@ export interface SpeechControllerOptions {
   onWarning?(message: string): void;
 }
 
-const EMPTY_WORDS: readonly TimelineWord[] = Object.freeze([]);
-const EMPTY_METRICS: SpeechMetrics = Object.freeze({ firstPackageDelayMs: undefined, timeToFirstAudioMs: undefined, requestId: undefined, characters: undefined, underruns: 0 });
+const EMPTY_WORDS: readonly TimelineWord[] = /* @__PURE__ */ Object.freeze([]);
+const EMPTY_METRICS: SpeechMetrics = /* @__PURE__ */ Object.freeze({ firstPackageDelayMs: undefined, timeToFirstAudioMs: undefined, requestId: undefined, characters: undefined, underruns: 0 });
 
 /** The snapshot of a controller that has never spoken (also what servers render). */
-export const IDLE_SPEECH_SNAPSHOT: SpeechSnapshot = Object.freeze({
+export const IDLE_SPEECH_SNAPSHOT: SpeechSnapshot = /* @__PURE__ */ Object.freeze({
   status: 'idle',
   error: undefined,
   words: EMPTY_WORDS,
@@ -400,7 +400,7 @@ export class SpeechController {
     this.#resolveWaiters('idle');
     const player = this.#ensurePlayer();
     const params = { ...this.#defaults, ...overrides } as SynthesisParameters;
-    const format = params.format ?? AudioFormat.DEFAULT;
+    const format = params.format ?? DEFAULT_AUDIO_FORMAT;
     const utterance: Utterance = {
       id: this.#nextId++,
       mode,

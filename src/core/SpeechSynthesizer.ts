@@ -1,5 +1,5 @@
 import { AudioDurationCounter } from './AudioDurationCounter';
-import { AudioFormat } from './AudioFormat';
+import { DEFAULT_AUDIO_FORMAT } from './AudioFormat';
 import { MAX_CHARACTERS_PER_TASK, isSsml } from './countCharacters';
 import { ConnectionError, SynthesisError, TaskFailedError, ValidationError, toSynthesisError } from './errors';
 import { buildWireParameters, validateSynthesisParameters, validateText, type SynthesisParameters } from './parameters';
@@ -153,8 +153,16 @@ export class SpeechSynthesizer {
       }
     }
     this.#warnings = Object.freeze(validateSynthesisParameters(options));
-    this.#options = { ...options, format: options.format ?? AudioFormat.DEFAULT };
+    this.#options = { ...options, format: options.format ?? DEFAULT_AUDIO_FORMAT };
     for (const warning of this.#warnings) this.#warn(warning);
+    // The voice/model check needs the voice index; loaded lazily so speaking alone does not ship it.
+    void import('./checkVoiceForModel').then(
+      ({ checkVoiceForModel }) => {
+        const warning = checkVoiceForModel(options.model, options.voice);
+        if (warning) this.#warn(warning);
+      },
+      () => undefined,
+    );
     this.call = this.call.bind(this);
     this.streamingCall = this.streamingCall.bind(this);
     this.streamingStart = this.streamingStart.bind(this);

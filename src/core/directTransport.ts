@@ -7,13 +7,13 @@ import { openWebSocket, resolveWebSocket, type WebSocketConstructor } from './we
 export type DashScopeRegion = 'cn' | 'intl';
 
 /** WebSocket inference endpoints per region. */
-export const DASHSCOPE_WEBSOCKET_URLS: Readonly<Record<DashScopeRegion, string>> = Object.freeze({
+export const DASHSCOPE_WEBSOCKET_URLS: Readonly<Record<DashScopeRegion, string>> = /* @__PURE__ */ Object.freeze({
   cn: 'wss://dashscope.aliyuncs.com/api-ws/v1/inference',
   intl: 'wss://dashscope-intl.aliyuncs.com/api-ws/v1/inference',
 });
 
 /** HTTP API bases per region (tokens, voice customization). */
-export const DASHSCOPE_HTTP_URLS: Readonly<Record<DashScopeRegion, string>> = Object.freeze({
+export const DASHSCOPE_HTTP_URLS: Readonly<Record<DashScopeRegion, string>> = /* @__PURE__ */ Object.freeze({
   cn: 'https://dashscope.aliyuncs.com/api/v1',
   intl: 'https://dashscope-intl.aliyuncs.com/api/v1',
 });

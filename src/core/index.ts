@@ -1,4 +1,4 @@
-export { AudioFormat, SUPPORTED_CONTAINERS, SUPPORTED_SAMPLE_RATES, audioMimeType, findAudioFormat, resolveAudioFormat } from './AudioFormat';
+export { AudioFormat, DEFAULT_AUDIO_FORMAT, SUPPORTED_CONTAINERS, SUPPORTED_SAMPLE_RATES, audioMimeType, findAudioFormat, resolveAudioFormat } from './AudioFormat';
 export type { AudioContainer, AudioFormatName, AudioFormatSpec, AudioSampleRate } from './AudioFormat';
 export { AudioDurationCounter, parseMp3FrameHeader, parseWavHeader } from './AudioDurationCounter';
 export type { WavHeader } from './AudioDurationCounter';

@@ -1,11 +1,10 @@
-import { AudioFormat, SUPPORTED_CONTAINERS, SUPPORTED_SAMPLE_RATES, type AudioFormatSpec } from './AudioFormat';
+import { DEFAULT_AUDIO_FORMAT, SUPPORTED_CONTAINERS, SUPPORTED_SAMPLE_RATES, type AudioFormatSpec } from './AudioFormat';
 import { MAX_CHARACTERS_PER_MESSAGE, MAX_INSTRUCTION_CHARACTERS, countCharacters } from './countCharacters';
 import { ValidationError } from './errors';
 import type { WireParameters } from './protocol';
-import { checkVoiceForModel } from './checkVoiceForModel';
 
 /** Language hint values the service documents (only the first element of the array is used). */
-export const LANGUAGE_HINTS = Object.freeze([
+export const LANGUAGE_HINTS = /* @__PURE__ */ Object.freeze([
   'zh', 'en', 'fr', 'de', 'ja', 'ko', 'ru', 'pt', 'th', 'id', 'vi',
   // Listed by a client tested against the live service, not (yet) in the official table.
   'es', 'it', 'ms', 'fil', 'ar',
@@ -31,7 +30,7 @@ export interface SynthesisParameters {
   model: string;
   /** Voice id: a system voice of the model, or a cloned/designed voice id (wire `voice`). */
   voice: string;
-  /** Output format. @default AudioFormat.DEFAULT (the service sends mp3 at 22 050 Hz) */
+  /** Output format. @default DEFAULT_AUDIO_FORMAT (the service sends mp3 at 22 050 Hz) */
   format?: AudioFormatSpec;
   /** Volume 0–100 (wire `volume`). @default 50 */
   volume?: number;
@@ -137,7 +136,7 @@ export function validateSynthesisParameters(params: SynthesisParameters): string
   checkBoolean('wordTimestampEnabled', params.wordTimestampEnabled);
   checkBoolean('enableAigcTag', params.enableAigcTag);
   checkBoolean('enableMarkdownFilter', params.enableMarkdownFilter);
-  const format = params.format ?? AudioFormat.DEFAULT;
+  const format = params.format ?? DEFAULT_AUDIO_FORMAT;
   if (params.bitRate !== undefined && format.format !== 'opus') {
     throw new ValidationError('bitRate', `bitRate applies only to opus formats; received bitRate ${params.bitRate} with format ${describe(format.format)}`);
   }
@@ -181,8 +180,6 @@ export function validateSynthesisParameters(params: SynthesisParameters): string
   }
 
   const warnings: string[] = [];
-  const voiceWarning = checkVoiceForModel(params.model, params.voice);
-  if (voiceWarning) warnings.push(voiceWarning);
   if (params.model === 'cosyvoice-v1') {
     if (format.format === 'opus') warnings.push('cosyvoice-v1 does not support opus output');
     if (params.seed) warnings.push('cosyvoice-v1 ignores seed');
@@ -216,7 +213,7 @@ export function validateText(text: unknown, field = 'text'): number {
  * `additional_params`, `hot_fix` last), then `enable_ssml` for `call`, then `instruction` and `language_hints`.
  */
 export function buildWireParameters(params: SynthesisParameters, mode: { enableSsml?: boolean } = {}): WireParameters {
-  const format = params.format ?? AudioFormat.DEFAULT;
+  const format = params.format ?? DEFAULT_AUDIO_FORMAT;
   const wire: WireParameters = {
     text_type: 'PlainText',
     voice: params.voice,

@@ -167,7 +167,7 @@ function readWords(value: unknown): WireWord[] {
   return words;
 }
 
-const RESULT_TYPES: ReadonlySet<string> = new Set(['sentence-begin', 'sentence-synthesis', 'sentence-end']);
+const RESULT_TYPES: ReadonlySet<string> = /* @__PURE__ */ new Set(['sentence-begin', 'sentence-synthesis', 'sentence-end']);
 
 function invalid(message: string, frame: string): ServerFrame {
   return { kind: 'invalid', error: new ProtocolError(message, frame) };

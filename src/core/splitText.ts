@@ -1,6 +1,6 @@
 import { MAX_CHARACTERS_PER_MESSAGE, isCjkIdeograph } from './countCharacters';
 
-const SENTENCE_ENDS = new Set(['。', '！', '？', '!', '?', '；', ';', '…', '\n']);
+const SENTENCE_ENDS = /* @__PURE__ */ new Set(['。', '！', '？', '!', '?', '；', ';', '…', '\n']);
 
 function endsSentence(text: string, index: number): boolean {
   const char = text[index]!;

@@ -92,16 +92,16 @@ export function findVoice(voiceId: string, model?: string): Voice | undefined {
 }
 
 /** The models that have system voices. */
-export const CATALOG_MODELS: readonly CatalogModel[] = Object.freeze(['cosyvoice-v3-flash', 'cosyvoice-v3-plus', 'cosyvoice-v2', 'cosyvoice-v1']);
+export const CATALOG_MODELS: readonly CatalogModel[] = /* @__PURE__ */ Object.freeze(['cosyvoice-v3-flash', 'cosyvoice-v3-plus', 'cosyvoice-v2', 'cosyvoice-v1']);
 
 /** Emotion values of the fixed instruction formats for instruct-capable system voices. */
-export const INSTRUCTION_EMOTIONS = Object.freeze(['neutral', 'fearful', 'angry', 'sad', 'surprised', 'happy', 'disgusted'] as const);
+export const INSTRUCTION_EMOTIONS = /* @__PURE__ */ Object.freeze(['neutral', 'fearful', 'angry', 'sad', 'surprised', 'happy', 'disgusted'] as const);
 
 /** One emotion of {@link INSTRUCTION_EMOTIONS}. */
 export type InstructionEmotion = (typeof INSTRUCTION_EMOTIONS)[number];
 
 /** The scenes, roles and identities each instruct-capable system voice accepts. */
-export const SYSTEM_VOICE_INSTRUCTIONS: Readonly<Record<string, { scenes: readonly string[]; roles: readonly string[]; identities: readonly string[]; rolePrefix: string }>> = Object.freeze({
+export const SYSTEM_VOICE_INSTRUCTIONS: Readonly<Record<string, { scenes: readonly string[]; roles: readonly string[]; identities: readonly string[]; rolePrefix: string }>> = /* @__PURE__ */ Object.freeze({
   longanyang: { scenes: ['闲聊互动', '新闻播报', '广告促销', '比赛解说', '一些儿童内容解说', '语音导航', '脱口秀表演'], roles: ['一个旁白'], identities: ['故事机'], rolePrefix: '你现在说话的角色是' },
   longanhuan: { scenes: ['闲聊对话', '比赛解说', '深夜电台广播', '剧情解说', '诗歌朗诵', '科普知识推广', '产品推广', '脱口秀表演'], roles: ['温和客服'], identities: [], rolePrefix: '你说话的角色是' },
   longhuhu_v3: { scenes: ['自由对话', '广告促销'], roles: ['傲娇公主', '元气少女', '可爱孩童', '机器人', '小猪佩奇'], identities: ['故事机', '儿童玩具'], rolePrefix: '你说话的角色是' },

@@ -3,7 +3,7 @@
 import type { Voice } from './voiceCatalog';
 
 /** The 196 system voices of cosyvoice-v3-flash, -v3-plus, -v2 and -v1. */
-export const SYSTEM_VOICES: readonly Voice[] = Object.freeze([
+export const SYSTEM_VOICES: readonly Voice[] = /* @__PURE__ */ Object.freeze([
   {"id":"longanyang","name":"龙安洋","model":"cosyvoice-v3-flash","languages":["Chinese (Mandarin)","English"],"gender":"male","description":"特质/trait: 阳光大男孩; 年龄/age: 20~30岁; 语言/lang (doc): 中文（普通话）、英文; 场景/scenario: 社交陪伴（标杆音色）","supportsSsml":true,"supportsTimestamps":true,"supportsInstruct":true},
   {"id":"longanhuan","name":"龙安欢","model":"cosyvoice-v3-flash","languages":["Chinese (Mandarin)","English"],"gender":"female","description":"特质/trait: 欢脱元气女; 年龄/age: 20~30岁; 语言/lang (doc): 中文（普通话）、英文; 场景/scenario: 社交陪伴（标杆音色）","supportsSsml":true,"supportsTimestamps":true,"supportsInstruct":true},
   {"id":"longhuhu_v3","name":"龙呼呼","model":"cosyvoice-v3-flash","languages":["Chinese (Mandarin)","English"],"gender":"female","description":"特质/trait: 天真烂漫女童; 年龄/age: 6~10岁; 语言/lang (doc): 中文（普通话）、英文; 场景/scenario: 童声（标杆音色）","supportsSsml":true,"supportsTimestamps":true,"supportsInstruct":true},

@@ -15,7 +15,7 @@ export interface SpeechContextValue {
   idleFinishMs: number | undefined;
 }
 
-const SpeechContext = createContext<SpeechContextValue | null>(null);
+const SpeechContext = /* @__PURE__ */ createContext<SpeechContextValue | null>(null);
 SpeechContext.displayName = 'SpeechContext';
 
 /** Props of {@link SpeechProvider}. */

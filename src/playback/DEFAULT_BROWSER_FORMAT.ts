@@ -1,4 +1,4 @@
-import { AudioFormat } from 'cosyvoice-react/core';
+import { AudioFormat, type AudioFormatSpec } from 'cosyvoice-react/core';
 
 /**
  * The format to request from the service for browser playback: 16-bit PCM at 24 kHz.
@@ -15,4 +15,6 @@ import { AudioFormat } from 'cosyvoice-react/core';
  * @example
  * new SpeechSynthesizer({ model, voice, format: DEFAULT_BROWSER_FORMAT, callback });
  */
-export const DEFAULT_BROWSER_FORMAT = AudioFormat.PCM_24000HZ_MONO_16BIT;
+export const DEFAULT_BROWSER_FORMAT: AudioFormatSpec =
+  // A pure call, not a bare property read: that would keep the whole AudioFormat table in every bundle.
+  /* @__PURE__ */ (() => AudioFormat.PCM_24000HZ_MONO_16BIT)();

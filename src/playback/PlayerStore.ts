@@ -2,7 +2,7 @@ import { findWordIndexAt, type TimelineWord } from 'cosyvoice-react/core';
 import type { EndedReason, PlayerSnapshot, PlayerState, TimelineSource } from './AudioPlayer';
 import { defaultFrameScheduler, type FrameScheduler } from './FrameScheduler';
 
-const INITIAL: PlayerSnapshot = Object.freeze({
+const INITIAL: PlayerSnapshot = /* @__PURE__ */ Object.freeze({
   state: 'idle',
   activeWordIndex: -1,
   underruns: 0,

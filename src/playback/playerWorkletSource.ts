@@ -24,6 +24,8 @@ export const PLAYER_PROCESSOR_NAME = 'cosyvoice-player';
  * const url = URL.createObjectURL(new Blob([PLAYER_WORKLET_SOURCE], { type: 'text/javascript' }));
  * await context.audioWorklet.addModule(url);
  */
+// The processor name inside is written out, not interpolated: a template with an expression counts as a
+// side effect, and bundlers would then keep this string in apps that never create a player.
 export const PLAYER_WORKLET_SOURCE = `
 class CosyVoicePlayerProcessor extends AudioWorkletProcessor {
   constructor() {
@@ -152,5 +154,5 @@ class CosyVoicePlayerProcessor extends AudioWorkletProcessor {
     return true;
   }
 }
-registerProcessor('${PLAYER_PROCESSOR_NAME}', CosyVoicePlayerProcessor);
+registerProcessor('cosyvoice-player', CosyVoicePlayerProcessor);
 `;
