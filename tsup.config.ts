@@ -16,7 +16,9 @@ const playbackExternal = [...shared.external!, 'ogg-opus-decoder', 'mpg123-decod
 
 export default defineConfig([
   // The React entry keeps its "use client" directive (an entry file's directive survives esbuild).
-  { ...shared, entry: { index: 'src/index.ts' }, platform: 'browser', external: playbackExternal },
+  // 'neutral', not 'browser': esbuild would bake process.env.NODE_ENV in as "development" for browsers, shipping
+  // dev-only warnings to production; left as is, the app's bundler decides.
+  { ...shared, entry: { index: 'src/index.ts' }, platform: 'neutral', external: playbackExternal },
   { ...shared, entry: { core: 'src/core/index.ts' }, platform: 'neutral' },
   { ...shared, entry: { playback: 'src/playback/index.ts' }, platform: 'neutral', external: [...playbackExternal, 'cosyvoice-react/core'] },
   { ...shared, entry: { server: 'src/server/index.ts' }, platform: 'node', target: 'node20', shims: true, external: serverExternal },

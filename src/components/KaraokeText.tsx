@@ -17,7 +17,7 @@ import {
 } from 'react';
 import type { SpeechController, SpeechStatus, TimelineWord } from '../core/index';
 import { composeEventHandlers } from './composeEventHandlers';
-import { isDevelopment, prefersReducedMotion, useIsomorphicLayoutEffect, warnOnce } from './internal';
+import { prefersReducedMotion, useIsomorphicLayoutEffect, warnOnce } from './internal';
 import { useAnnouncer } from './useAnnouncer';
 
 const KARAOKE_TEXT_NAME = 'KaraokeText';
@@ -250,7 +250,7 @@ export const KaraokeText = /* @__PURE__ */ forwardRef<HTMLDivElement, KaraokeTex
     ...divProps
   } = props;
 
-  if (isDevelopment()) {
+  if (process.env.NODE_ENV !== 'production') {
     if (textProp !== undefined && children !== undefined) {
       warnOnce(`${KARAOKE_TEXT_NAME} received both \`text\` and string children; \`text\` is shown.`);
     }

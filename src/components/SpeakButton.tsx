@@ -2,7 +2,7 @@ import { forwardRef, useEffect, useMemo, useRef, type ButtonHTMLAttributes, type
 import type { SpeechController, SpeechStatus, SynthesisError, SynthesisParameters } from '../core/index';
 import { useSpeechSynthesis, type UseSpeechSynthesisResult } from '../hooks/index';
 import { composeEventHandlers } from './composeEventHandlers';
-import { isDevelopment, warnOnce } from './internal';
+import { warnOnce } from './internal';
 import { useAnnouncer } from './useAnnouncer';
 
 const SPEAK_BUTTON_NAME = 'SpeakButton';
@@ -191,7 +191,7 @@ export function useSpeakButton(options: UseSpeakButtonOptions): UseSpeakButtonRe
   const label = labels[action === 'speak' ? 'start' : action];
   const hasText = typeof text === 'string' && text.trim() !== '';
 
-  if (isDevelopment() && !hasText && !speech.isActive) {
+  if (process.env.NODE_ENV !== 'production' && !hasText && !speech.isActive) {
     warnOnce(`${SPEAK_BUTTON_NAME} received no \`text\` (got ${JSON.stringify(text)}); it is disabled until it has something to read.`);
   }
 

@@ -3,14 +3,12 @@ import { useEffect, useLayoutEffect } from 'react';
 /** `useLayoutEffect` in browsers, `useEffect` on the server (where layout effects warn and never run). */
 export const useIsomorphicLayoutEffect = typeof document !== 'undefined' ? useLayoutEffect : useEffect;
 
-/** Whether development warnings are on (bundlers remove the guarded code in production). */
-export function isDevelopment(): boolean {
-  return typeof process !== 'undefined' && process.env.NODE_ENV !== 'production';
-}
-
 const warned = /* @__PURE__ */ new Set<string>();
 
-/** Logs a development warning once per message. Callers guard with {@link isDevelopment}. */
+/**
+ * Logs a development warning once per message. Callers guard with `process.env.NODE_ENV !== 'production'`
+ * written out, which bundlers replace so production builds drop the warning and its text.
+ */
 export function warnOnce(message: string): void {
   if (warned.has(message)) {
     return;

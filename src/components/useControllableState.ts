@@ -1,5 +1,5 @@
 import { useCallback, useRef, useState } from 'react';
-import { isDevelopment, useIsomorphicLayoutEffect, warnOnce } from './internal';
+import { useIsomorphicLayoutEffect, warnOnce } from './internal';
 
 /** Options of {@link useControllableState}. */
 export interface UseControllableStateOptions<T> {
@@ -29,7 +29,7 @@ export function useControllableState<T>({ prop, defaultProp, onChange, caller }:
     onChangeRef.current = onChange;
   });
   const wasControlled = useRef(isControlled);
-  if (isDevelopment() && wasControlled.current !== isControlled) {
+  if (process.env.NODE_ENV !== 'production' && wasControlled.current !== isControlled) {
     const from = wasControlled.current ? 'controlled' : 'uncontrolled';
     const to = isControlled ? 'controlled' : 'uncontrolled';
     warnOnce(`${caller} is changing from ${from} to ${to}. Components should not switch from controlled to uncontrolled (or vice versa); decide between \`value\` and \`defaultValue\` for its lifetime.`);

@@ -62,7 +62,12 @@ export class AudioDurationCounter {
   #countWav(data: Uint8Array): Uint8Array {
     if (this.#headerDone) return this.#countPcm(data);
     const header = parseWavHeader(data);
-    if (header === 'need-more') return data.slice();
+    // A header that never completes (hostile or corrupt sizes) must not make us buffer forever.
+    if (header === 'need-more' && data.byteLength <= MAX_HEADER_BYTES) return data.slice();
+    if (header === 'need-more') {
+      this.#headerDone = true;
+      return this.#countPcm(data.subarray(Math.min(44, data.byteLength)));
+    }
     if (header === 'invalid') {
       this.#headerDone = true;
       return this.#countPcm(data);
@@ -78,8 +83,10 @@ export class AudioDurationCounter {
     this.#partialMs = 0;
     if (!this.#headerDone && data.byteLength >= 10 && data[0] === 0x49 && data[1] === 0x44 && data[2] === 0x33) {
       const size = ((data[6]! & 0x7f) << 21) | ((data[7]! & 0x7f) << 14) | ((data[8]! & 0x7f) << 7) | (data[9]! & 0x7f);
-      if (data.byteLength < 10 + size) return data.slice();
-      offset = 10 + size;
+      if (size <= MAX_HEADER_BYTES) {
+        if (data.byteLength < 10 + size) return data.slice();
+        offset = 10 + size;
+      }
     }
     this.#headerDone = true;
     while (offset + 4 <= data.byteLength) {
@@ -127,6 +134,9 @@ export class AudioDurationCounter {
   }
 }
 
+// Streamed TTS headers are tiny; anything claiming more is treated as corrupt rather than waited for.
+const MAX_HEADER_BYTES = 64 * 1024;
+
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.byteLength + b.byteLength);
   out.set(a, 0);
@@ -159,6 +169,7 @@ export function parseWavHeader(data: Uint8Array): WavHeader | 'need-more' | 'inv
     const id = tag(offset);
     const size = view.getUint32(offset + 4, true);
     if (id === 'data') return sampleRate ? { sampleRate, channels, bitsPerSample, dataOffset: offset + 8 } : 'invalid';
+    if (size > MAX_HEADER_BYTES) return 'invalid';
     if (id === 'fmt ') {
       if (offset + 24 > data.byteLength) return 'need-more';
       channels = view.getUint16(offset + 10, true);

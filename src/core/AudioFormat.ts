@@ -20,6 +20,7 @@ export interface AudioFormatSpec {
   readonly bitRate: number;
 }
 
+/* @__NO_SIDE_EFFECTS__ */
 function spec(format: AudioContainer, sampleRate: AudioSampleRate, bitRate: number): AudioFormatSpec {
   return Object.freeze({ format, sampleRate, channels: 'mono', bitRate });
 }

@@ -1,12 +1,12 @@
+import { bindMethods } from './bindMethods';
 import { DEFAULT_AUDIO_FORMAT, type AudioFormatSpec } from './AudioFormat';
 import { MAX_CHARACTERS_PER_MESSAGE, MAX_CHARACTERS_PER_TASK, countCharacters, isSsml } from './countCharacters';
 import { SynthesisError, ValidationError, toSynthesisError } from './errors';
 import type { SynthesisParameters } from './parameters';
 import type { PlaybackEngine, PlaybackSnapshot } from './PlaybackEngine';
 import { SpeechSynthesizer } from './SpeechSynthesizer';
-import { splitText } from './splitText';
 import type { Transport } from './Transport';
-import type { TimelineWord } from './WordTimeline';
+import type { TimelineSentence, TimelineWord } from './WordTimeline';
 
 /** What a speech hook shows: one string, rendered as `data-state` by the components. */
 export type SpeechStatus = 'idle' | 'connecting' | 'buffering' | 'speaking' | 'paused' | 'ended' | 'error';
@@ -32,6 +32,8 @@ export interface SpeechSnapshot {
   error: SynthesisError | undefined;
   /** The word timeline so far, in absolute time (grows as sentences end). */
   words: readonly TimelineWord[];
+  /** The sentences so far (over every task of the utterance), for captions. */
+  sentences: readonly TimelineSentence[];
   /** The word being heard, or -1. */
   activeWordIndex: number;
   /** The text spoken so far (what `speak` got, or the fragments written). */
@@ -79,6 +81,7 @@ export interface SpeechControllerOptions {
 }
 
 const EMPTY_WORDS: readonly TimelineWord[] = /* @__PURE__ */ Object.freeze([]);
+const EMPTY_SENTENCES: readonly TimelineSentence[] = /* @__PURE__ */ Object.freeze([]);
 const EMPTY_METRICS: SpeechMetrics = /* @__PURE__ */ Object.freeze({ firstPackageDelayMs: undefined, timeToFirstAudioMs: undefined, requestId: undefined, characters: undefined, underruns: 0 });
 
 /** The snapshot of a controller that has never spoken (also what servers render). */
@@ -86,6 +89,7 @@ export const IDLE_SPEECH_SNAPSHOT: SpeechSnapshot = /* @__PURE__ */ Object.freez
   status: 'idle',
   error: undefined,
   words: EMPTY_WORDS,
+  sentences: EMPTY_SENTENCES,
   activeWordIndex: -1,
   text: '',
   metrics: EMPTY_METRICS,
@@ -94,7 +98,8 @@ export const IDLE_SPEECH_SNAPSHOT: SpeechSnapshot = /* @__PURE__ */ Object.freez
   utterance: 0,
 });
 
-interface Task {
+/** One synthesizer task of an utterance (internal; shared with the streaming controller). */
+export interface Task {
   synthesizer: SpeechSynthesizer;
   /** Where this task's audio starts on the utterance's timeline. */
   audioOffsetMs: number;
@@ -106,7 +111,8 @@ interface Task {
   done: boolean;
 }
 
-interface Utterance {
+/** One utterance (internal; shared with the streaming controller). */
+export interface Utterance {
   id: number;
   mode: 'speak' | 'stream';
   format: AudioFormatSpec;
@@ -114,6 +120,7 @@ interface Utterance {
   startedAt: number;
   chunks: Uint8Array[];
   words: readonly TimelineWord[];
+  sentences: readonly TimelineSentence[];
   text: string;
   task: Task | undefined;
   /** Text written while a task was finishing, for the next task. */
@@ -145,35 +152,24 @@ function now(): number {
  * button.onclick = () => controller.speak('Hello');
  */
 export class SpeechController {
-  readonly #options: SpeechControllerOptions;
+  protected readonly options: SpeechControllerOptions;
   #snapshot: SpeechSnapshot = IDLE_SPEECH_SNAPSHOT;
   #listeners = new Set<() => void>();
   #wordListeners = new Map<number, Set<() => void>>();
   #player: PlaybackEngine | undefined;
   #unsubscribePlayer: (() => void) | undefined;
-  #utterance: Utterance | undefined;
+  protected utterance: Utterance | undefined;
   #nextId = 1;
   #endWaiters: Array<(status: SpeechStatus) => void> = [];
   #defaults: Partial<SynthesisParameters>;
   #transport: Transport;
 
   constructor(options: SpeechControllerOptions) {
-    this.#options = options;
+    this.options = options;
     this.#defaults = options.defaults ?? {};
     this.#transport = options.transport;
-    this.subscribe = this.subscribe.bind(this);
-    this.getSnapshot = this.getSnapshot.bind(this);
-    this.subscribeWord = this.subscribeWord.bind(this);
-    this.speak = this.speak.bind(this);
-    this.stop = this.stop.bind(this);
-    this.pause = this.pause.bind(this);
-    this.resume = this.resume.bind(this);
-    this.seek = this.seek.bind(this);
-    this.start = this.start.bind(this);
-    this.write = this.write.bind(this);
-    this.complete = this.complete.bind(this);
-    this.cancel = this.cancel.bind(this);
-    this.pipe = this.pipe.bind(this);
+    // Bound so `const { subscribe } = object` works (hooks hand these out as stable actions).
+    bindMethods(this, ['subscribe', 'getSnapshot', 'subscribeWord', 'speak', 'stop', 'pause', 'resume', 'seek']);
   }
 
   /** Replaces the default request parameters for later utterances. */
@@ -225,7 +221,7 @@ export class SpeechController {
 
   /** The complete audio of the last utterance, as received (chunks), with its format. */
   getAudio(): { chunks: readonly Uint8Array[]; format: AudioFormatSpec } | undefined {
-    const utterance = this.#utterance;
+    const utterance = this.utterance;
     if (!utterance || !utterance.synthesisDone) return undefined;
     return { chunks: utterance.chunks, format: utterance.format };
   }
@@ -241,128 +237,56 @@ export class SpeechController {
    * characters.
    */
   speak(text: string, overrides: Partial<SynthesisParameters> = {}): void {
-    const utterance = this.#beginUtterance('speak', overrides, text);
+    const utterance = this.beginUtterance('speak', overrides, text);
     if (!utterance) return;
     try {
       if (typeof text !== 'string' || text.trim() === '') throw new ValidationError('text', 'speak() needs non-empty text');
       const counted = countCharacters(text);
       if (isSsml(text)) {
         if (counted > MAX_CHARACTERS_PER_MESSAGE) throw new ValidationError('text', `SSML text has ${counted} characters; at most ${MAX_CHARACTERS_PER_MESSAGE} are allowed (SSML cannot be split)`, 'TextTooLong');
-        const task = this.#startTask(utterance);
+        const task = this.startTask(utterance);
         task.synthesizer.call(text).then(
-          () => this.#onTaskDone(utterance, task),
-          (error: unknown) => this.#fail(utterance, error),
+          () => this.onTaskDone(utterance, task),
+          (error: unknown) => this.fail(utterance, error),
         );
         return;
       }
       if (counted > MAX_CHARACTERS_PER_TASK) throw new ValidationError('text', `text has ${counted} characters (CJK ideographs count 2); at most ${MAX_CHARACTERS_PER_TASK} can be spoken at once`, 'TextTooLong');
-      const task = this.#startTask(utterance);
-      for (const piece of splitText(text)) task.synthesizer.streamingCall(piece);
-      task.finishing = true;
-      task.synthesizer.streamingComplete({ timeoutMillis: 0 }).then(
-        () => this.#onTaskDone(utterance, task),
-        (error: unknown) => this.#fail(utterance, error),
-      );
+      const task = this.startTask(utterance);
+      const send = (pieces: string[]): void => {
+        for (const piece of pieces) task.synthesizer.streamingCall(piece);
+        task.finishing = true;
+        task.synthesizer.streamingComplete({ timeoutMillis: 0 }).then(
+          () => this.onTaskDone(utterance, task),
+          (error: unknown) => this.fail(utterance, error),
+        );
+      };
+      if (counted <= MAX_CHARACTERS_PER_MESSAGE) send([text]);
+      // Longer texts are rare: the splitter is loaded only for them.
+      else import('./splitText').then(({ splitText }) => this.utterance === utterance && send(splitText(text)), (error: unknown) => this.fail(utterance, error));
     } catch (error) {
-      this.#fail(utterance, error);
+      this.fail(utterance, error);
     }
-  }
-
-  /**
-   * Starts a streaming utterance (text to come with `write`): unlocks audio and connects now.
-   * Call it from the user's gesture.
-   */
-  start(overrides: Partial<SynthesisParameters> = {}): void {
-    const utterance = this.#beginUtterance('stream', overrides, '');
-    if (!utterance) return;
-    try {
-      const task = this.#startTask(utterance);
-      task.synthesizer.streamingStart();
-      this.#armIdle(utterance);
-    } catch (error) {
-      this.#fail(utterance, error);
-    }
-  }
-
-  /** Adds a text fragment to the streaming utterance (starting one if needed). */
-  write(fragment: string): void {
-    if (typeof fragment !== 'string' || fragment === '') return;
-    let utterance = this.#utterance;
-    if (!utterance || utterance.mode !== 'stream' || this.#isFinal(utterance)) {
-      this.start();
-      utterance = this.#utterance;
-      if (!utterance || utterance.mode !== 'stream' || this.#snapshot.status === 'error') return;
-    }
-    if (utterance.completing) {
-      this.#options.onWarning?.('write() after complete() is ignored');
-      return;
-    }
-    try {
-      if (isSsml(fragment)) throw new ValidationError('text', 'streaming takes plain text; SSML can only be spoken whole with speak()');
-      for (const piece of splitText(fragment)) this.#writePiece(utterance, piece);
-      this.#publish({ text: utterance.text });
-      this.#armIdle(utterance);
-    } catch (error) {
-      this.#fail(utterance, error);
-    }
-  }
-
-  /** No more text: finish the streaming utterance; it ends when the last audio has been heard. */
-  complete(): void {
-    const utterance = this.#utterance;
-    if (!utterance || utterance.mode !== 'stream' || utterance.completing || this.#isFinal(utterance)) return;
-    utterance.completing = true;
-    this.#clearIdle(utterance);
-    const task = utterance.task;
-    if (task && !task.finishing) this.#finishTask(utterance, task);
-    else if ((!task || task.done) && utterance.pending.length === 0) this.#onAllSynthesized(utterance);
-  }
-
-  /** Cancels the streaming utterance (same as `stop`). */
-  cancel(): void {
-    this.stop();
-  }
-
-  /**
-   * Speaks a stream of text (an LLM's tokens): starts, writes every piece, completes, and resolves
-   * with the final status once everything was heard (`ended`), failed (`error`) or was stopped (`idle`).
-   */
-  async pipe(source: AsyncIterable<string> | ReadableStreamLike<string>, overrides: Partial<SynthesisParameters> = {}): Promise<SpeechStatus> {
-    this.start(overrides);
-    const utterance = this.#utterance;
-    if (!utterance || this.#snapshot.status === 'error') return this.#snapshot.status;
-    const iterable = toAsyncIterable(source);
-    const ended = this.#whenFinal(utterance);
-    try {
-      for await (const piece of iterable) {
-        if (this.#utterance !== utterance || this.#isFinal(utterance)) break;
-        this.write(piece);
-      }
-      if (this.#utterance === utterance) this.complete();
-    } catch (error) {
-      if (this.#utterance === utterance) this.#fail(utterance, new SynthesisError('InvalidOptions', `The text source failed: ${(error as Error)?.message ?? String(error)}`, { cause: error }));
-    }
-    return ended;
   }
 
   /** Stops at once: cancels synthesis, drops queued audio; the status becomes `idle`. */
   stop(): void {
-    const utterance = this.#utterance;
+    const utterance = this.utterance;
     if (!utterance) return;
     this.#teardown(utterance);
-    this.#utterance = undefined;
+    this.utterance = undefined;
     this.#player?.stop();
-    this.#setSnapshot({ ...IDLE_SPEECH_SNAPSHOT, utterance: utterance.id, metrics: this.#snapshot.metrics, words: this.#snapshot.words, text: this.#snapshot.text });
+    this.#setSnapshot({ ...IDLE_SPEECH_SNAPSHOT, utterance: utterance.id, metrics: this.#snapshot.metrics, words: this.#snapshot.words, sentences: this.#snapshot.sentences, text: this.#snapshot.text });
     this.#resolveWaiters('idle');
   }
 
   pause(): void {
-    if (this.#utterance && !this.#isFinal(this.#utterance)) this.#player?.pause();
+    if (this.utterance && !this.isFinal(this.utterance)) this.#player?.pause();
   }
 
   /** Resumes after `pause` or an interruption; after the end, plays again from the start. */
   resume(): void {
-    const utterance = this.#utterance;
+    const utterance = this.utterance;
     if (!utterance || !this.#player) return;
     this.#player.unlock();
     if (this.#snapshot.status === 'ended') {
@@ -374,7 +298,7 @@ export class SpeechController {
 
   /** Jumps to `ms` once all audio has arrived; returns whether it could. */
   seek(ms: number): boolean {
-    const utterance = this.#utterance;
+    const utterance = this.utterance;
     if (!utterance || !this.#player || !this.#player.getSnapshot().canSeek) return false;
     this.#player.unlock();
     this.#player.seek(Math.max(0, ms));
@@ -394,8 +318,8 @@ export class SpeechController {
     this.#player = undefined;
   }
 
-  #beginUtterance(mode: 'speak' | 'stream', overrides: Partial<SynthesisParameters>, text: string): Utterance | undefined {
-    const previous = this.#utterance;
+  protected beginUtterance(mode: 'speak' | 'stream', overrides: Partial<SynthesisParameters>, text: string): Utterance | undefined {
+    const previous = this.utterance;
     if (previous) this.#teardown(previous);
     this.#resolveWaiters('idle');
     const player = this.#ensurePlayer();
@@ -409,6 +333,7 @@ export class SpeechController {
       startedAt: now(),
       chunks: [],
       words: EMPTY_WORDS,
+      sentences: EMPTY_SENTENCES,
       text,
       task: undefined,
       pending: [],
@@ -421,7 +346,7 @@ export class SpeechController {
       ended: false,
       lastWord: -1,
     };
-    this.#utterance = utterance;
+    this.utterance = utterance;
     if (player) {
       player.stop();
       player.begin(format, utterance.startedAt);
@@ -433,7 +358,7 @@ export class SpeechController {
   #ensurePlayer(): PlaybackEngine | undefined {
     if (!this.#player) {
       try {
-        this.#player = this.#options.createPlayer();
+        this.#player = this.options.createPlayer();
       } catch (error) {
         this.#setSnapshot({ ...this.#snapshot, status: 'error', error: toSynthesisError(error, 'AudioFailed') });
         return undefined;
@@ -444,23 +369,23 @@ export class SpeechController {
     return this.#player;
   }
 
-  #startTask(utterance: Utterance): Task {
+  protected startTask(utterance: Utterance): Task {
     const previous = utterance.task;
     const synthesizer = new SpeechSynthesizer({
       ...utterance.params,
       transport: this.#transport,
-      connectTimeoutMillis: this.#options.connectTimeoutMillis,
-      startTimeoutMillis: this.#options.startTimeoutMillis,
-      onWarning: this.#options.onWarning ?? (() => undefined),
+      connectTimeoutMillis: this.options.connectTimeoutMillis,
+      startTimeoutMillis: this.options.startTimeoutMillis,
+      onWarning: this.options.onWarning ?? (() => undefined),
       callback: {
         onData: (chunk) => this.#onData(utterance, task, chunk),
-        onSentence: (_sentence, words) => this.#onWords(utterance, task, words),
+        onSentence: (sentence, words) => this.#onSentence(utterance, task, sentence, words),
         // Streaming tasks can fail between calls (the service's idle limit, a dropped socket).
         onError: (error) => {
-          if (this.#utterance === utterance && utterance.task === task) this.#fail(utterance, error);
+          if (this.utterance === utterance && utterance.task === task) this.fail(utterance, error);
         },
         onEvent: (event) => {
-          if (event.event === 'task-started' && this.#utterance === utterance && this.#snapshot.status === 'connecting') this.#publish({ status: 'buffering' });
+          if (event.event === 'task-started' && this.utterance === utterance && this.#snapshot.status === 'connecting') this.publish({ status: 'buffering' });
         },
       },
     });
@@ -480,102 +405,35 @@ export class SpeechController {
     return task;
   }
 
-  #writePiece(utterance: Utterance, piece: string): void {
-    utterance.text += piece;
-    this.#sendPiece(utterance, piece);
-  }
-
-  #sendPiece(utterance: Utterance, piece: string): void {
-    const counted = countCharacters(piece);
-    let task = utterance.task;
-    // After an idle finish the old task is done: text continues in a new task on the same timeline.
-    if (task?.done) task = this.#startTask(utterance);
-    if (!task || task.finishing) {
-      utterance.pending.push(piece);
-      return;
-    }
-    if (task.characters + counted > MAX_CHARACTERS_PER_TASK) {
-      // The service caps a task at 200 000 characters: continue in the next task.
-      utterance.pending.push(piece);
-      this.#finishTask(utterance, task);
-      return;
-    }
-    task.characters += counted;
-    task.synthesizer.streamingCall(piece);
-  }
-
-  #finishTask(utterance: Utterance, task: Task): void {
-    if (task.finishing) return;
-    task.finishing = true;
-    task.synthesizer.streamingComplete({ timeoutMillis: 0 }).then(
-      () => this.#onTaskDone(utterance, task),
-      (error: unknown) => {
-        // A task finished for the idle rule before any text: nothing was lost.
-        if (isSynthesisErrorWithCode(error, 'InvalidState')) this.#onTaskDone(utterance, task);
-        else this.#fail(utterance, error);
-      },
-    );
-  }
-
-  #onTaskDone(utterance: Utterance, task: Task): void {
-    if (this.#utterance !== utterance || utterance.task !== task) return;
+  protected onTaskDone(utterance: Utterance, task: Task): void {
+    if (this.utterance !== utterance || utterance.task !== task) return;
     task.done = true;
     this.#publishMetrics(utterance);
     if (utterance.mode === 'speak') {
-      this.#onAllSynthesized(utterance);
+      this.onAllSynthesized(utterance);
       return;
     }
-    if (utterance.pending.length > 0) {
-      const pending = utterance.pending;
-      utterance.pending = [];
-      try {
-        this.#startTask(utterance);
-        for (const piece of pending) this.#sendPiece(utterance, piece);
-        if (utterance.completing && utterance.task && !utterance.task.finishing) this.#finishTask(utterance, utterance.task);
-        else this.#armIdle(utterance);
-      } catch (error) {
-        this.#fail(utterance, error);
-      }
-      return;
-    }
-    if (utterance.completing) this.#onAllSynthesized(utterance);
+    this.onStreamTaskDone(utterance, task);
   }
 
-  #onAllSynthesized(utterance: Utterance): void {
+  /** Streaming controllers continue with the text written meanwhile; a one-shot utterance never gets here. */
+  protected onStreamTaskDone(_utterance: Utterance, _task: Task): void {}
+
+  protected onAllSynthesized(utterance: Utterance): void {
     utterance.synthesisDone = true;
-    this.#clearIdle(utterance);
+    this.clearIdle(utterance);
     this.#player?.end();
-    this.#publish({ isComplete: true });
+    this.publish({ isComplete: true });
     this.#onPlayer();
   }
 
-  #armIdle(utterance: Utterance): void {
-    if (utterance.mode !== 'stream') return;
-    this.#clearIdle(utterance);
-    const delay = this.#options.idleFinishMs ?? 20_000;
-    utterance.idleTimer = setTimeout(() => {
-      utterance.idleTimer = undefined;
-      const task = utterance.task;
-      if (this.#utterance !== utterance || !task || task.finishing || utterance.completing) return;
-      if (task.characters === 0) {
-        // Started but no text yet: drop this task before the service times it out; the next write
-        // opens a new one.
-        task.synthesizer.streamingCancel();
-        task.finishing = true;
-        task.done = true;
-        return;
-      }
-      this.#finishTask(utterance, task);
-    }, delay);
-  }
-
-  #clearIdle(utterance: Utterance): void {
+  protected clearIdle(utterance: Utterance): void {
     if (utterance.idleTimer !== undefined) clearTimeout(utterance.idleTimer);
     utterance.idleTimer = undefined;
   }
 
   #onData(utterance: Utterance, task: Task, chunk: Uint8Array): void {
-    if (this.#utterance !== utterance || utterance.task !== task) return;
+    if (this.utterance !== utterance || utterance.task !== task) return;
     utterance.chunks.push(chunk);
     if (utterance.firstPackageDelayMs === undefined) {
       utterance.firstPackageDelayMs = Math.round(now() - utterance.startedAt);
@@ -584,23 +442,34 @@ export class SpeechController {
     this.#player?.enqueue(chunk);
   }
 
-  #onWords(utterance: Utterance, task: Task, words: readonly TimelineWord[]): void {
-    if (this.#utterance !== utterance || utterance.task !== task) return;
+  #onSentence(utterance: Utterance, task: Task, sentence: TimelineSentence, words: readonly TimelineWord[]): void {
+    if (this.utterance !== utterance || utterance.task !== task) return;
+    // The task's times and indexes start at its own beginning; the utterance's span all its tasks.
+    const index = utterance.sentences.length;
     const shifted = words.map((word) => ({
       ...word,
       beginMs: word.beginMs + task.audioOffsetMs,
       endMs: word.endMs + task.audioOffsetMs,
       beginIndex: word.beginIndex + task.textOffset,
       endIndex: word.endIndex + task.textOffset,
-      sentenceIndex: word.sentenceIndex,
+      sentenceIndex: index,
     }));
-    if (shifted.length === 0) {
-      this.#publishMetrics(utterance);
-      return;
+    utterance.sentences = Object.freeze([
+      ...utterance.sentences,
+      {
+        ...sentence,
+        index,
+        textOffset: sentence.textOffset + task.textOffset,
+        beginMs: sentence.beginMs + task.audioOffsetMs,
+        endMs: sentence.endMs + task.audioOffsetMs,
+        firstWord: utterance.words.length,
+      },
+    ]);
+    if (shifted.length > 0) {
+      utterance.words = Object.freeze([...utterance.words, ...shifted]);
+      this.#player?.setWords(utterance.words);
     }
-    utterance.words = Object.freeze([...utterance.words, ...shifted]);
-    this.#player?.setWords(utterance.words);
-    this.#publish({ words: utterance.words });
+    this.publish({ words: utterance.words, sentences: utterance.sentences });
     this.#publishMetrics(utterance);
   }
 
@@ -616,31 +485,25 @@ export class SpeechController {
       underruns: playback?.underruns ?? 0,
     };
     const current = this.#snapshot.metrics;
-    if (
-      current.firstPackageDelayMs === metrics.firstPackageDelayMs &&
-      current.timeToFirstAudioMs === metrics.timeToFirstAudioMs &&
-      current.requestId === metrics.requestId &&
-      current.characters === metrics.characters &&
-      current.underruns === metrics.underruns
-    ) return;
-    this.#publish({ metrics });
+    if ((Object.keys(metrics) as Array<keyof SpeechMetrics>).every((key) => current[key] === metrics[key])) return;
+    this.publish({ metrics });
   }
 
   #onPlayer(): void {
-    const utterance = this.#utterance;
+    const utterance = this.utterance;
     const player = this.#player;
     if (!utterance || !player) return;
     const playback = player.getSnapshot();
     if (this.#snapshot.status === 'error') return;
     if (playback.state === 'error') {
-      this.#fail(utterance, playback.error ?? new SynthesisError('AudioFailed', 'Audio playback failed'));
+      this.fail(utterance, playback.error ?? new SynthesisError('AudioFailed', 'Audio playback failed'));
       return;
     }
     const status = this.#statusFrom(utterance, playback);
     const activeWordIndex = playback.activeWordIndex;
-    this.#publish({ status, activeWordIndex, interrupted: playback.state === 'interrupted' });
+    this.publish({ status, activeWordIndex, interrupted: playback.state === 'interrupted' });
     this.#publishMetrics(utterance);
-    const callbacks = this.#options.getCallbacks?.();
+    const callbacks = this.options.getCallbacks?.();
     if (!utterance.started && playback.state === 'playing') {
       utterance.started = true;
       safely(() => callbacks?.onStart?.());
@@ -652,7 +515,7 @@ export class SpeechController {
     }
     if (status === 'ended' && !utterance.ended) {
       utterance.ended = true;
-      this.#clearIdle(utterance);
+      this.clearIdle(utterance);
       safely(() => callbacks?.onEnd?.());
       this.#resolveWaiters('ended');
     }
@@ -674,23 +537,23 @@ export class SpeechController {
     }
   }
 
-  #isFinal(utterance: Utterance): boolean {
-    return this.#utterance !== utterance || this.#snapshot.status === 'ended' || this.#snapshot.status === 'error';
+  protected isFinal(utterance: Utterance): boolean {
+    return this.utterance !== utterance || this.#snapshot.status === 'ended' || this.#snapshot.status === 'error';
   }
 
-  #fail(utterance: Utterance, error: unknown): void {
-    if (this.#utterance !== utterance || this.#snapshot.status === 'error') return;
+  protected fail(utterance: Utterance, error: unknown): void {
+    if (this.utterance !== utterance || this.#snapshot.status === 'error') return;
     const failure = toSynthesisError(error, 'AudioFailed');
     if (failure.code === 'Cancelled') return;
     this.#teardown(utterance);
     this.#player?.stop();
     this.#setSnapshot({ ...this.#snapshot, status: 'error', error: failure, interrupted: false });
-    safely(() => this.#options.getCallbacks?.()?.onError?.(failure));
+    safely(() => this.options.getCallbacks?.()?.onError?.(failure));
     this.#resolveWaiters('error');
   }
 
   #teardown(utterance: Utterance): void {
-    this.#clearIdle(utterance);
+    this.clearIdle(utterance);
     const task = utterance.task;
     // Detach first so the cancel's own error is recognised as stale and dropped.
     utterance.task = undefined;
@@ -698,9 +561,9 @@ export class SpeechController {
     task?.synthesizer.streamingCancel();
   }
 
-  #whenFinal(utterance: Utterance): Promise<SpeechStatus> {
+  protected whenFinal(utterance: Utterance): Promise<SpeechStatus> {
     return new Promise((resolve) => {
-      if (this.#utterance !== utterance) resolve('idle');
+      if (this.utterance !== utterance) resolve('idle');
       else this.#endWaiters.push(resolve);
     });
   }
@@ -709,7 +572,7 @@ export class SpeechController {
     for (const resolve of this.#endWaiters.splice(0)) resolve(status);
   }
 
-  #publish(patch: Partial<SpeechSnapshot>): void {
+  protected publish(patch: Partial<SpeechSnapshot>): void {
     let changed = false;
     for (const key of Object.keys(patch) as Array<keyof SpeechSnapshot>) {
       if (!Object.is(this.#snapshot[key], patch[key])) {
@@ -748,10 +611,6 @@ export class SpeechController {
   }
 }
 
-function isSynthesisErrorWithCode(error: unknown, code: string): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
-}
-
 function safely(fn: () => void): void {
   try {
     fn();
@@ -763,24 +622,3 @@ function safely(fn: () => void): void {
   }
 }
 
-/** The part of a `ReadableStream` that `pipe` reads (WHATWG streams in browsers and Node). */
-export interface ReadableStreamLike<T> {
-  getReader(): { read(): Promise<{ done: boolean; value?: T }>; releaseLock(): void };
-}
-
-async function* toAsyncIterable(source: AsyncIterable<string> | ReadableStreamLike<string>): AsyncIterable<string> {
-  if (typeof (source as AsyncIterable<string>)[Symbol.asyncIterator] === 'function') {
-    yield* source as AsyncIterable<string>;
-    return;
-  }
-  const reader = (source as ReadableStreamLike<string>).getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      if (value !== undefined) yield value;
-    }
-  } finally {
-    reader.releaseLock();
-  }
-}

@@ -1,3 +1,4 @@
+import { bindMethods } from './bindMethods';
 import { AudioDurationCounter } from './AudioDurationCounter';
 import { DEFAULT_AUDIO_FORMAT } from './AudioFormat';
 import { MAX_CHARACTERS_PER_TASK, isSsml } from './countCharacters';
@@ -87,6 +88,7 @@ interface Run {
   lastSentenceEndMs: number;
   characters: number;
   timers: Set<ReturnType<typeof setTimeout>>;
+  startTimer: ReturnType<typeof setTimeout> | undefined;
   settled: boolean;
   done: Promise<Uint8Array | null>;
   resolve(audio: Uint8Array | null): void;
@@ -97,6 +99,10 @@ const DEFAULT_STREAMING_COMPLETE_TIMEOUT = 600_000;
 
 function now(): number {
   return typeof performance !== 'undefined' ? performance.now() : Date.now();
+}
+
+function busy(method: string): SynthesisError {
+  return new SynthesisError('InvalidState', `${method}() cannot be used while call() is running`);
 }
 
 function concatChunks(chunks: readonly Uint8Array[]): Uint8Array {
@@ -163,12 +169,8 @@ export class SpeechSynthesizer {
       },
       () => undefined,
     );
-    this.call = this.call.bind(this);
-    this.streamingCall = this.streamingCall.bind(this);
-    this.streamingStart = this.streamingStart.bind(this);
-    this.streamingFlush = this.streamingFlush.bind(this);
-    this.streamingComplete = this.streamingComplete.bind(this);
-    this.streamingCancel = this.streamingCancel.bind(this);
+    // Bound so `const { call } = object` works (hooks hand these out as stable actions).
+    bindMethods(this, ['call', 'streamingCall', 'streamingStart', 'streamingFlush', 'streamingComplete', 'streamingCancel']);
   }
 
   /** The current state. */
@@ -219,7 +221,7 @@ export class SpeechSynthesizer {
     }
     let run = this.#run;
     if (run && !isTerminalState(this.#state)) {
-      if (run.mode === 'call') throw new SynthesisError('InvalidState', 'streamingCall() cannot be used while call() is running');
+      if (run.mode === 'call') throw busy('streamingCall');
       if (run.finishRequested) throw new SynthesisError('InvalidState', 'streamingCall() after streamingComplete(): the task is finishing; start a new one after it ends');
     } else {
       run = undefined;
@@ -240,7 +242,7 @@ export class SpeechSynthesizer {
   streamingStart(): void {
     const run = this.#run;
     if (run && !isTerminalState(this.#state)) {
-      if (run.mode === 'call') throw new SynthesisError('InvalidState', 'streamingStart() cannot be used while call() is running');
+      if (run.mode === 'call') throw busy('streamingStart');
       return;
     }
     this.#startRun('stream', false);
@@ -331,7 +333,7 @@ export class SpeechSynthesizer {
   #activeStream(method: string): Run {
     const run = this.#run;
     if (!run || isTerminalState(this.#state)) throw new SynthesisError('InvalidState', `${method}(): speech synthesizer has not been started (call streamingCall first)`);
-    if (run.mode !== 'stream') throw new SynthesisError('InvalidState', `${method}() is for streaming tasks; call() is running`);
+    if (run.mode !== 'stream') throw busy(method);
     return run;
   }
 
@@ -388,6 +390,7 @@ export class SpeechSynthesizer {
       lastSentenceEndMs: 0,
       characters: 0,
       timers: new Set(),
+      startTimer: undefined,
       settled: false,
       done,
       resolve,
@@ -441,7 +444,7 @@ export class SpeechSynthesizer {
     socket.send(serializeClientMessage(buildRunTask(run.taskId, this.#options.model, parameters)));
     this.#setState('starting');
     const startTimeout = this.#options.startTimeoutMillis ?? 10_000;
-    this.#timer(run, startTimeout, () => {
+    run.startTimer = this.#timer(run, startTimeout, () => {
       if (!run.started) {
         this.#settle(run, new SynthesisError('Timeout', `TimeoutError: waiting for task started more than ${startTimeout} ms`, { retryable: true, taskId: run.taskId }));
       }
@@ -502,6 +505,7 @@ export class SpeechSynthesizer {
       case 'task-started':
         if (run.started) return;
         run.started = true;
+        if (run.startTimer !== undefined) this.#clearTimer(run, run.startTimer);
         this.#setState(run.finishRequested && run.mode === 'stream' ? 'finishing' : 'streaming');
         for (const message of run.queue.splice(0)) run.socket?.send(serializeClientMessage(message));
         if (run.mode === 'call') this.#setState('finishing');

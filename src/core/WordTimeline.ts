@@ -59,6 +59,7 @@ const DETECTION_MIN_OFFSET_MS = 250;
  * const timeline = new WordTimeline();
  * timeline.addSentence({ text: '床前明月光，', audioOffsetMs: 0, words });
  * timeline.wordIndexAt(1200); // the word heard at 1.2 s
+ * timelineToWebVTT(timeline.sentences, timeline.words); // captions
  */
 export class WordTimeline {
   #words: TimelineWord[] = [];
@@ -69,7 +70,7 @@ export class WordTimeline {
   #timeBase: WordTimeBase = 'unknown';
   #version = 0;
 
-  /** All words so far, ordered by time. The array is replaced (not mutated) when words are added. */
+  /** All words so far, ordered by time (the same array grows; watch `version` for changes). */
   get words(): readonly TimelineWord[] {
     return this.#words;
   }
@@ -138,20 +139,18 @@ export class WordTimeline {
       });
     }
     const beginMs = this.#taskAudioBaseMs + offset;
-    this.#sentences = [
-      ...this.#sentences,
-      {
-        index: sentenceIndex,
-        text: input.text,
-        textOffset,
-        beginMs,
-        endMs: added.length > 0 ? added[added.length - 1]!.endMs : beginMs,
-        firstWord: this.#words.length,
-        wordCount: added.length,
-      },
-    ];
+    this.#sentences.push({
+      index: sentenceIndex,
+      text: input.text,
+      textOffset,
+      beginMs,
+      endMs: added.length > 0 ? added[added.length - 1]!.endMs : beginMs,
+      firstWord: this.#words.length,
+      wordCount: added.length,
+    });
     this.#taskTextLength += input.text.length;
-    if (added.length > 0) this.#words = [...this.#words, ...added];
+    // Appended in place: copying per sentence made long tasks quadratic. `version` signals the change.
+    for (const word of added) this.#words.push(word);
     this.#version++;
     return added;
   }
@@ -175,10 +174,6 @@ export class WordTimeline {
     this.#version++;
   }
 
-  /** WebVTT captions: one cue per sentence, with each word's start as an inline timestamp. */
-  toWebVTT(): string {
-    return timelineToWebVTT(this.#sentences, this.#words);
-  }
 }
 
 /** Binary search: the last word with `beginMs <= ms`, or -1. */
@@ -210,7 +205,12 @@ function escapeVtt(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/-->/g, '--&gt;');
 }
 
-/** Formats sentences and words as WebVTT (used by {@link WordTimeline.toWebVTT}). */
+/**
+ * WebVTT captions: one cue per sentence, with each word's start as an inline timestamp.
+ *
+ * @example
+ * const vtt = timelineToWebVTT(timeline.sentences, timeline.words);
+ */
 export function timelineToWebVTT(sentences: readonly TimelineSentence[], words: readonly TimelineWord[]): string {
   const cues: string[] = ['WEBVTT', ''];
   sentences.forEach((sentence, i) => {

@@ -69,7 +69,9 @@ export type { CatalogModel, InstructionEmotion, Voice, VoiceFilter } from './voi
 export { CUSTOMIZATION_PATH, TOKENS_PATH, customVoiceToVoice, listCustomVoices, requestTemporaryToken } from './customVoices';
 export type { CustomVoiceEntry } from './customVoices';
 export { IDLE_SPEECH_SNAPSHOT, SpeechController } from './SpeechController';
-export type { ReadableStreamLike, SpeechCallbacks, SpeechControllerOptions, SpeechMetrics, SpeechSnapshot, SpeechStatus } from './SpeechController';
+export { StreamingSpeechController } from './StreamingSpeechController';
+export type { ReadableStreamLike } from './StreamingSpeechController';
+export type { SpeechCallbacks, SpeechControllerOptions, SpeechMetrics, SpeechSnapshot, SpeechStatus } from './SpeechController';
 export type { PlaybackEngine, PlaybackSnapshot, PlaybackState } from './PlaybackEngine';
 export { splitText } from './splitText';
 export { encodeWav } from './encodeWav';

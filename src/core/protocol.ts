@@ -186,7 +186,9 @@ export function parseServerFrame(data: unknown): ServerFrame {
   if (typeof data !== 'string') {
     const bytes = binaryToBytes(data);
     if (bytes) return { kind: 'audio', data: bytes };
-    return invalid(`Unsupported frame type: ${Object.prototype.toString.call(data)}`, String(data));
+    const tag = Object.prototype.toString.call(data);
+    // `String(data)` can throw (a null-prototype object); the tag cannot.
+    return invalid(`Unsupported frame type: ${tag}`, tag);
   }
   let json: unknown;
   try {

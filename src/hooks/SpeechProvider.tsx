@@ -13,6 +13,9 @@ export interface SpeechContextValue {
   createPlayer: () => PlaybackEngine;
   /** Streaming: finish a task after this many ms without text (the service's limit is 23 s). */
   idleFinishMs: number | undefined;
+  /** How long connecting and waiting for `task-started` may take before the hooks report a timeout. */
+  connectTimeoutMillis: number | undefined;
+  startTimeoutMillis: number | undefined;
 }
 
 const SpeechContext = /* @__PURE__ */ createContext<SpeechContextValue | null>(null);
@@ -28,6 +31,10 @@ export interface SpeechProviderProps extends Partial<SynthesisParameters> {
   createPlayer?: () => PlaybackEngine;
   /** Streaming: finish a task after this many ms without text and continue in a new one. @default 20000 */
   idleFinishMs?: number;
+  /** How long opening the socket may take. @default 5000 */
+  connectTimeoutMillis?: number;
+  /** How long the service may take to answer `run-task`. @default 10000 */
+  startTimeoutMillis?: number;
   children?: ReactNode;
 }
 
@@ -41,7 +48,7 @@ export interface SpeechProviderProps extends Partial<SynthesisParameters> {
  *   <SpeakButton text="你好，世界" />
  * </SpeechProvider>
  */
-export function SpeechProvider({ transport, queryClient, createPlayer, idleFinishMs, children, ...defaults }: SpeechProviderProps) {
+export function SpeechProvider({ transport, queryClient, createPlayer, idleFinishMs, connectTimeoutMillis, startTimeoutMillis, children, ...defaults }: SpeechProviderProps) {
   const [ownClient] = useState(() => queryClient ?? new QueryClient());
   const defaultsKey = JSON.stringify(defaults);
   // The defaults object is rebuilt every render; key it by content so consumers see a stable value.
@@ -54,8 +61,10 @@ export function SpeechProvider({ transport, queryClient, createPlayer, idleFinis
       queryClient: queryClient ?? ownClient,
       createPlayer: createPlayer ?? (() => createPlaybackEngine()),
       idleFinishMs,
+      connectTimeoutMillis,
+      startTimeoutMillis,
     }),
-    [transport, stableDefaults, queryClient, ownClient, createPlayer, idleFinishMs],
+    [transport, stableDefaults, queryClient, ownClient, createPlayer, idleFinishMs, connectTimeoutMillis, startTimeoutMillis],
   );
   return <SpeechContext.Provider value={value}>{children}</SpeechContext.Provider>;
 }

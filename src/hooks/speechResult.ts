@@ -1,5 +1,5 @@
 import { useCallback, useMemo } from 'react';
-import { audioMimeType, encodeWav, resolveAudioFormat, wordsToWebVTT, type SpeechController, type SpeechSnapshot } from '../core/index';
+import { audioMimeType, encodeWav, resolveAudioFormat, timelineToWebVTT, type SpeechController, type SpeechSnapshot } from '../core/index';
 
 /** What both speech hooks return besides their actions. */
 export interface SpeechState extends SpeechSnapshot {
@@ -23,8 +23,8 @@ export function useSpeechState(controller: SpeechController, snapshot: SpeechSna
     if (format.format === 'pcm') return new Blob([encodeWav(complete.chunks, format.sampleRate) as Uint8Array<ArrayBuffer>], { type: 'audio/wav' });
     return new Blob(complete.chunks as Uint8Array<ArrayBuffer>[], { type: audioMimeType(format) });
   }, [controller, snapshot.isComplete, snapshot.utterance]);
-  const { words, text } = snapshot;
-  const captions = useCallback(() => wordsToWebVTT(words, text), [words, text]);
+  const { words, sentences } = snapshot;
+  const captions = useCallback(() => timelineToWebVTT(sentences, words), [sentences, words]);
   const status = snapshot.status;
   return {
     ...snapshot,

@@ -1,5 +1,5 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
-import { IDLE_SPEECH_SNAPSHOT, SpeechController, type SpeechCallbacks, type SpeechSnapshot, type SynthesisParameters } from '../core/index';
+import { IDLE_SPEECH_SNAPSHOT, type SpeechCallbacks, type SpeechController, type SpeechControllerOptions, type SpeechSnapshot, type SynthesisParameters } from '../core/index';
 import { useIsomorphicLayoutEffect } from './internal/useIsomorphicLayoutEffect';
 import { useLatestRef } from './internal/useLatestRef';
 import { useSpeechContext } from './SpeechProvider';
@@ -14,18 +14,23 @@ const getServerSnapshot = (): SpeechSnapshot => IDLE_SPEECH_SNAPSHOT;
  * `useSyncExternalStore`. Creating it has no side effect (StrictMode may create two); the player and
  * sockets appear only when speaking starts, and unmounting releases them.
  */
-export function useSpeechController(hook: string, options: SpeechHookOptions): { controller: SpeechController; snapshot: SpeechSnapshot } {
+export function useSpeechController<C extends SpeechController>(
+  hook: string,
+  options: SpeechHookOptions,
+  create: (options: SpeechControllerOptions) => C,
+): { controller: C; snapshot: SpeechSnapshot } {
   const context = useSpeechContext(hook);
   const { onStart, onWord, onEnd, onError, ...overrides } = options;
   const callbacks = useLatestRef<SpeechCallbacks>({ onStart, onWord, onEnd, onError });
-  const [controller] = useState(
-    () =>
-      new SpeechController({
-        transport: context.transport,
-        createPlayer: () => context.createPlayer(),
-        getCallbacks: () => callbacks.current,
-        idleFinishMs: context.idleFinishMs,
-      }),
+  const [controller] = useState(() =>
+    create({
+      transport: context.transport,
+      createPlayer: () => context.createPlayer(),
+      getCallbacks: () => callbacks.current,
+      idleFinishMs: context.idleFinishMs,
+      connectTimeoutMillis: context.connectTimeoutMillis,
+      startTimeoutMillis: context.startTimeoutMillis,
+    }),
   );
   const defaultsKey = JSON.stringify(overrides);
   useIsomorphicLayoutEffect(() => {

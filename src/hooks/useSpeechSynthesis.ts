@@ -1,4 +1,4 @@
-import type { SynthesisParameters } from '../core/index';
+import { SpeechController, type SynthesisParameters } from '../core/index';
 import { useSpeechState, type SpeechState } from './speechResult';
 import { useSpeechController, type SpeechHookOptions } from './useSpeechController';
 
@@ -30,7 +30,11 @@ export interface UseSpeechSynthesisResult extends SpeechState {
  * <button onClick={() => speech.speak('你好')} data-state={speech.status}>Read</button>
  */
 export function useSpeechSynthesis(options: UseSpeechSynthesisOptions = {}): UseSpeechSynthesisResult {
-  const { controller, snapshot } = useSpeechController('useSpeechSynthesis', options);
+  const { controller, snapshot } = useSpeechController('useSpeechSynthesis', options, createSpeechController);
   const state = useSpeechState(controller, snapshot);
   return { ...state, speak: controller.speak, stop: controller.stop, pause: controller.pause, resume: controller.resume, seek: controller.seek };
+}
+
+function createSpeechController(options: ConstructorParameters<typeof SpeechController>[0]): SpeechController {
+  return new SpeechController(options);
 }

@@ -1,4 +1,4 @@
-import type { ReadableStreamLike, SpeechStatus, SynthesisParameters } from '../core/index';
+import { StreamingSpeechController, type ReadableStreamLike, type SpeechStatus, type SynthesisParameters } from '../core/index';
 import { useSpeechState, type SpeechState } from './speechResult';
 import { useSpeechController, type SpeechHookOptions } from './useSpeechController';
 
@@ -36,7 +36,7 @@ export interface UseStreamingSynthesisResult extends SpeechState {
  * <button onClick={() => speech.pipe(llm.textStream)}>Answer aloud</button>
  */
 export function useStreamingSynthesis(options: UseStreamingSynthesisOptions = {}): UseStreamingSynthesisResult {
-  const { controller, snapshot } = useSpeechController('useStreamingSynthesis', options);
+  const { controller, snapshot } = useSpeechController('useStreamingSynthesis', options, createStreamingController);
   const state = useSpeechState(controller, snapshot);
   return {
     ...state,
@@ -49,4 +49,8 @@ export function useStreamingSynthesis(options: UseStreamingSynthesisOptions = {}
     resume: controller.resume,
     seek: controller.seek,
   };
+}
+
+function createStreamingController(options: ConstructorParameters<typeof StreamingSpeechController>[0]): StreamingSpeechController {
+  return new StreamingSpeechController(options);
 }

@@ -286,7 +286,8 @@ export function createSynthesisProxy(options: SynthesisProxyOptions): SynthesisP
         } catch {
           // relayed as is; the client reports it
         }
-        downstream.send(text);
+        // An upstream that echoes the key (in an error message, say) must not hand it to the browser.
+        downstream.send(text.includes(options.apiKey) ? text.split(options.apiKey).join('[redacted]') : text);
       }
       if (!paused && downstream.bufferedAmount > limits.maxBufferedBytes) {
         paused = true;

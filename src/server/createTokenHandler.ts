@@ -63,7 +63,8 @@ export function createTokenHandler(options: TokenHandlerOptions): TokenHandler {
     } catch {
       return { status: 502, body: errorBody('ServiceUnavailable', 'The token service could not be reached') };
     }
-    const text = await response.text();
+    // Never pass the key back, even if the upstream echoes it in an error.
+    const text = (await response.text()).split(options.apiKey).join('[redacted]');
     let body: unknown;
     try {
       body = JSON.parse(text);

@@ -222,7 +222,8 @@ describe('VoicePicker', () => {
     await waitFor(() => expect(options()).toHaveLength(4));
     await user.click(screen.getByRole('button', { name: 'Preview Riko' }));
     expect(calls).toEqual([['Sample for loongriko_v3.', { voice: 'loongriko_v3', model: 'cosyvoice-v3-flash' }]]);
-    expect(screen.getByText('shared: connecting')).toBeInTheDocument();
+    // The shared speech started (how far it got by now depends on the machine's speed).
+    expect(screen.getByText(/^shared: (connecting|buffering|speaking)$/)).toBeInTheDocument();
     await waitFor(() => expect(screen.getByText('shared: ended')).toBeInTheDocument(), { timeout: 5000 });
     expect(screen.getByRole('button', { name: 'Preview Riko' })).toBeInTheDocument();
   });

@@ -96,3 +96,29 @@ describe('AudioDurationCounter', () => {
     expect(counter.durationMs).toBeCloseTo((1152 * 1000) / 44100, 6);
   });
 });
+
+describe('AudioDurationCounter against corrupt headers', () => {
+  it('does not wait forever for a WAV header that never completes', () => {
+    const counter = new AudioDurationCounter(AudioFormat.WAV_16000HZ_MONO_16BIT);
+    const header = new Uint8Array(44);
+    header.set([...'RIFF'].map((c) => c.charCodeAt(0)), 0);
+    header.set([...'WAVE'].map((c) => c.charCodeAt(0)), 8);
+    header.set([...'LIST'].map((c) => c.charCodeAt(0)), 12);
+    new DataView(header.buffer).setUint32(16, 0x7fffffff, true); // a chunk claiming 2 GB
+    expect(parseWavHeader(header)).toBe('invalid');
+    counter.push(header);
+    counter.push(new Uint8Array(32_000));
+    expect(counter.durationMs).toBeGreaterThan(900);
+  });
+
+  it('counts MP3 frames after an ID3 tag that claims an absurd size', () => {
+    const counter = new AudioDurationCounter(AudioFormat.MP3_44100HZ_MONO_256KBPS);
+    const id3 = new Uint8Array([0x49, 0x44, 0x33, 3, 0, 0, 0x7f, 0x7f, 0x7f, 0x7f]);
+    const frames = new Uint8Array(417 * 2);
+    frames.set([0xff, 0xfb, 0x90, 0x00], 0);
+    frames.set([0xff, 0xfb, 0x90, 0x00], 417);
+    counter.push(id3);
+    counter.push(frames);
+    expect(counter.durationMs).toBeCloseTo((2 * 1152 * 1000) / 44100, 3);
+  });
+});

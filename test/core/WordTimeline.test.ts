@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WordTimeline, type WireWord } from 'cosyvoice-react/core';
+import { WordTimeline, timelineToWebVTT, type WireWord } from 'cosyvoice-react/core';
 
 const w = (text: string, beginIndex: number, beginTime: number, endTime: number): WireWord => ({ text, beginIndex, endIndex: beginIndex + text.length, beginTime, endTime });
 
@@ -50,7 +50,7 @@ describe('WordTimeline', () => {
     const timeline = new WordTimeline();
     timeline.addSentence({ text: 'Hi <you>. ', audioOffsetMs: 0, words: [w('Hi', 0, 0, 300), w('you', 4, 1500, 2100)] });
     timeline.addSentence({ text: 'Bye.', audioOffsetMs: 3_661_000, words: [] });
-    expect(timeline.toWebVTT()).toBe(['WEBVTT', '', '00:00:00.000 --> 00:00:02.100', 'Hi &lt;<00:00:01.500>you&gt;.', '', '01:01:01.000 --> 01:01:01.001', 'Bye.', ''].join('\n'));
+    expect(timelineToWebVTT(timeline.sentences, timeline.words)).toBe(['WEBVTT', '', '00:00:00.000 --> 00:00:02.100', 'Hi &lt;<00:00:01.500>you&gt;.', '', '01:01:01.000 --> 01:01:01.001', 'Bye.', ''].join('\n'));
   });
 
   it('clear() empties it and bumps the version', () => {

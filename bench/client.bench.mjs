@@ -1,0 +1,304 @@
+// Client bench: CPU per audio frame and memory for a 200 000-character task.
+//   CPU (µs per frame, median of 5 repetitions, frames fed synchronously through an in-process transport):
+//     parse            parseServerFrame on a binary frame and on a sentence-synthesis event
+//     counter          AudioDurationCounter.push, per container (pcm, wav, mp3, ogg opus)
+//     timeline         WordTimeline.addSentence, per sentence of 12 words (on its own; and the whole timeline
+//                      of a 2 430-sentence task, which grows quadratically)
+//     synthesizer      everything SpeechSynthesizer does per frame (1 event + 1 audio frame; sentence begin/end
+//                      with words every 20 frames), callback mode, averaged over a task of 20 000 frames (1 000 sentences)
+//     silent player    createSilentPlayer().enqueue (real-time clock)
+//     controller       SpeechController + silent player through createPlaybackEngine: the hooks' path without React
+//   Memory: a 200 000-character streaming task (10 × 20 000 characters) through SpeechSynthesizer over a real
+//     loopback socket to a fast scripted server in a child process (bench/support-fast-server.mjs, realistic
+//     100 ms PCM frames): heap and RSS before, peak during, after (task retained), after releasing it; the
+//     client's CPU time per frame over the whole task.
+// No budget in DESIGN.md for these: reported. Run: node bench/client.bench.mjs (re-runs itself with --expose-gc)
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+
+if (typeof globalThis.gc !== 'function') {
+  const result = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url)], { stdio: 'inherit' });
+  process.exit(result.status ?? 1);
+}
+
+const { register } = await import('tsx/esm/api');
+register();
+const core = await import('../src/core/index.ts');
+const { createSilentPlayer } = await import('../src/playback/index.ts');
+const { createPlaybackEngine } = await import('../src/hooks/createPlaybackEngine.ts');
+const WebSocket = (await import('ws')).default;
+const { AudioDurationCounter, AudioFormat, SpeechController, SpeechSynthesizer, WordTimeline, parseServerFrame, proxyTransport } = core;
+
+const root = path.join(import.meta.dirname, '..');
+const round = (v, d = 3) => Math.round(v * 10 ** d) / 10 ** d;
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+};
+
+/** µs per operation: median of `reps` timed runs of `n` operations after one warm-up run. */
+function perOp(n, run, reps = 5) {
+  run(n);
+  const times = [];
+  for (let r = 0; r < reps; r++) {
+    const start = performance.now();
+    run(n);
+    times.push(((performance.now() - start) * 1000) / n);
+  }
+  return round(median(times));
+}
+
+// ---- realistic frames ---------------------------------------------------------------------------
+const TASK = 'bench-task-0000000000000000000000';
+const PCM_FRAME = new Uint8Array(3200); // 100 ms at 16 kHz
+const ev = (name, payload = {}) => JSON.stringify({ header: { task_id: TASK, event: name, attributes: {} }, payload });
+const SYNTH_EVENT = ev('result-generated', { output: { type: 'sentence-synthesis', sentence: { index: 0, words: [] } } });
+const SENTENCE = 'The quick brown fox jumps over the lazy dog again and again. ';
+const WIRE_WORDS = SENTENCE.trim().split(' ').map((w, i) => ({ text: w.replace('.', ''), begin_index: SENTENCE.indexOf(w), end_index: SENTENCE.indexOf(w) + w.replace('.', '').length, begin_time: i * 160, end_time: i * 160 + 150 }));
+const beginEvent = (i) => ev('result-generated', { output: { type: 'sentence-begin', sentence: { index: i, words: [] }, original_text: SENTENCE } });
+const endEvent = (i) => ev('result-generated', { output: { type: 'sentence-end', sentence: { index: i, words: WIRE_WORDS }, original_text: SENTENCE }, usage: { characters: (i + 1) * SENTENCE.length } });
+const mp3 = readFileSync(path.join(root, 'test/fixtures/audio/sine440-24k.mp3'));
+const opus = readFileSync(path.join(root, 'test/fixtures/audio/sine440-48k.opus'));
+const chunks = (bytes, size) => Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => new Uint8Array(bytes.subarray(i * size, (i + 1) * size)));
+const wavHeader = core.encodeWav([new Uint8Array(0)], 16000).subarray(0, 44);
+
+// ---- CPU per frame --------------------------------------------------------------------------------
+const cpu = {};
+cpu.parseBinaryFrameUs = perOp(200_000, (n) => {
+  for (let i = 0; i < n; i++) parseServerFrame(PCM_FRAME);
+});
+cpu.parseSynthesisEventUs = perOp(30_000, (n) => {
+  for (let i = 0; i < n; i++) parseServerFrame(SYNTH_EVENT);
+});
+cpu.parseSentenceEndEventUs = perOp(10_000, (n) => {
+  const text = endEvent(3);
+  for (let i = 0; i < n; i++) parseServerFrame(text);
+});
+const counterCase = (format, frames) =>
+  perOp(frames.length * 200, (n) => {
+    const counter = new AudioDurationCounter(format);
+    for (let i = 0; i < n; i++) counter.push(frames[i % frames.length]);
+  });
+cpu.counterPcmUs = counterCase(AudioFormat.PCM_16000HZ_MONO_16BIT, [PCM_FRAME]);
+cpu.counterWavUs = counterCase(AudioFormat.WAV_16000HZ_MONO_16BIT, [new Uint8Array([...wavHeader, ...PCM_FRAME.subarray(44)]), PCM_FRAME]);
+cpu.counterMp3Us = counterCase(AudioFormat.MP3_24000HZ_MONO_256KBPS, chunks(mp3, 1024));
+cpu.counterOpusUs = counterCase(AudioFormat.OGG_OPUS_48KHZ_MONO_32KBPS, chunks(opus, 512));
+const timelineWords = WIRE_WORDS.map((w) => ({ text: w.text, beginIndex: w.begin_index, endIndex: w.end_index, beginTime: w.begin_time, endTime: w.end_time }));
+cpu.timelineAddSentenceUs = perOp(20_000, (n) => {
+  let timeline = new WordTimeline();
+  for (let i = 0; i < n; i++) {
+    if (i % 10 === 0) timeline = new WordTimeline(); // a short text: the cost of one sentence on its own
+    timeline.addSentence({ text: SENTENCE, audioOffsetMs: i * 2000, words: timelineWords });
+  }
+});
+// The whole timeline of the 200 000-character task below (2 430 sentences): WordTimeline copies its word
+// list on every sentence, so this grows with the square of the task's length.
+const buildTimelineUs = perOp(
+  1,
+  () => {
+    const timeline = new WordTimeline();
+    for (let i = 0; i < 2430; i++) timeline.addSentence({ text: SENTENCE, audioOffsetMs: i * 2000, words: timelineWords });
+  },
+  3,
+);
+cpu.timelineBuild2430SentencesMs = round(buildTimelineUs / 1000, 1);
+
+/** An in-process transport: the bench feeds the synthesizer's handlers directly. */
+function directFeed() {
+  const feed = { handlers: undefined, sent: [] };
+  feed.transport = {
+    description: 'bench',
+    async connect(handlers) {
+      feed.handlers = handlers;
+      return { send: (text) => feed.sent.push(text), close: () => undefined };
+    },
+  };
+  return feed;
+}
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+const FRAMES_PER_SENTENCE = 20;
+/** Feeds `frames` audio frames (each after a synthesis event) in sentences of 20, with begin/end events. */
+function feedFrames(handlers, frames, sentenceBase = 0) {
+  for (let f = 0; f < frames; f++) {
+    const s = sentenceBase + Math.floor(f / FRAMES_PER_SENTENCE);
+    if (f % FRAMES_PER_SENTENCE === 0) handlers.onMessage(beginEvent(s));
+    handlers.onMessage(SYNTH_EVENT);
+    handlers.onMessage(PCM_FRAME);
+    if (f % FRAMES_PER_SENTENCE === FRAMES_PER_SENTENCE - 1) handlers.onMessage(endEvent(s));
+  }
+}
+
+async function synthesizerPerFrame(frames) {
+  const feed = directFeed();
+  let bytes = 0;
+  const synthesizer = new SpeechSynthesizer({
+    model: 'cosyvoice-v3-flash',
+    voice: 'longanyang',
+    format: AudioFormat.PCM_16000HZ_MONO_16BIT,
+    wordTimestampEnabled: true,
+    transport: feed.transport,
+    callback: { onData: (data) => (bytes += data.byteLength), onSentence: () => undefined },
+    onWarning: () => undefined,
+  });
+  synthesizer.streamingCall(SENTENCE);
+  await tick();
+  feed.handlers.onMessage(ev('task-started'));
+  const start = performance.now();
+  feedFrames(feed.handlers, frames);
+  const us = ((performance.now() - start) * 1000) / frames;
+  synthesizer.streamingCancel();
+  if (bytes !== frames * PCM_FRAME.byteLength) throw new Error('frames lost');
+  return us;
+}
+const synthRuns = [];
+await synthesizerPerFrame(4000);
+for (let r = 0; r < 5; r++) synthRuns.push(await synthesizerPerFrame(20_000));
+cpu.synthesizerPerFrameUs = round(median(synthRuns));
+
+cpu.silentPlayerEnqueueUs = perOp(20_000, (n) => {
+  const player = createSilentPlayer({ format: AudioFormat.PCM_16000HZ_MONO_16BIT });
+  player.reset();
+  for (let i = 0; i < n; i++) player.enqueue(PCM_FRAME);
+  player.dispose();
+});
+
+async function controllerPerFrame(frames) {
+  const feed = directFeed();
+  const controller = new SpeechController({
+    transport: feed.transport,
+    defaults: { model: 'cosyvoice-v3-flash', voice: 'longanyang', format: AudioFormat.PCM_16000HZ_MONO_16BIT, wordTimestampEnabled: true },
+    createPlayer: () => createPlaybackEngine(createSilentPlayer({ format: AudioFormat.PCM_16000HZ_MONO_16BIT })),
+  });
+  let notifications = 0;
+  controller.subscribe(() => notifications++);
+  controller.speak(SENTENCE);
+  await tick();
+  feed.handlers.onMessage(ev('task-started'));
+  const start = performance.now();
+  feedFrames(feed.handlers, frames);
+  const us = ((performance.now() - start) * 1000) / frames;
+  controller.release();
+  return us;
+}
+const controllerRuns = [];
+await controllerPerFrame(4000);
+for (let r = 0; r < 5; r++) controllerRuns.push(await controllerPerFrame(20_000));
+cpu.controllerPerFrameUs = round(median(controllerRuns));
+
+// ---- memory: a 200 000-character task over a real socket -------------------------------------------
+const server = spawn(process.execPath, [path.join(import.meta.dirname, 'support-fast-server.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+const port = await new Promise((resolve, reject) => {
+  server.stdout.on('data', (data) => {
+    const match = /port (\d+)/.exec(String(data));
+    if (match) resolve(Number(match[1]));
+  });
+  server.once('exit', (code) => reject(new Error(`fast server exited (${code})`)));
+});
+
+const PARAGRAPH = [
+  'Speech synthesis turns written text into audio that people can listen to.',
+  'A streaming service sends the first sentence back while the rest is still being written.',
+  'Good timing lets an application highlight every word at the moment it is heard.',
+  'When the network is slow, buffering hides the gaps and the listener hears nothing odd.',
+].join(' ');
+const piece = (PARAGRAPH + ' ').repeat(Math.ceil(20_000 / (PARAGRAPH.length + 1))).slice(0, 20_000);
+const MB = 1024 * 1024;
+const snapshot = () => {
+  const m = process.memoryUsage();
+  return { heapUsedMB: round(m.heapUsed / MB, 1), rssMB: round(m.rss / MB, 1), externalMB: round((m.external + m.arrayBuffers) / MB, 1) };
+};
+const settle = async () => {
+  for (let i = 0; i < 3; i++) {
+    globalThis.gc();
+    await tick();
+  }
+};
+
+await settle();
+const before = snapshot();
+let peak = { heapUsedMB: 0, rssMB: 0 };
+const sampler = setInterval(() => {
+  const m = snapshot();
+  peak = { heapUsedMB: Math.max(peak.heapUsedMB, m.heapUsedMB), rssMB: Math.max(peak.rssMB, m.rssMB) };
+}, 25);
+let audioBytes = 0;
+let frames = 0;
+let sentences = 0;
+let synthesizer = new SpeechSynthesizer({
+  model: 'cosyvoice-v3-flash',
+  voice: 'longanyang',
+  format: AudioFormat.PCM_16000HZ_MONO_16BIT,
+  wordTimestampEnabled: true,
+  transport: proxyTransport({ url: `ws://127.0.0.1:${port}`, WebSocket }),
+  callback: {
+    onData: (data) => {
+      audioBytes += data.byteLength;
+      frames++;
+    },
+    onSentence: () => sentences++,
+  },
+  onWarning: () => undefined,
+});
+const cpuBefore = process.cpuUsage();
+const started = performance.now();
+for (let i = 0; i < 10; i++) synthesizer.streamingCall(piece);
+await synthesizer.streamingComplete({ timeoutMillis: 0 });
+const wallMs = performance.now() - started;
+const cpuUsed = process.cpuUsage(cpuBefore);
+clearInterval(sampler);
+const words = synthesizer.getTimeline().words.length;
+const audioMinutes = synthesizer.getAudioDurationMs() / 60_000;
+await settle();
+const retained = snapshot();
+synthesizer = undefined;
+await settle();
+const released = snapshot();
+server.kill();
+
+const memory = {
+  characters: 10 * piece.length,
+  frames,
+  audioMB: round(audioBytes / MB, 1),
+  audioMinutes: round(audioMinutes, 1),
+  sentences,
+  words,
+  wallMs: Math.round(wallMs),
+  clientCpuUsPerFrame: round(((cpuUsed.user + cpuUsed.system) / frames), 2),
+  before,
+  peak,
+  afterTaskRetained: retained,
+  afterRelease: released,
+  heapGrowthRetainedMB: round(retained.heapUsedMB - before.heapUsedMB, 1),
+  heapGrowthPeakMB: round(peak.heapUsedMB - before.heapUsedMB, 1),
+  rssGrowthPeakMB: round(peak.rssMB - before.rssMB, 1),
+  heapBytesPerWordRetained: Math.round(((retained.heapUsedMB - before.heapUsedMB) * MB) / Math.max(1, words)),
+};
+
+const report = {
+  date: new Date().toISOString(),
+  machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, platform: `${process.platform} ${process.arch}` },
+  setup: { frame: 'PCM 16 kHz, 100 ms = 3 200 bytes', framesPerSentence: FRAMES_PER_SENTENCE, wordsPerSentence: WIRE_WORDS.length },
+  figures: Object.fromEntries([
+    ...Object.entries(cpu).map(([k, v]) => [k, { value: v, unit: k.endsWith('Ms') ? 'ms' : 'µs', budget: 'report only' }]),
+    ['memory.heapGrowthRetainedMB', { value: memory.heapGrowthRetainedMB, unit: 'MB', budget: 'report only' }],
+    ['memory.heapGrowthPeakMB', { value: memory.heapGrowthPeakMB, unit: 'MB', budget: 'report only' }],
+    ['memory.rssGrowthPeakMB', { value: memory.rssGrowthPeakMB, unit: 'MB', budget: 'report only' }],
+    ['memory.clientCpuUsPerFrame', { value: memory.clientCpuUsPerFrame, unit: 'µs', budget: 'report only' }],
+  ]),
+  cpu,
+  memory,
+};
+mkdirSync(path.join(root, 'bench/results'), { recursive: true });
+writeFileSync(path.join(root, 'bench/results/client.json'), `${JSON.stringify(report, null, 2)}\n`);
+
+console.log(`\nclient bench (${os.cpus().length} cpus, node ${process.version})`);
+console.table(Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, { value: v, unit: k.endsWith('Ms') ? 'ms' : 'µs' }])));
+console.log(
+  `200 000-character task: ${frames} frames (${memory.audioMB} MB, ${memory.audioMinutes} min of audio), ${sentences} sentences, ${words} words in ${memory.wallMs} ms; ` +
+    `client CPU ${memory.clientCpuUsPerFrame} µs/frame incl. socket`,
+);
+console.table({ before, peak, 'after (task retained)': retained, 'after release': released });

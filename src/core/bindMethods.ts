@@ -1,0 +1,7 @@
+/** Binds the named methods to `target`, so they keep working when destructured. */
+export function bindMethods<T extends object>(target: T, names: ReadonlyArray<keyof T>): void {
+  for (const name of names) {
+    const method = target[name];
+    if (typeof method === 'function') (target as Record<keyof T, unknown>)[name] = method.bind(target);
+  }
+}

@@ -1,0 +1,46 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, projectRoot } from '../utils/builtPackage';
+
+const bin = (name: string) => path.join(projectRoot, 'node_modules', '.bin', name);
+
+beforeAll(() => ensureBuilt(['index.js', 'core.js', 'playback.js', 'server.js', 'styles.css']), 120_000);
+
+describe('package quality gates', () => {
+  it('passes publint --strict', () => {
+    const out = execFileSync(bin('publint'), ['--strict'], { cwd: projectRoot, encoding: 'utf8' });
+    expect(out).toContain('All good!');
+  }, 60_000);
+
+  it('has correct types for every entry under node16 (ESM and CJS) and bundler resolution (attw)', () => {
+    // node10 resolution predates `exports` subpaths and is out of scope (engines: node >= 20).
+    const out = execFileSync(bin('attw'), ['--pack', '.', '--profile', 'node16', '--exclude-entrypoints', 'styles.css', '--format', 'json'], { cwd: projectRoot, encoding: 'utf8' });
+    const report = JSON.parse(out) as { analysis: { problems: Array<{ resolutionKind?: string }> } };
+    expect(report.analysis.problems.filter((problem) => problem.resolutionKind !== 'node10')).toEqual([]);
+  }, 120_000);
+
+  it('keeps SpeakButton + KaraokeText within 15 kB min+gzip (React and react-query excluded)', () => {
+    const out = execFileSync(process.execPath, [path.join(projectRoot, 'scripts/bundle-size.mjs'), '--json'], { cwd: projectRoot, encoding: 'utf8' });
+    const figures = JSON.parse(out) as { gzipBytes: number; budgetBytes: number };
+    expect(figures.budgetBytes).toBe(15 * 1024);
+    expect(figures.gzipBytes).toBeLessThanOrEqual(figures.budgetBytes);
+  }, 60_000);
+
+  it('leaves process.env.NODE_ENV to the app bundler, so development warnings drop out of production builds', async () => {
+    const index = readFileSync(path.join(projectRoot, 'dist', 'index.js'), 'utf8');
+    expect(index).toContain('process.env.NODE_ENV !== "production"');
+    expect(index).toContain('received no'); // the warning is there for development builds…
+    const { build } = await import('esbuild');
+    const production = await build({
+      stdin: { contents: "export { SpeakButton, KaraokeText } from './dist/index.js';", resolveDir: projectRoot, loader: 'js' },
+      bundle: true, minify: true, format: 'esm', write: false, splitting: true, outdir: path.join(projectRoot, '.tmp-quality'),
+      external: ['react', 'react-dom', 'react/jsx-runtime', '@tanstack/react-query', 'ogg-opus-decoder', 'mpg123-decoder'],
+      define: { 'process.env.NODE_ENV': '"production"' }, logLevel: 'silent',
+    });
+    const code = production.outputFiles.map((file) => file.text).join('\n');
+    expect(code).toContain('Read aloud');
+    expect(code).not.toContain('received no'); // …and gone from a production build
+  });
+});
