@@ -6,10 +6,14 @@ import type { TransportSocket, TransportSocketHandlers } from './Transport';
 export interface WebSocketLike {
   binaryType: string;
   readonly readyState: number;
-  onopen: ((event: unknown) => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onclose: ((event: { code: number; reason: string }) => void) | null;
-  onerror: ((event: unknown) => void) | null;
+  // The handler parameters are `any` on purpose: the browser's and the `ws` package's event classes
+  // differ, and a narrower type here would make `directTransport({ WebSocket })` fail to type-check.
+  /* eslint-disable @typescript-eslint/no-explicit-any */
+  onopen: ((event: any) => void) | null;
+  onmessage: ((event: any) => void) | null;
+  onclose: ((event: any) => void) | null;
+  onerror: ((event: any) => void) | null;
+  /* eslint-enable @typescript-eslint/no-explicit-any */
   send(data: string): void;
   close(code?: number, reason?: string): void;
 }
@@ -97,10 +101,10 @@ export function openWebSocket(
       opened = true;
       resolve(wrapper);
     };
-    socket.onerror = (event) => {
+    socket.onerror = (event: unknown) => {
       lastError = errorText(event) || lastError;
     };
-    socket.onmessage = (event) => {
+    socket.onmessage = (event: { data: unknown }) => {
       if (!opened || closed) return;
       const data = event.data;
       if (typeof data === 'string') handlers.onMessage(data);
@@ -110,7 +114,7 @@ export function openWebSocket(
         handlers.onMessage(bytes ?? (data as Uint8Array));
       }
     };
-    socket.onclose = (event) => {
+    socket.onclose = (event: { code: number; reason?: string }) => {
       signal.removeEventListener('abort', onAbort);
       const abandoned = closed;
       closed = true;

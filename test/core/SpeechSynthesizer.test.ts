@@ -24,7 +24,7 @@ function synthesizer(url: string, extra: Partial<ConstructorParameters<typeof Sp
     model: 'cosyvoice-v3-flash',
     voice: 'longanyang',
     format: AudioFormat.PCM_24000HZ_MONO_16BIT,
-    transport: directTransport({ url, apiKey: 'test-key', WebSocket: WebSocket as never }),
+    transport: directTransport({ url, apiKey: 'test-key', WebSocket }), // no cast: ws's class must fit the type
     onWarning: () => undefined,
     ...extra,
   });

@@ -20,13 +20,14 @@ describe('useSynthesisToken', () => {
     const fetchToken = async () => {
       fetches++;
       // What an app backend does with the key it holds (here: the local server's token endpoint).
-      const response = await fetch(`${server.httpUrl}/tokens?expire_in_seconds=2`, { method: 'POST', headers: { Authorization: 'Bearer sk-backend-only' } });
+      const response = await fetch(`${server.httpUrl}/tokens?expire_in_seconds=4`, { method: 'POST', headers: { Authorization: 'Bearer sk-backend-only' } });
       const body = (await response.json()) as { token: string; expires_at: number };
       return { token: body.token, expiresAt: body.expires_at * 1000 };
     };
     const { result } = renderHook(() => useSynthesisToken(fetchToken, { refreshMarginMs: 1200 }));
     await waitFor(() => expect(result.current.status).toBe('success'));
     const first = result.current.token!;
+    const firstExpiresAt = result.current.expiresAt!;
     expect(first).toMatch(/^st-/);
     expect(result.current.expiresAt).toBeGreaterThan(Date.now());
     // A second ask inside the validity window comes from the cache.
@@ -39,9 +40,10 @@ describe('useSynthesisToken', () => {
     await waitFor(() => expect(speech.result.current.status).toBe('ended'), { timeout: 8000 });
 
     // Past expiry minus the margin the hook has fetched a new token by itself.
-    await waitFor(() => expect(result.current.token).not.toBe(first), { timeout: 4000 });
+    await waitFor(() => expect(result.current.token).not.toBe(first), { timeout: 8000 });
     expect(fetches).toBeGreaterThanOrEqual(2);
-    await new Promise((r) => setTimeout(r, Math.max(0, result.current.expiresAt! - 2000 - Date.now()) + 900));
+    // expires_at is in whole seconds (rounded down): the token really lapses up to a second later.
+    await new Promise((r) => setTimeout(r, Math.max(0, firstExpiresAt - Date.now()) + 1200));
     // The first token has now expired: the server refuses it...
     const stale = new SpeechSynthesizer({ model: 'cosyvoice-v3-flash', voice: 'longanyang', transport: directTransport({ url: server.url, getToken: () => first, WebSocket: WebSocket as never }) });
     await expect(stale.call('old token')).rejects.toMatchObject({ code: 'Unauthorized' });
@@ -49,7 +51,7 @@ describe('useSynthesisToken', () => {
     act(() => speech.result.current.speak('Still talking.'));
     await waitFor(() => expect(speech.result.current.status).toBe('ended'), { timeout: 8000 });
     expect(speech.result.current.error).toBeUndefined();
-  }, 20_000);
+  }, 30_000);
 
   it('reports a fetcher that returns garbage', async () => {
     const { result } = renderHook(() => useSynthesisToken(async () => ({ nope: true }) as never, { queryKey: ['bad-token'] }));

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,4 +37,28 @@ describe('the example app (examples/vite-app)', () => {
     expect(css).toContain('.cosyvoice-karaoke');
     expect(js).not.toMatch(/worker_threads|node:http|WebSocketServer/);
   }, 120_000);
+
+  it('type-checks every README example marked `<!-- typecheck -->` against the packed package', () => {
+    const readme = readFileSync(path.join(projectRoot, 'README.md'), 'utf8');
+    const blocks = [...readme.matchAll(/<!-- typecheck(?:: (.*?))? -->\n```(tsx?)\n([\s\S]*?)\n```/g)];
+    expect(blocks.length).toBeGreaterThanOrEqual(10);
+    const files = blocks.map(([, declarations, language, code], index) => {
+      const file = `readme-${index}.${language}`;
+      // Each block is its own module; the marker may declare what the snippet takes as given.
+      writeFileSync(path.join(app, file), `${declarations ?? ''}\n${code}\nexport {};\n`);
+      return file;
+    });
+    writeFileSync(
+      path.join(app, 'tsconfig.readme.json'),
+      JSON.stringify({
+        compilerOptions: { target: 'ES2022', lib: ['ES2022', 'DOM', 'DOM.Iterable'], module: 'ESNext', moduleResolution: 'Bundler', jsx: 'react-jsx', strict: true, noEmit: true, skipLibCheck: false, types: ['node'] },
+        files: ['src/vite-env.d.ts', ...files],
+      }),
+    );
+    try {
+      execFileSync(process.execPath, [path.join(projectRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.readme.json'], { cwd: app, encoding: 'utf8', stdio: 'pipe' });
+    } catch (error) {
+      throw new Error(`README examples do not type-check:\n${(error as { stdout?: string }).stdout ?? error}`);
+    }
+  }, 60_000);
 });
