@@ -5,6 +5,7 @@ import { storybookTest } from '@storybook/addon-vitest/vitest-plugin';
 import { sourceAliases } from './.storybook/aliases.ts';
 
 const root = import.meta.dirname;
+const react18 = path.join(root, 'test/react18/node_modules');
 
 // Stories under test speak through the tone engine (fast, deterministic); `npm run dev` prefers espeak.
 process.env.COSYVOICE_ENGINE ??= 'tone';
@@ -51,6 +52,29 @@ export default defineConfig({
           exclude: ['test/**/*.browser.test.{ts,tsx}', 'test/**/*.ssr.test.tsx'],
           setupFiles: ['./test/setup-dom.ts'],
           testTimeout: 20_000,
+        },
+      },
+      {
+        // The hook and component tests again, against React 18 (installed in test/react18 by `npm test`).
+        extends: true,
+        resolve: {
+          alias: [
+            ...sourceAliases,
+            { find: /^react(\/.*)?$/, replacement: `${react18}/react$1` },
+            { find: /^react-dom(\/.*)?$/, replacement: `${react18}/react-dom$1` },
+            // Its ESM build, so its React imports can be aliased too (the CommonJS one would `require` React 19).
+            { find: /^@testing-library\/react$/, replacement: path.join(root, 'node_modules/@testing-library/react/dist/@testing-library/react.esm.js') },
+          ],
+        },
+        test: {
+          name: 'react18',
+          environment: 'jsdom',
+          include: ['test/hooks/**/*.test.tsx', 'test/components/**/*.test.tsx', 'test/reliability/**/*.test.tsx'],
+          exclude: ['test/**/*.browser.test.{ts,tsx}', 'test/**/*.ssr.test.tsx'],
+          setupFiles: ['./test/setup-dom.ts'],
+          testTimeout: 20_000,
+          // Inlined so their own `react` imports go through the aliases above (one React in the test).
+          server: { deps: { inline: ['@testing-library/react', '@tanstack/react-query'] } },
         },
       },
       {

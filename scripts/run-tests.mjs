@@ -39,6 +39,10 @@ function ensureChromium() {
 }
 
 ensureChromium();
+// React 18 for the `react18` test project (the package itself develops against React 19).
+if (!existsSync(path.join(root, 'test/react18/node_modules/react/package.json'))) {
+  step('install React 18 for the react18 test project', 'npm', ['ci', '--prefix', 'test/react18', '--no-audit', '--no-fund']);
+}
 step('type-check', 'npm', ['run', '--silent', 'typecheck']);
 step('build', 'npm', ['run', '--silent', 'build']);
 
