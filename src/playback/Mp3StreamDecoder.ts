@@ -1,14 +1,8 @@
 import { SynthesisError } from 'cosyvoice-react/core';
 import { audioDataToMono } from './audioDataToMono';
 import { Mp3FrameSplitter } from './Mp3FrameSplitter';
-import type { CodecDecoderOptions } from './OpusStreamDecoder';
-import type { DecoderSink, StreamDecoder } from './StreamDecoder';
-
-interface Backend {
-  push(bytes: Uint8Array): void;
-  flush(): Promise<void>;
-  close(): void;
-}
+import { CodecStreamDecoder, type CodecBackend, type CodecDecoderOptions } from './CodecStreamDecoder';
+import type { DecoderSink } from './StreamDecoder';
 
 /**
  * Streamed MP3: frame sync → WebCodecs `AudioDecoder('mp3')` one frame per chunk, or the
@@ -20,75 +14,13 @@ interface Backend {
  * const mp3 = new Mp3StreamDecoder({ samples: play, error: fail });
  * mp3.push(chunk);
  */
-export class Mp3StreamDecoder implements StreamDecoder {
-  #kind: 'webcodecs' | 'wasm';
-  #sink: DecoderSink;
-  #backend: Backend | undefined;
-  #ready: Promise<Backend | undefined>;
-  #chain: Promise<void> = Promise.resolve();
-  #closed = false;
-
+export class Mp3StreamDecoder extends CodecStreamDecoder {
   constructor(sink: DecoderSink, options: CodecDecoderOptions & { sampleRate?: number } = {}) {
-    this.#sink = sink;
-    const webCodecs = !options.forceWasm && typeof AudioDecoder !== 'undefined';
-    this.#kind = webCodecs ? 'webcodecs' : 'wasm';
-    this.#ready = this.#open(webCodecs, options.sampleRate ?? 24000).then(
-      (backend) => {
-        if (this.#closed) backend.close();
-        else this.#backend = backend;
-        return this.#closed ? undefined : backend;
-      },
-      (cause: unknown) => {
-        this.#fail(cause);
-        return undefined;
-      },
-    );
-  }
-
-  get kind(): 'webcodecs' | 'wasm' {
-    return this.#kind;
-  }
-
-  async #open(webCodecs: boolean, sampleRate: number): Promise<Backend> {
-    if (webCodecs) {
-      const support = await AudioDecoder.isConfigSupported({ codec: 'mp3', sampleRate, numberOfChannels: 1 }).catch(() => undefined);
-      if (support?.supported) return webCodecsMp3(this.#sink);
-      this.#kind = 'wasm';
-    }
-    return wasmMp3(this.#sink);
-  }
-
-  #fail(cause: unknown): void {
-    if (this.#closed) return;
-    this.#sink.error(new SynthesisError('AudioFailed', `MP3 decoding failed: ${String(cause)}`, { cause }));
-  }
-
-  push(bytes: Uint8Array): void {
-    if (this.#closed) return;
-    if (this.#backend) {
-      try {
-        this.#backend.push(bytes);
-      } catch (cause) {
-        this.#fail(cause);
-      }
-      return;
-    }
-    const copy = bytes.slice();
-    this.#chain = this.#chain.then(async () => (await this.#ready)?.push(copy)).catch((cause: unknown) => this.#fail(cause));
-  }
-
-  flush(): Promise<void> {
-    this.#chain = this.#chain.then(async () => (await this.#ready)?.flush()).catch((cause: unknown) => this.#fail(cause));
-    return this.#chain;
-  }
-
-  close(): void {
-    this.#closed = true;
-    this.#backend?.close();
+    super(sink, { label: 'MP3', probe: { codec: 'mp3', sampleRate: options.sampleRate ?? 24000, numberOfChannels: 1 }, webCodecs: webCodecsMp3, wasm: wasmMp3 }, options);
   }
 }
 
-function webCodecsMp3(sink: DecoderSink): Backend {
+function webCodecsMp3(sink: DecoderSink): CodecBackend {
   const splitter = new Mp3FrameSplitter();
   let decoder: AudioDecoder | undefined;
   let configured = '';
@@ -130,7 +62,7 @@ function webCodecsMp3(sink: DecoderSink): Backend {
   };
 }
 
-async function wasmMp3(sink: DecoderSink): Promise<Backend> {
+async function wasmMp3(sink: DecoderSink): Promise<CodecBackend> {
   const { MPEGDecoder } = await import('mpg123-decoder');
   // Gapless trimming would make decoded audio shorter than the frame count word times are based on.
   const decoder = new MPEGDecoder({ enableGapless: false });

@@ -1,19 +1,8 @@
 import { SynthesisError } from 'cosyvoice-react/core';
 import { audioDataToMono } from './audioDataToMono';
 import { OggPacketReader, opusPacketSamples } from './OggPacketReader';
-import type { DecoderSink, StreamDecoder } from './StreamDecoder';
-
-interface Backend {
-  push(bytes: Uint8Array): void;
-  flush(): Promise<void>;
-  close(): void;
-}
-
-/** Options of {@link OpusStreamDecoder} and {@link Mp3StreamDecoder}. */
-export interface CodecDecoderOptions {
-  /** Skip WebCodecs and use the WASM package (for tests, or browsers with a broken decoder). @default false */
-  forceWasm?: boolean;
-}
+import { CodecStreamDecoder, type CodecBackend, type CodecDecoderOptions } from './CodecStreamDecoder';
+import type { DecoderSink } from './StreamDecoder';
 
 /**
  * Streamed Ogg Opus: WebCodecs `AudioDecoder('opus')` behind a small Ogg demuxer (OpusHead as the
@@ -25,75 +14,13 @@ export interface CodecDecoderOptions {
  * opus.push(chunk);
  * await opus.flush();
  */
-export class OpusStreamDecoder implements StreamDecoder {
-  #kind: 'webcodecs' | 'wasm';
-  #sink: DecoderSink;
-  #backend: Backend | undefined;
-  #ready: Promise<Backend | undefined>;
-  #chain: Promise<void> = Promise.resolve();
-  #closed = false;
-
+export class OpusStreamDecoder extends CodecStreamDecoder {
   constructor(sink: DecoderSink, options: CodecDecoderOptions = {}) {
-    this.#sink = sink;
-    const webCodecs = !options.forceWasm && typeof AudioDecoder !== 'undefined';
-    this.#kind = webCodecs ? 'webcodecs' : 'wasm';
-    this.#ready = this.#open(webCodecs).then(
-      (backend) => {
-        if (this.#closed) backend.close();
-        else this.#backend = backend;
-        return this.#closed ? undefined : backend;
-      },
-      (cause: unknown) => {
-        this.#fail(cause);
-        return undefined;
-      },
-    );
-  }
-
-  get kind(): 'webcodecs' | 'wasm' {
-    return this.#kind;
-  }
-
-  async #open(webCodecs: boolean): Promise<Backend> {
-    if (webCodecs) {
-      const support = await AudioDecoder.isConfigSupported({ codec: 'opus', sampleRate: 48000, numberOfChannels: 1 }).catch(() => undefined);
-      if (support?.supported) return webCodecsOpus(this.#sink);
-      this.#kind = 'wasm';
-    }
-    return wasmOpus(this.#sink);
-  }
-
-  #fail(cause: unknown): void {
-    if (this.#closed) return;
-    this.#sink.error(new SynthesisError('AudioFailed', `Ogg Opus decoding failed: ${String(cause)}`, { cause }));
-  }
-
-  push(bytes: Uint8Array): void {
-    if (this.#closed) return;
-    if (this.#backend) {
-      try {
-        this.#backend.push(bytes);
-      } catch (cause) {
-        this.#fail(cause);
-      }
-      return;
-    }
-    const copy = bytes.slice();
-    this.#chain = this.#chain.then(async () => (await this.#ready)?.push(copy)).catch((cause: unknown) => this.#fail(cause));
-  }
-
-  flush(): Promise<void> {
-    this.#chain = this.#chain.then(async () => (await this.#ready)?.flush()).catch((cause: unknown) => this.#fail(cause));
-    return this.#chain;
-  }
-
-  close(): void {
-    this.#closed = true;
-    this.#backend?.close();
+    super(sink, { label: 'Ogg Opus', probe: { codec: 'opus', sampleRate: 48000, numberOfChannels: 1 }, webCodecs: webCodecsOpus, wasm: wasmOpus }, options);
   }
 }
 
-function webCodecsOpus(sink: DecoderSink): Backend {
+function webCodecsOpus(sink: DecoderSink): CodecBackend {
   const reader = new OggPacketReader();
   let decoder: AudioDecoder | undefined;
   let headers = 0;
@@ -135,7 +62,7 @@ function webCodecsOpus(sink: DecoderSink): Backend {
   };
 }
 
-async function wasmOpus(sink: DecoderSink): Promise<Backend> {
+async function wasmOpus(sink: DecoderSink): Promise<CodecBackend> {
   const { OggOpusDecoder } = await import('ogg-opus-decoder');
   const decoder = new OggOpusDecoder();
   await decoder.ready;

@@ -1,6 +1,7 @@
 import { resolveAudioFormat, type AudioFormatSpec } from 'cosyvoice-react/core';
 import { Mp3StreamDecoder } from './Mp3StreamDecoder';
-import { OpusStreamDecoder, type CodecDecoderOptions } from './OpusStreamDecoder';
+import type { CodecDecoderOptions } from './CodecStreamDecoder';
+import { OpusStreamDecoder } from './OpusStreamDecoder';
 import { Pcm16Decoder } from './Pcm16Decoder';
 import type { DecoderSink, StreamDecoder } from './StreamDecoder';
 import { WavDecoder } from './WavDecoder';
