@@ -40,7 +40,11 @@ export default meta;
 type Story = StoryObj<typeof meta>;
 
 /** Speak, watch the status, metrics (first package delay, time to first audio) and the timeline fill in. */
-export const Default: Story = {
+export const Default: Story = {};
+
+/** `Default`, driven by a test (hidden from the sidebar so opening the showcase never starts audio by itself). */
+export const DefaultTest: Story = {
+  tags: ['!dev', '!autodocs'],
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
     await userEvent.click(canvas.getByRole('button', { name: 'Speak' }));
@@ -56,6 +60,12 @@ export const Default: Story = {
 /** Mandarin: word boundaries come from the service's timestamps, not spaces. */
 export const Mandarin: Story = {
   args: { initialText: '今天天气很好。我们一起去公园散步吧。' },
+};
+
+/** `Mandarin`, driven by a test (hidden from the sidebar so opening the showcase never starts audio by itself). */
+export const MandarinTest: Story = {
+  args: { initialText: '今天天气很好。我们一起去公园散步吧。' },
+  tags: ['!dev', '!autodocs'],
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
     await userEvent.click(canvas.getByRole('button', { name: 'Speak' }));
@@ -65,7 +75,11 @@ export const Mandarin: Story = {
 };
 
 /** Pause and resume mid-sentence. */
-export const PauseAndResume: Story = {
+export const PauseAndResume: Story = {};
+
+/** `PauseAndResume`, driven by a test (hidden from the sidebar so opening the showcase never starts audio by itself). */
+export const PauseAndResumeTest: Story = {
+  tags: ['!dev', '!autodocs'],
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
     await userEvent.click(canvas.getByRole('button', { name: 'Speak' }));

@@ -51,7 +51,11 @@ export default meta;
 type Story = StoryObj<typeof meta>;
 
 /** A simulated LLM token stream piped into speech: sentences are spoken as they complete. */
-export const Default: Story = {
+export const Default: Story = {};
+
+/** `Default`, driven by a test (hidden from the sidebar so opening the showcase never starts audio by itself). */
+export const DefaultTest: Story = {
+  tags: ['!dev', '!autodocs'],
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
     await userEvent.click(canvas.getByRole('button', { name: 'Ask the LLM' }));
@@ -68,6 +72,13 @@ export const Default: Story = {
 export const PauseLongerThan23Seconds: Story = {
   args: { pauseMs: 25_000, pauseBeforeToken: 12 },
   parameters: { docs: { description: { story: 'Takes about 40 s: the silence is real.' } } },
+};
+
+/** `PauseLongerThan23Seconds`, driven by a test (hidden from the sidebar so opening the showcase never starts audio by itself). */
+export const PauseLongerThan23SecondsTest: Story = {
+  args: { pauseMs: 25_000, pauseBeforeToken: 12 },
+  parameters: { docs: { description: { story: 'Takes about 40 s: the silence is real.' } } },
+  tags: ['!dev', '!autodocs'],
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
     await userEvent.click(canvas.getByRole('button', { name: 'Ask the LLM' }));

@@ -24,7 +24,11 @@ export default meta;
 type Story = StoryObj<typeof meta>;
 
 /** Pick a voice (preview it from the picker), then read with it. */
-export const Default: Story = {
+export const Default: Story = {};
+
+/** `Default`, driven by a test (hidden from the sidebar so opening the showcase never starts audio by itself). */
+export const DefaultTest: Story = {
+  tags: ['!dev', '!autodocs'],
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
     await canvas.findAllByRole('option', {}, { timeout: 10_000 });
