@@ -1,6 +1,7 @@
 import { QueryClient } from '@tanstack/react-query';
 import { createContext, useContext, useMemo, useState, type ReactNode } from 'react';
 import type { PlaybackEngine, SynthesisParameters, Transport } from '../core/index';
+import { DEFAULT_BROWSER_FORMAT } from '../playback/index';
 import { createPlaybackEngine } from './createPlaybackEngine';
 
 /** What every hook under a {@link SpeechProvider} reads. */
@@ -23,6 +24,8 @@ SpeechContext.displayName = 'SpeechContext';
 
 /** Props of {@link SpeechProvider}. */
 export interface SpeechProviderProps extends Partial<SynthesisParameters> {
+  /** Output format. @default DEFAULT_BROWSER_FORMAT (PCM 24 kHz: the fastest start, an exact clock) */
+  format?: SynthesisParameters['format'];
   /** How to reach the service: `proxyTransport`, `directTransport` with `getToken`, or `memoryTransport`. */
   transport: Transport;
   /** The react-query client for voices and tokens. @default a client created for this provider */
@@ -52,8 +55,9 @@ export function SpeechProvider({ transport, queryClient, createPlayer, idleFinis
   const [ownClient] = useState(() => queryClient ?? new QueryClient());
   const defaultsKey = JSON.stringify(defaults);
   // The defaults object is rebuilt every render; key it by content so consumers see a stable value.
+  // Without a format, browsers get the one measured to start fastest (PCM 24 kHz, see DEFAULT_BROWSER_FORMAT).
   // eslint-disable-next-line react-hooks/exhaustive-deps
-  const stableDefaults = useMemo(() => defaults, [defaultsKey]);
+  const stableDefaults = useMemo(() => ({ format: DEFAULT_BROWSER_FORMAT, ...defaults }), [defaultsKey]);
   const value = useMemo<SpeechContextValue>(
     () => ({
       transport,
