@@ -19,7 +19,7 @@ if (mode === 'proxy') {
     upstream,
     port: 0,
     host: '127.0.0.1',
-    limits: { maxConcurrentTasks: 100_000, maxTasksPerMinute: 1_000_000 },
+    limits: { maxConcurrentTasks: 100_000, maxTasksPerMinute: 1_000_000, maxConnections: 100_000 },
   });
   url = await proxy.listen();
   close = () => proxy.close();

@@ -23,6 +23,11 @@ export interface ProxyLimits {
   maxConcurrentTasks?: number;
   /** Tasks one client may start per minute. @default 60 */
   maxTasksPerMinute?: number;
+  /**
+   * WebSocket connections one client may hold at once (each one holds an upstream connection).
+   * More get HTTP 429 at the upgrade, before anything is opened upstream. @default 8
+   */
+  maxConnections?: number;
   /** Largest frame a client may send, in bytes. @default 256 KiB */
   maxFrameBytes?: number;
   /** Audio buffered for a slow client before the upstream is paused, in bytes. @default 8 MiB */
@@ -75,6 +80,7 @@ const READ_ACTIONS = new Set(['list_voice', 'query_voice']);
 interface ClientState {
   active: number;
   recent: number[];
+  connections: number;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -104,6 +110,7 @@ export function createSynthesisProxy(options: SynthesisProxyOptions): SynthesisP
   const target = upstreamUrls(options.upstream);
   const limits = {
     maxConcurrentTasks: options.limits?.maxConcurrentTasks ?? 4,
+    maxConnections: options.limits?.maxConnections ?? 8,
     maxTasksPerMinute: options.limits?.maxTasksPerMinute ?? 60,
     maxFrameBytes: options.limits?.maxFrameBytes ?? 256 * 1024,
     maxBufferedBytes: options.limits?.maxBufferedBytes ?? 8 * 1024 * 1024,
@@ -130,12 +137,13 @@ export function createSynthesisProxy(options: SynthesisProxyOptions): SynthesisP
   const clientOf = (request: IncomingMessage): ClientState & { id: string } => {
     const id = options.clientId?.(request) ?? request.socket.remoteAddress ?? 'unknown';
     let state = clients.get(id);
-    if (!state) clients.set(id, (state = { active: 0, recent: [] }));
+    if (!state) clients.set(id, (state = { active: 0, recent: [], connections: 0 }));
     return Object.assign(state, { id });
   };
 
   const relay = (downstream: WebSocket, request: IncomingMessage): void => {
     const client = clientOf(request);
+    client.connections++;
     const tasks = new Map<string, { characters: number; continues: number; ssml: boolean }>();
     const pending: string[] = [];
     let pendingBytes = 0;
@@ -155,6 +163,7 @@ export function createSynthesisProxy(options: SynthesisProxyOptions): SynthesisP
     const closeBoth = (code = 1000, reason = ''): void => {
       if (closed) return;
       closed = true;
+      client.connections = Math.max(0, client.connections - 1);
       for (const taskId of [...tasks.keys()]) release(taskId);
       setTimeout(() => {
         if (downstream.readyState === WebSocket.OPEN) downstream.close(code, reason);
@@ -330,6 +339,10 @@ export function createSynthesisProxy(options: SynthesisProxyOptions): SynthesisP
     authorize(request, { kind: 'websocket' }).then(
       (allowed) => {
         if (!allowed) return rejectUpgrade(socket, 401, 'Unauthorized', 'Not authorized');
+        if (clientOf(request).connections >= limits.maxConnections) {
+          log(`client ${clientOf(request).id} over its connection limit`);
+          return rejectUpgrade(socket, 429, 'Throttling.RateQuota', 'Too many connections from this client');
+        }
         wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
       },
       () => rejectUpgrade(socket, 500, 'InternalError', 'authorize failed'),

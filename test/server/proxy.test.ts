@@ -19,7 +19,7 @@ beforeAll(async () => {
   // The upstream refuses anything but the canary key, which proves the proxy injects it.
   upstream = createLocalVoiceServer({ engine: 'tone', port: 0, apiKeys: [CANARY], customVoices: ['cosyvoice-v3-plus-demo-0001'] });
   await upstream.listen();
-  proxy = createSynthesisProxy({ apiKey: CANARY, upstream: upstream.url, port: 0, log: (line) => logs.push(line), limits: { maxConcurrentTasks: 500, maxTasksPerMinute: 1000 } });
+  proxy = createSynthesisProxy({ apiKey: CANARY, upstream: upstream.url, port: 0, log: (line) => logs.push(line), limits: { maxConcurrentTasks: 500, maxTasksPerMinute: 1000, maxConnections: 500 } });
   await proxy.listen();
 });
 afterAll(async () => {
@@ -212,6 +212,38 @@ describe('proxy upstream faults', () => {
       await client.waitClosed();
     } finally {
       await front.close();
+    }
+  });
+});
+
+describe('proxy connection cap', () => {
+  it('refuses a client over maxConnections with HTTP 429 before opening anything upstream, and takes it again once one closes', async () => {
+    let upstreamConnections = 0;
+    const recorder = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await once(recorder, 'listening');
+    recorder.on('connection', () => upstreamConnections++);
+    const capped = createSynthesisProxy({ apiKey: CANARY, upstream: `ws://127.0.0.1:${(recorder.address() as AddressInfo).port}`, port: 0, limits: { maxConnections: 2 } });
+    await capped.listen();
+    const open = async () => {
+      const socket = new WebSocket(capped.url);
+      await once(socket, 'open');
+      return socket;
+    };
+    try {
+      const first = await open();
+      const second = await open();
+      expect(await upgradeStatus(capped.url)).toBe(429);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(upstreamConnections).toBe(2);
+      first.close();
+      await once(first, 'close');
+      await new Promise((r) => setTimeout(r, 50));
+      const third = await open();
+      third.close();
+      second.close();
+    } finally {
+      await capped.close();
+      await new Promise<void>((resolve) => recorder.close(() => resolve()));
     }
   });
 });
