@@ -5,7 +5,7 @@ import { consumerFolder, ensureBuilt, projectRoot, runNode } from '../utils/buil
 
 let consumer: ReturnType<typeof consumerFolder>;
 beforeAll(() => {
-  ensureBuilt(['core.js', 'core.cjs', 'index.js']);
+  ensureBuilt(['core.js', 'core.cjs', 'index.js', 'playback.js', 'server.js', 'cli.js']);
   consumer = consumerFolder();
 }, 120_000);
 afterAll(() => consumer?.cleanup());
@@ -53,8 +53,9 @@ describe('the built package', () => {
     const read = (file: string) => readFileSync(path.join(projectRoot, 'dist', file), 'utf8');
     expect(read('index.js').startsWith('"use client";')).toBe(true);
     expect(read('index.cjs')).toMatch(/^"use strict";\s*"use client";/);
-    expect(read('core.js')).not.toContain('"use client"');
-    expect(read('core.cjs')).not.toContain('"use client"');
+    for (const file of ['core.js', 'core.cjs', 'playback.js', 'playback.cjs', 'server.js', 'server.cjs', 'cli.js']) {
+      expect(read(file), file).not.toContain('"use client"');
+    }
   });
 
   it('declares types-first exports, no side effects and only dist in files', () => {
