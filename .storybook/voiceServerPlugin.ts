@@ -25,7 +25,7 @@ export function voiceServerPlugin(options: VoiceServerPluginOptions = {}): Plugi
     async configureServer(server) {
       // Storybook runs Vite in middleware mode on its own HTTP server, handed over as the HMR server.
       const hmr = server.config.server.hmr;
-      const httpServer = server.httpServer ?? (typeof hmr === 'object' ? (hmr.server as typeof server.httpServer) : null);
+      const httpServer = server.httpServer ?? (typeof hmr === 'object' && hmr.server ? (hmr.server as NonNullable<typeof server.httpServer>) : null);
       if (!httpServer) return;
       // The plugin can be reached twice (Storybook's viteFinal inside a test runner): attach once.
       const marker = httpServer as typeof httpServer & { [ATTACHED]?: boolean };
