@@ -53,7 +53,7 @@ function perOp(n, run, reps = 5) {
 }
 
 // ---- realistic frames ---------------------------------------------------------------------------
-const TASK = 'bench-task-0000000000000000000000';
+const TASK = 'bench_task_0000000000000000000000';
 const PCM_FRAME = new Uint8Array(3200); // 100 ms at 16 kHz
 const ev = (name, payload = {}) => JSON.stringify({ header: { task_id: TASK, event: name, attributes: {} }, payload });
 const SYNTH_EVENT = ev('result-generated', { output: { type: 'sentence-synthesis', sentence: { index: 0, words: [] } } });
