@@ -150,12 +150,8 @@ export function createSynthesisProxy(options: SynthesisProxyOptions): SynthesisP
     let closed = false;
     let upstreamFailure: TaskFailure | undefined;
     let paused = false;
-    const upstream = new WebSocket(target.webSocket, {
-      headers: { Authorization: `Bearer ${apiKey}`, 'user-agent': 'cosyvoice-react-proxy' },
-      handshakeTimeout: options.connectTimeoutMs ?? 10_000,
-      maxPayload: 64 * 1024 * 1024,
-    });
-    upstreams.add(upstream);
+    // Opened at the first task the client starts, not when it connects: an idle client holds nothing upstream.
+    let upstream: WebSocket | undefined;
 
     const release = (taskId: string): void => {
       if (tasks.delete(taskId)) client.active = Math.max(0, client.active - 1);
@@ -169,9 +165,11 @@ export function createSynthesisProxy(options: SynthesisProxyOptions): SynthesisP
         if (downstream.readyState === WebSocket.OPEN) downstream.close(code, reason);
         else downstream.terminate();
       }, 0);
-      if (upstream.readyState === WebSocket.OPEN) upstream.close(1000);
-      else upstream.terminate();
-      upstreams.delete(upstream);
+      if (upstream) {
+        if (upstream.readyState === WebSocket.OPEN) upstream.close(1000);
+        else upstream.terminate();
+        upstreams.delete(upstream);
+      }
     };
     const failDownstream = (taskId: string, failure: TaskFailure): void => {
       if (closed) return;
@@ -190,8 +188,9 @@ export function createSynthesisProxy(options: SynthesisProxyOptions): SynthesisP
     };
 
     const forward = (text: string): void => {
-      if (upstream.readyState === WebSocket.OPEN) {
-        upstream.send(text);
+      const socket = upstream ?? connectUpstream();
+      if (socket.readyState === WebSocket.OPEN) {
+        socket.send(text);
         return;
       }
       pendingBytes += text.length;
@@ -274,53 +273,63 @@ export function createSynthesisProxy(options: SynthesisProxyOptions): SynthesisP
       if (closed) return;
       if (downstream.bufferedAmount < limits.maxBufferedBytes / 2) {
         paused = false;
-        upstream.resume();
+        upstream?.resume();
         return;
       }
       setTimeout(drain, 10);
     };
-    upstream.on('open', () => {
-      if (closed) return;
-      for (const text of pending.splice(0)) upstream.send(text);
-      pendingBytes = 0;
-    });
-    upstream.on('message', (data, isBinary) => {
-      if (closed || downstream.readyState !== WebSocket.OPEN) return;
-      if (isBinary) downstream.send(data, { binary: true });
-      else {
-        const text = data.toString();
-        try {
-          const header = (JSON.parse(text) as { header?: { event?: string; task_id?: string } }).header;
-          if ((header?.event === 'task-finished' || header?.event === 'task-failed') && header.task_id) release(header.task_id);
-        } catch {
-          // relayed as is; the client reports it
+    function connectUpstream(): WebSocket {
+      const socket = new WebSocket(target.webSocket, {
+        headers: { Authorization: `Bearer ${apiKey}`, 'user-agent': 'cosyvoice-react-proxy' },
+        handshakeTimeout: options.connectTimeoutMs ?? 10_000,
+        maxPayload: 64 * 1024 * 1024,
+      });
+      upstream = socket;
+      upstreams.add(socket);
+      socket.on('open', () => {
+        if (closed) return;
+        for (const text of pending.splice(0)) socket.send(text);
+        pendingBytes = 0;
+      });
+      socket.on('message', (data, isBinary) => {
+        if (closed || downstream.readyState !== WebSocket.OPEN) return;
+        if (isBinary) downstream.send(data, { binary: true });
+        else {
+          const text = data.toString();
+          try {
+            const header = (JSON.parse(text) as { header?: { event?: string; task_id?: string } }).header;
+            if ((header?.event === 'task-finished' || header?.event === 'task-failed') && header.task_id) release(header.task_id);
+          } catch {
+            // relayed as is; the client reports it
+          }
+          // An upstream that echoes the key (in an error message, say) must not hand it to the browser.
+          downstream.send(text.includes(options.apiKey) ? text.split(options.apiKey).join('[redacted]') : text);
         }
-        // An upstream that echoes the key (in an error message, say) must not hand it to the browser.
-        downstream.send(text.includes(options.apiKey) ? text.split(options.apiKey).join('[redacted]') : text);
-      }
-      if (!paused && downstream.bufferedAmount > limits.maxBufferedBytes) {
-        paused = true;
-        upstream.pause();
-        setTimeout(drain, 10);
-      }
-    });
-    upstream.on('unexpected-response', (_request, response) => {
-      response.resume();
-      failUpstream(new TaskFailure({ code: 'ServiceUnavailable', message: `The upstream refused the connection (HTTP ${response.statusCode})` }));
-      upstream.terminate();
-    });
-    upstream.on('error', (error) => {
-      failUpstream(new TaskFailure({ code: 'ServiceUnavailable', message: `The upstream could not be reached (${(error as NodeJS.ErrnoException).code ?? 'error'})` }));
-    });
-    upstream.on('close', (code) => {
-      upstreams.delete(upstream);
-      if (closed) return;
-      if (tasks.size > 0) failUpstream(new TaskFailure({ code: 'InternalError', message: `The upstream connection closed before the task ended (code ${code})` }));
-      // A client that connected but has not started a task yet gets a moment to, so its run-task is
-      // answered with the reason (task-failed) rather than a bare close.
-      else if (upstreamFailure) setTimeout(() => closeBoth(1000, 'upstream failed'), 2000).unref();
-      else closeBoth(1000, 'upstream closed');
-    });
+        if (!paused && downstream.bufferedAmount > limits.maxBufferedBytes) {
+          paused = true;
+          socket.pause();
+          setTimeout(drain, 10);
+        }
+      });
+      socket.on('unexpected-response', (_request, response) => {
+        response.resume();
+        failUpstream(new TaskFailure({ code: 'ServiceUnavailable', message: `The upstream refused the connection (HTTP ${response.statusCode})` }));
+        socket.terminate();
+      });
+      socket.on('error', (error) => {
+        failUpstream(new TaskFailure({ code: 'ServiceUnavailable', message: `The upstream could not be reached (${(error as NodeJS.ErrnoException).code ?? 'error'})` }));
+      });
+      socket.on('close', (code) => {
+        upstreams.delete(socket);
+        if (closed) return;
+        if (tasks.size > 0) failUpstream(new TaskFailure({ code: 'InternalError', message: `The upstream connection closed before the task ended (code ${code})` }));
+        // A client that connected but has not started a task yet gets a moment to, so its run-task is
+        // answered with the reason (task-failed) rather than a bare close.
+        else if (upstreamFailure) setTimeout(() => closeBoth(1000, 'upstream failed'), 2000).unref();
+        else closeBoth(1000, 'upstream closed');
+      });
+      return socket;
+    }
   };
 
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => relay(socket, request));

@@ -217,7 +217,7 @@ describe('proxy upstream faults', () => {
 });
 
 describe('proxy connection cap', () => {
-  it('refuses a client over maxConnections with HTTP 429 before opening anything upstream, and takes it again once one closes', async () => {
+  it('refuses a client over maxConnections with HTTP 429, opens upstream only at the first task, and takes the client again once one closes', async () => {
     let upstreamConnections = 0;
     const recorder = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await once(recorder, 'listening');
@@ -234,7 +234,10 @@ describe('proxy connection cap', () => {
       const second = await open();
       expect(await upgradeStatus(capped.url)).toBe(429);
       await new Promise((r) => setTimeout(r, 100));
-      expect(upstreamConnections).toBe(2);
+      // Connected clients that have not started a task hold nothing upstream.
+      expect(upstreamConnections).toBe(0);
+      first.send(JSON.stringify(runTask('cap-1')));
+      await vi.waitFor(() => expect(upstreamConnections).toBe(1));
       first.close();
       await once(first, 'close');
       await new Promise((r) => setTimeout(r, 50));
