@@ -172,10 +172,17 @@ interface KaraokeContextValue {
   isLocal: boolean;
   tabStop: IndexStore;
   /** Latest props that word components read without re-rendering when they change. */
-  latest: { current: { follow: boolean; renderWord: KaraokeTextProps['renderWord'] } };
+  latest: { current: { follow: boolean; renderWord: KaraokeTextProps['renderWord']; userScrolledAway: boolean } };
 }
 
 const KaraokeContext = /* @__PURE__ */ createContext<KaraokeContextValue | null>(null);
+
+const SCROLL_KEYS = /* @__PURE__ */ new Set(['PageUp', 'PageDown', 'ArrowUp', 'ArrowDown', 'Home', 'End', ' ']);
+
+function isInViewport(element: Element): boolean {
+  const rect = element.getBoundingClientRect();
+  return rect.bottom >= 0 && rect.top <= (window.innerHeight || document.documentElement.clientHeight);
+}
 
 /* -------------------------------------------------------------------------------------------------
  * KaraokeText
@@ -285,8 +292,38 @@ export const KaraokeText = /* @__PURE__ */ forwardRef<HTMLDivElement, KaraokeTex
     }
   }, [tabStop, firstWordIndex, words.length]);
 
-  const latest = useRef({ follow, renderWord });
-  latest.current = { follow, renderWord };
+  const latest = useRef({ follow, renderWord, userScrolledAway: false });
+  latest.current.follow = follow;
+  latest.current.renderWord = renderWord;
+  const rootRef = useRef<HTMLDivElement | null>(null);
+  const setRoot = useCallback(
+    (node: HTMLDivElement | null) => {
+      rootRef.current = node;
+      if (typeof forwardedRef === 'function') forwardedRef(node);
+      else if (forwardedRef) forwardedRef.current = node;
+    },
+    [forwardedRef],
+  );
+  useEffect(() => {
+    // A reader who scrolls elsewhere is not pulled back: following pauses until the heard word is in
+    // view again. Only the user's own scrolling counts (wheel, touch, scroll keys outside the text).
+    const away = (event: Event): void => {
+      if (event.type === 'keydown') {
+        const key = (event as globalThis.KeyboardEvent).key;
+        if (!SCROLL_KEYS.has(key) || rootRef.current?.contains(event.target as Node)) return;
+      }
+      latest.current.userScrolledAway = true;
+    };
+    const options = { passive: true, capture: true } as const;
+    document.addEventListener('wheel', away, options);
+    document.addEventListener('touchmove', away, options);
+    document.addEventListener('keydown', away, options);
+    return () => {
+      document.removeEventListener('wheel', away, options);
+      document.removeEventListener('touchmove', away, options);
+      document.removeEventListener('keydown', away, options);
+    };
+  }, []);
   const wordStore: WordStateStore = speech ? speech.controller : localWords;
   const context = useMemo<KaraokeContextValue>(() => ({ words: wordStore, isLocal: !speech, tabStop, latest }), [wordStore, speech === undefined, tabStop]);
 
@@ -386,7 +423,7 @@ export const KaraokeText = /* @__PURE__ */ forwardRef<HTMLDivElement, KaraokeTex
       data-state={status}
       data-seekable={speech?.isComplete ? '' : undefined}
       {...divProps}
-      ref={forwardedRef}
+      ref={setRoot}
       onClick={handleClick}
       onKeyDown={handleKeyDown}
       onFocus={handleFocus}
@@ -485,6 +522,10 @@ const KaraokeWord = /* @__PURE__ */ memo(function KaraokeWord({ index, text, foc
     const element = ref.current;
     if (state !== 'active' || !element || !latest.current.follow || typeof element.scrollIntoView !== 'function') {
       return;
+    }
+    if (latest.current.userScrolledAway) {
+      if (!isInViewport(element)) return;
+      latest.current.userScrolledAway = false;
     }
     element.scrollIntoView({ block: 'nearest', inline: 'nearest', behavior: prefersReducedMotion() ? 'auto' : 'smooth' });
   }, [state, latest]);

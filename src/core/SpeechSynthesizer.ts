@@ -135,7 +135,6 @@ function concatChunks(chunks: readonly Uint8Array[]): Uint8Array {
  */
 export class SpeechSynthesizer {
   readonly #options: SpeechSynthesizerOptions;
-  readonly #warnings: readonly string[];
   #state: SynthesizerState = 'idle';
   #run: Run | undefined;
   #lastRequestId: string | undefined;
@@ -144,7 +143,6 @@ export class SpeechSynthesizer {
   #startTimestamp = 0;
   #firstPackageDelay: number | undefined;
   #usageCharacters: number | undefined;
-  #listeners = new Set<(state: SynthesizerState) => void>();
 
   constructor(options: SpeechSynthesizerOptions) {
     if (typeof options !== 'object' || options === null) throw new ValidationError('options', 'SpeechSynthesizer needs an options object');
@@ -158,15 +156,12 @@ export class SpeechSynthesizer {
         throw new ValidationError(field, `${field} must be a positive number of milliseconds; received ${String(value)}`);
       }
     }
-    this.#warnings = Object.freeze(validateSynthesisParameters(options));
+    validateSynthesisParameters(options);
     this.#options = { ...options, format: options.format ?? DEFAULT_AUDIO_FORMAT };
-    for (const warning of this.#warnings) this.#warn(warning);
-    // The voice/model check needs the voice index; loaded lazily so speaking alone does not ship it.
-    void import('./checkVoiceForModel').then(
-      ({ checkVoiceForModel }) => {
-        const warning = checkVoiceForModel(options.model, options.voice);
-        if (warning) this.#warn(warning);
-      },
+    // Doubtful combinations are warnings; the check needs the voice index, so it is loaded lazily and
+    // speaking alone does not ship it.
+    void import('./modelWarnings').then(
+      ({ modelWarnings }) => modelWarnings(options).forEach((warning) => this.#warn(warning)),
       () => undefined,
     );
     // Bound so `const { call } = object` works (hooks hand these out as stable actions).
@@ -178,16 +173,6 @@ export class SpeechSynthesizer {
     return this.#state;
   }
 
-  /** Warnings found when the options were validated. */
-  get warnings(): readonly string[] {
-    return this.#warnings;
-  }
-
-  /** Subscribes to state changes; returns the unsubscribe function. */
-  subscribe(listener: (state: SynthesizerState) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
 
   /**
    * Synthesizes a whole text (plain or SSML, ≤ 20 000 counted characters) in one task, sending
@@ -269,7 +254,7 @@ export class SpeechSynthesizer {
         active.finishRequested = true;
         this.#enqueue(active, buildFinishTask(active.taskId));
         this.#armTimeout(active, options.timeoutMillis ?? DEFAULT_STREAMING_COMPLETE_TIMEOUT, 'streamingComplete');
-        if (active.started) this.#setState('finishing');
+        if (active.started) this.#state = 'finishing';
       }
       return active.done;
     } catch (error) {
@@ -337,17 +322,6 @@ export class SpeechSynthesizer {
     return run;
   }
 
-  #setState(state: SynthesizerState): void {
-    if (this.#state === state) return;
-    this.#state = state;
-    for (const listener of [...this.#listeners]) {
-      try {
-        listener(state);
-      } catch (error) {
-        this.#warn(`a state listener threw: ${(error as Error)?.message ?? String(error)}`);
-      }
-    }
-  }
 
   #warn(message: string): void {
     const onWarning = this.#options?.onWarning;
@@ -403,7 +377,7 @@ export class SpeechSynthesizer {
     this.#firstPackageDelay = undefined;
     this.#usageCharacters = undefined;
     this.#startTimestamp = now();
-    this.#setState('connecting');
+    this.#state = 'connecting';
     void this.#connect(run, enableSsml);
     return run;
   }
@@ -442,7 +416,7 @@ export class SpeechSynthesizer {
     this.#notify('onOpen');
     const parameters = buildWireParameters(this.#options, { enableSsml });
     socket.send(serializeClientMessage(buildRunTask(run.taskId, this.#options.model, parameters)));
-    this.#setState('starting');
+    this.#state = 'starting';
     const startTimeout = this.#options.startTimeoutMillis ?? 10_000;
     run.startTimer = this.#timer(run, startTimeout, () => {
       if (!run.started) {
@@ -506,9 +480,9 @@ export class SpeechSynthesizer {
         if (run.started) return;
         run.started = true;
         if (run.startTimer !== undefined) this.#clearTimer(run, run.startTimer);
-        this.#setState(run.finishRequested && run.mode === 'stream' ? 'finishing' : 'streaming');
+        this.#state = run.finishRequested && run.mode === 'stream' ? 'finishing' : 'streaming';
         for (const message of run.queue.splice(0)) run.socket?.send(serializeClientMessage(message));
-        if (run.mode === 'call') this.#setState('finishing');
+        if (run.mode === 'call') this.#state = 'finishing';
         return;
       case 'result-generated':
         this.#onResult(run, event);
@@ -564,11 +538,11 @@ export class SpeechSynthesizer {
     run.queue.length = 0;
     if (!run.socket) run.connectAbort.abort(error ?? new SynthesisError('Cancelled', 'finished'));
     if (error) {
-      this.#setState(error.code === 'Cancelled' ? 'cancelled' : 'failed');
+      this.#state = error.code === 'Cancelled' ? 'cancelled' : 'failed';
       this.#notify('onError', error);
       run.reject(error);
     } else {
-      this.#setState('completed');
+      this.#state = 'completed';
       this.#notify('onComplete');
       run.resolve(run.collect ? concatChunks(run.chunks) : null);
     }

@@ -14,6 +14,7 @@ export {
 export { ConnectionError, ProtocolError, SynthesisError, TaskFailedError, ValidationError, isSynthesisError, redactUrl, toSynthesisError } from './errors';
 export type { SynthesisErrorCode, SynthesisErrorOptions } from './errors';
 export { LANGUAGE_HINTS, buildWireParameters, validateSynthesisParameters, validateText } from './parameters';
+export { modelWarnings } from './modelWarnings';
 export type { HotFix, LanguageHint, SynthesisParameters } from './parameters';
 export {
   STREAMING_MODE,

@@ -70,63 +70,61 @@ function describe(value: unknown): string {
   return String(value);
 }
 
+/** Throws the one message shape of every parameter error: "<field> <expectation>; received <value>". */
+function fail(field: string, expectation: string, value: unknown, code?: 'TextTooLong', label = field): never {
+  throw new ValidationError(field, `${label} ${expectation}; received ${describe(value)}`, code);
+}
+
 function checkNumber(field: string, value: unknown, min: number, max: number, integer: boolean): void {
   if (value === undefined) return;
   const ok = typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max && (!integer || Number.isInteger(value));
-  if (!ok) {
-    throw new ValidationError(field, `${field} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}; received ${describe(value)}`);
-  }
+  if (!ok) fail(field, `must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}`, value);
 }
 
 function checkBoolean(field: string, value: unknown): void {
-  if (value !== undefined && typeof value !== 'boolean') {
-    throw new ValidationError(field, `${field} must be true or false; received ${describe(value)}`);
-  }
+  if (value !== undefined && typeof value !== 'boolean') fail(field, 'must be true or false', value);
 }
 
-function checkString(field: string, value: unknown, required: boolean): void {
-  if (value === undefined && !required) return;
-  if (typeof value !== 'string' || value.trim() === '') {
-    throw new ValidationError(field, `${field} is required and must be a non-empty string; received ${describe(value)}`);
-  }
+function checkString(field: string, value: unknown): void {
+  if (typeof value !== 'string' || value.trim() === '') fail(field, 'is required and must be a non-empty string', value);
+}
+
+function isPlainObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function checkFormat(format: unknown): void {
   if (format === undefined) return;
   const f = format as Partial<AudioFormatSpec> | null;
-  if (typeof f !== 'object' || f === null || typeof f.format !== 'string' || typeof f.sampleRate !== 'number') {
-    throw new ValidationError('format', `format must be an AudioFormat member such as AudioFormat.PCM_24000HZ_MONO_16BIT; received ${describe(format)}`);
+  if (!isPlainObject(f) || typeof f!.format !== 'string' || typeof f!.sampleRate !== 'number') {
+    fail('format', 'must be an AudioFormat member such as AudioFormat.PCM_24000HZ_MONO_16BIT', format);
   }
-  if (!SUPPORTED_CONTAINERS.includes(f.format as AudioFormatSpec['format'])) {
-    throw new ValidationError('format', `format.format must be one of ${SUPPORTED_CONTAINERS.join(', ')}; received ${describe(f.format)}`);
-  }
-  const rateOk = f.format === 'Default' ? f.sampleRate === 0 : SUPPORTED_SAMPLE_RATES.includes(f.sampleRate as 8000);
-  if (!rateOk) {
-    const allowed = f.format === 'Default' ? '0' : SUPPORTED_SAMPLE_RATES.join(', ');
-    throw new ValidationError('format', `format.sampleRate for ${f.format} must be one of ${allowed}; received ${describe(f.sampleRate)}`);
+  if (!SUPPORTED_CONTAINERS.includes(f!.format as AudioFormatSpec['format'])) fail('format', `must be one of ${SUPPORTED_CONTAINERS.join(', ')}`, f!.format, undefined, 'format.format');
+  const isDefault = f!.format === 'Default';
+  if (isDefault ? f!.sampleRate !== 0 : !SUPPORTED_SAMPLE_RATES.includes(f!.sampleRate as 8000)) {
+    fail('format', `must be one of ${isDefault ? '0' : SUPPORTED_SAMPLE_RATES.join(', ')}`, f!.sampleRate, undefined, `format.sampleRate for ${f!.format}`);
   }
 }
 
 function checkRuleList(field: string, value: unknown): void {
   if (value === undefined) return;
-  const ok = Array.isArray(value) && value.every((rule) => typeof rule === 'object' && rule !== null && !Array.isArray(rule) && Object.values(rule).every((v) => typeof v === 'string'));
-  if (!ok) throw new ValidationError(field, `${field} must be an array of { text: replacement } objects with string values; received ${describe(value)}`);
+  if (!Array.isArray(value) || !value.every((rule) => isPlainObject(rule) && Object.values(rule).every((v) => typeof v === 'string'))) {
+    fail(field, 'must be an array of { text: replacement } objects with string values', value);
+  }
 }
 
 /**
  * Validates synthesis parameters before anything is sent. Throws a {@link ValidationError} naming the
- * field, what was received and what is allowed. Returns warnings for combinations the service may reject
- * that cannot be known for sure here (custom voices and newer models exist).
+ * field, what was received and what is allowed. (Combinations that are only doubtful — a voice of
+ * another model, an option a model ignores — are warnings: see `modelWarnings`.)
  *
  * @example
- * const warnings = validateSynthesisParameters({ model: 'cosyvoice-v3-flash', voice: 'longanyang', volume: 80 });
+ * validateSynthesisParameters({ model: 'cosyvoice-v3-flash', voice: 'longanyang', volume: 80 });
  */
-export function validateSynthesisParameters(params: SynthesisParameters): string[] {
-  if (typeof params !== 'object' || params === null) {
-    throw new ValidationError('options', `options must be an object; received ${describe(params)}`);
-  }
-  checkString('model', params.model, true);
-  checkString('voice', params.voice, true);
+export function validateSynthesisParameters(params: SynthesisParameters): void {
+  if (!isPlainObject(params)) fail('options', 'must be an object', params);
+  checkString('model', params.model);
+  checkString('voice', params.voice);
   checkFormat(params.format);
   checkNumber('volume', params.volume, 0, 100, true);
   checkNumber('speechRate', params.speechRate, 0.5, 2, false);
@@ -137,59 +135,31 @@ export function validateSynthesisParameters(params: SynthesisParameters): string
   checkBoolean('enableAigcTag', params.enableAigcTag);
   checkBoolean('enableMarkdownFilter', params.enableMarkdownFilter);
   const format = params.format ?? DEFAULT_AUDIO_FORMAT;
-  if (params.bitRate !== undefined && format.format !== 'opus') {
-    throw new ValidationError('bitRate', `bitRate applies only to opus formats; received bitRate ${params.bitRate} with format ${describe(format.format)}`);
-  }
+  if (params.bitRate !== undefined && format.format !== 'opus') fail('bitRate', `applies only to opus formats (the format is ${format.format})`, params.bitRate);
   if (params.instruction !== undefined) {
-    if (typeof params.instruction !== 'string' || params.instruction === '') {
-      throw new ValidationError('instruction', `instruction must be a non-empty string; received ${describe(params.instruction)}`);
-    }
+    if (typeof params.instruction !== 'string' || params.instruction === '') fail('instruction', 'must be a non-empty string', params.instruction);
     const counted = countCharacters(params.instruction);
-    if (counted > MAX_INSTRUCTION_CHARACTERS) {
-      throw new ValidationError('instruction', `instruction may have at most ${MAX_INSTRUCTION_CHARACTERS} characters (CJK ideographs count 2); received ${counted}`, 'TextTooLong');
-    }
+    if (counted > MAX_INSTRUCTION_CHARACTERS) fail('instruction', `may have at most ${MAX_INSTRUCTION_CHARACTERS} characters (CJK ideographs count 2)`, counted, 'TextTooLong');
   }
   if (params.languageHints !== undefined) {
     const hints = params.languageHints as unknown;
-    if (!Array.isArray(hints) || hints.length === 0) {
-      throw new ValidationError('languageHints', `languageHints must be a non-empty array such as ['zh']; received ${describe(hints)}`);
-    }
-    for (const hint of hints) {
-      if (!LANGUAGE_HINTS.includes(hint as LanguageHint)) {
-        throw new ValidationError('languageHints', `languageHints values must be among ${LANGUAGE_HINTS.join(', ')}; received ${describe(hint)}`);
-      }
+    if (!Array.isArray(hints) || hints.length === 0) fail('languageHints', "must be a non-empty array such as ['zh']", hints);
+    for (const hint of hints as unknown[]) {
+      if (!LANGUAGE_HINTS.includes(hint as LanguageHint)) fail('languageHints', `values must be among ${LANGUAGE_HINTS.join(', ')}`, hint);
     }
   }
   for (const field of ['aigcPropagator', 'aigcPropagateId'] as const) {
-    const value = params[field];
-    if (value === undefined) continue;
-    checkString(field, value, true);
-    if (params.enableAigcTag !== true) {
-      throw new ValidationError(field, `${field} is only used with enableAigcTag: true; received enableAigcTag ${describe(params.enableAigcTag)}`);
-    }
+    if (params[field] === undefined) continue;
+    checkString(field, params[field]);
+    if (params.enableAigcTag !== true) fail(field, 'is only used with enableAigcTag: true', params.enableAigcTag);
   }
   if (params.hotFix !== undefined) {
-    if (typeof params.hotFix !== 'object' || params.hotFix === null || Array.isArray(params.hotFix)) {
-      throw new ValidationError('hotFix', `hotFix must be an object { pronunciation?, replace? }; received ${describe(params.hotFix)}`);
-    }
+    if (!isPlainObject(params.hotFix)) fail('hotFix', 'must be an object { pronunciation?, replace? }', params.hotFix);
     checkRuleList('hotFix.pronunciation', params.hotFix.pronunciation);
     checkRuleList('hotFix.replace', params.hotFix.replace);
   }
-  if (params.additionalParams !== undefined && (typeof params.additionalParams !== 'object' || params.additionalParams === null || Array.isArray(params.additionalParams))) {
-    throw new ValidationError('additionalParams', `additionalParams must be a plain object; received ${describe(params.additionalParams)}`);
-  }
+  if (params.additionalParams !== undefined && !isPlainObject(params.additionalParams)) fail('additionalParams', 'must be a plain object', params.additionalParams);
 
-  const warnings: string[] = [];
-  if (params.model === 'cosyvoice-v1') {
-    if (format.format === 'opus') warnings.push('cosyvoice-v1 does not support opus output');
-    if (params.seed) warnings.push('cosyvoice-v1 ignores seed');
-    if (params.languageHints) warnings.push('cosyvoice-v1 ignores languageHints');
-  }
-  if (params.hotFix && (params.model === 'cosyvoice-v1' || params.model === 'cosyvoice-v2')) {
-    warnings.push(`${params.model} does not support hotFix`);
-  }
-  if (params.languageHints && params.languageHints.length > 1) warnings.push('only the first languageHints value is used');
-  return warnings;
 }
 
 /**

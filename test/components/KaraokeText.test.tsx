@@ -1,4 +1,4 @@
-import { act, render, screen, waitFor } from '@testing-library/react';
+import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { createRef, type ReactNode } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -230,6 +230,31 @@ describe('KaraokeText', () => {
     const text = 'one two';
     const { container } = render(<KaraokeText timeline={timelineOf(text, ['one', 'two'])} activeWordIndex={0} text={text} />);
     for (const word of words(container)) expect(word).not.toHaveAttribute('tabindex');
+  });
+
+  it('stops following when the reader scrolls away, until the heard word is back in view', () => {
+    const text = 'one two three four';
+    const timeline = timelineOf(text, ['one', 'two', 'three', 'four']);
+    window.matchMedia = vi.fn((query: string) => ({ matches: false, media: query }) as MediaQueryList);
+    const view = (active: number) => <KaraokeText timeline={timeline} activeWordIndex={active} text={text} />;
+    const { rerender } = render(view(0));
+    expect(scrollIntoView).toHaveBeenCalledTimes(1);
+    // The reader scrolls the page with the wheel; the next words are below the fold.
+    fireEvent.wheel(document, { deltaY: 400 });
+    const below = { top: 5000, bottom: 5020, left: 0, right: 10, width: 10, height: 20, x: 0, y: 5000, toJSON() {} } as DOMRect;
+    const three = screen.getByText('three');
+    const two = screen.getByText('two');
+    two.getBoundingClientRect = () => below;
+    three.getBoundingClientRect = () => below;
+    rerender(view(1));
+    expect(scrollIntoView).toHaveBeenCalledTimes(1);
+    // Scrolled back: the heard word is visible again, so following resumes.
+    three.getBoundingClientRect = () => ({ ...below, top: 100, bottom: 120, y: 100 }) as DOMRect;
+    rerender(view(2));
+    expect(scrollIntoView).toHaveBeenCalledTimes(2);
+    expect(scrollIntoView.mock.contexts[1]).toHaveTextContent('three');
+    rerender(view(3));
+    expect(scrollIntoView).toHaveBeenCalledTimes(3);
   });
 
   it('follows the heard word into view without moving focus, smoothly unless reduced motion is asked for, and not when follow is off', async () => {

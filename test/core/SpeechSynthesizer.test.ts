@@ -8,7 +8,6 @@ import {
   proxyTransport,
   type ServerEvent,
   type SynthesisError,
-  type SynthesizerState,
 } from 'cosyvoice-react/core';
 import { event, happyPath, pcmBytes, startScriptedServer, type ScriptedConnection } from '../utils/scriptedDashScopeServer';
 
@@ -142,20 +141,29 @@ describe('SpeechSynthesizer streaming (bidirectional)', () => {
         happy(c, message);
       },
     });
-    const synth = synthesizer(server.url, { wordTimestampEnabled: true });
-    const states: SynthesizerState[] = [];
-    synth.subscribe((s) => states.push(s));
+    const states: string[] = [];
+    const synth: SpeechSynthesizer = synthesizer(server.url, {
+      wordTimestampEnabled: true,
+      callback: {
+        onOpen: () => states.push(synth.state),
+        onEvent: (e) => states.push(`${e.event}:${synth.state}`),
+        onComplete: () => states.push(synth.state),
+      },
+    });
     synth.streamingCall('Hello ');
     synth.streamingCall('streaming ');
     synth.streamingCall('world.');
     expect(synth.state).toBe('connecting');
-    const audio = await synth.streamingComplete();
-    expect(audio!.byteLength).toBe(3 * 2400 * 2);
+    await synth.streamingComplete();
+    expect(synth.getAudioDurationMs()).toBeCloseTo(300, 5);
     expect(conn!.messages.map((m) => m.header.action)).toEqual(['run-task', 'continue-task', 'continue-task', 'continue-task', 'finish-task']);
     expect(conn!.messages.slice(1, 4).map((m) => (m.payload.input as { text: string }).text)).toEqual(['Hello ', 'streaming ', 'world.']);
     expect(conn!.messages[0]!.payload.parameters).not.toHaveProperty('enable_ssml');
     // streamingComplete() came before task-started, so the task goes straight to finishing.
-    expect(states).toEqual(['connecting', 'starting', 'finishing', 'completed']);
+    expect(states[0]).toBe('connecting');
+    expect(states[1]).toBe('task-started:starting');
+    expect(states.slice(2, -2).every((state) => state.endsWith(':finishing'))).toBe(true);
+    expect(states.slice(-2)).toEqual(['task-finished:finishing', 'completed']);
   });
 
   it('builds a word timeline with absolute times from sentence-relative word times', async () => {
