@@ -2,7 +2,7 @@ import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
 import { KaraokeText, SpeakButton, useSpeechSynthesis, useStreamingSynthesis, type TimelineWord } from 'cosyvoice-react';
 import { fakeLlmStream } from '../support/fakeLlm';
-import { StoryProvider } from '../support/StoryProvider';
+import { withStoryProvider } from '../support/StoryProvider';
 
 function WithButton({ text }: { text: string }) {
   const speech = useSpeechSynthesis();
@@ -17,7 +17,7 @@ function WithButton({ text }: { text: string }) {
 const meta = {
   title: 'Components/KaraokeText',
   component: WithButton,
-  decorators: [(Story) => <StoryProvider><Story /></StoryProvider>],
+  decorators: [withStoryProvider],
   args: { text: 'Every word lights up when you hear it, not when it was sent. Click a word to jump there once the audio is in.' },
 } satisfies Meta<typeof WithButton>;
 export default meta;

@@ -1,7 +1,7 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
 import { SpeakButton, useSpeakButton } from 'cosyvoice-react';
-import { StoryProvider } from '../support/StoryProvider';
+import { StoryProvider, withStoryProvider } from '../support/StoryProvider';
 import { neverConnects } from '../support/transports';
 
 const TEXT = 'Read-aloud that starts fast and highlights what you hear.';
@@ -9,7 +9,7 @@ const TEXT = 'Read-aloud that starts fast and highlights what you hear.';
 const meta = {
   title: 'Components/SpeakButton',
   component: SpeakButton,
-  decorators: [(Story) => <StoryProvider><Story /></StoryProvider>],
+  decorators: [withStoryProvider],
   args: { text: TEXT },
 } satisfies Meta<typeof SpeakButton>;
 export default meta;

@@ -2,13 +2,13 @@ import type { Meta, StoryObj } from '@storybook/react-vite';
 import { useMemo, useState } from 'react';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
 import { VoicePicker, proxyTransport } from 'cosyvoice-react';
-import { STORY_ENDPOINT, StoryProvider } from '../support/StoryProvider';
+import { STORY_ENDPOINT, StoryProvider, withStoryProvider } from '../support/StoryProvider';
 import { flakyListing, slowListing } from '../support/transports';
 
 const meta = {
   title: 'Components/VoicePicker',
   component: VoicePicker,
-  decorators: [(Story) => <StoryProvider><Story /></StoryProvider>],
+  decorators: [withStoryProvider],
   args: { defaultValue: 'longanyang', filter: { model: 'cosyvoice-v3-flash' } },
 } satisfies Meta<typeof VoicePicker>;
 export default meta;

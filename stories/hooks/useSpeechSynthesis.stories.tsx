@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
 import { useSpeechSynthesis } from 'cosyvoice-react';
 import { SpeechInspector } from '../support/SpeechInspector';
-import { StoryProvider } from '../support/StoryProvider';
+import { withStoryProvider } from '../support/StoryProvider';
 
 function Harness({ initialText }: { initialText: string }) {
   const speech = useSpeechSynthesis();
@@ -33,7 +33,7 @@ function Harness({ initialText }: { initialText: string }) {
 const meta = {
   title: 'Hooks/useSpeechSynthesis',
   component: Harness,
-  decorators: [(Story) => <StoryProvider><Story /></StoryProvider>],
+  decorators: [withStoryProvider],
   args: { initialText: 'Streaming speech starts fast. Every word lights up as you hear it.' },
 } satisfies Meta<typeof Harness>;
 export default meta;

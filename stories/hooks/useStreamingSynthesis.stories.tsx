@@ -4,7 +4,7 @@ import { expect, userEvent, waitFor, within } from 'storybook/test';
 import { useStreamingSynthesis, type SpeechStatus } from 'cosyvoice-react';
 import { fakeLlmStream } from '../support/fakeLlm';
 import { SpeechInspector } from '../support/SpeechInspector';
-import { StoryProvider } from '../support/StoryProvider';
+import { withStoryProvider } from '../support/StoryProvider';
 
 const ANSWER =
   'Sure. CosyVoice turns text into speech while the text is still arriving. ' +
@@ -44,7 +44,7 @@ function Harness({ tokenDelayMs, pauseMs, pauseBeforeToken }: HarnessProps) {
 const meta = {
   title: 'Hooks/useStreamingSynthesis',
   component: Harness,
-  decorators: [(Story) => <StoryProvider><Story /></StoryProvider>],
+  decorators: [withStoryProvider],
   args: { tokenDelayMs: 40, pauseMs: 0, pauseBeforeToken: -1 },
 } satisfies Meta<typeof Harness>;
 export default meta;

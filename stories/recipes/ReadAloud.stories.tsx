@@ -1,7 +1,7 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
 import { KaraokeText, SpeakButton, useSpeechSynthesis } from 'cosyvoice-react';
-import { StoryProvider } from '../support/StoryProvider';
+import { withStoryProvider } from '../support/StoryProvider';
 
 const ENGLISH = {
   lang: 'en',
@@ -45,7 +45,7 @@ function ReadAloudPage() {
 const meta = {
   title: 'Recipes/Read aloud',
   component: ReadAloudPage,
-  decorators: [(Story) => <StoryProvider><Story /></StoryProvider>],
+  decorators: [withStoryProvider],
 } satisfies Meta<typeof ReadAloudPage>;
 export default meta;
 type Story = StoryObj<typeof meta>;

@@ -2,7 +2,7 @@ import type { Meta, StoryObj } from '@storybook/react-vite';
 import { useState } from 'react';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
 import { SpeakButton, VoicePicker, findVoice } from 'cosyvoice-react';
-import { StoryProvider } from '../support/StoryProvider';
+import { withStoryProvider } from '../support/StoryProvider';
 
 function VoiceGallery() {
   const [voice, setVoice] = useState('longanyang');
@@ -18,7 +18,7 @@ function VoiceGallery() {
 const meta = {
   title: 'Recipes/Voice gallery',
   component: VoiceGallery,
-  decorators: [(Story) => <StoryProvider><Story /></StoryProvider>],
+  decorators: [withStoryProvider],
 } satisfies Meta<typeof VoiceGallery>;
 export default meta;
 type Story = StoryObj<typeof meta>;

@@ -56,3 +56,11 @@ export function StoryProvider({ children, transport, ...props }: StoryProviderPr
     </SpeechProvider>
   );
 }
+
+/** The decorator most stories use: render inside {@link StoryProvider}. */
+export const withStoryProvider = (Story: () => ReactNode) => (
+  <StoryProvider>
+    <Story />
+  </StoryProvider>
+);
+
