@@ -1,4 +1,6 @@
 import { resolveAudioFormat, type AudioFormatSpec } from './AudioFormat';
+import { concatBytes } from './concatBytes';
+import { scanOggPages } from './scanOggPages';
 
 /**
  * Measures how much audio a stream of encoded chunks holds without decoding it: PCM by bytes, WAV after
@@ -36,7 +38,7 @@ export class AudioDurationCounter {
   /** Adds one chunk as received from the service. */
   push(chunk: Uint8Array): void {
     if (chunk.byteLength === 0) return;
-    const data = this.#pending.byteLength ? concat(this.#pending, chunk) : chunk;
+    const data = this.#pending.byteLength ? concatBytes([this.#pending, chunk]) : chunk;
     switch (this.#container) {
       case 'pcm':
         this.#pending = this.#countPcm(data);
@@ -108,41 +110,19 @@ export class AudioDurationCounter {
   }
 
   #countOgg(data: Uint8Array): Uint8Array {
-    let offset = 0;
-    while (offset + 27 <= data.byteLength) {
-      if (data[offset] !== 0x4f || data[offset + 1] !== 0x67 || data[offset + 2] !== 0x67 || data[offset + 3] !== 0x53) {
-        offset++;
-        continue;
+    const consumed = scanOggPages(data, (_type, granule, _lacing, bodyStart, end) => {
+      if (end - bodyStart >= 12 && data[bodyStart] === 0x4f && data[bodyStart + 1] === 0x70 && data[bodyStart + 4] === 0x48 && data[bodyStart + 5] === 0x65) {
+        this.#opusPreSkip = new DataView(data.buffer, data.byteOffset + bodyStart).getUint16(10, true); // "OpusHead"
       }
-      const segments = data[offset + 26]!;
-      if (offset + 27 + segments > data.byteLength) break;
-      let bodyLength = 0;
-      for (let i = 0; i < segments; i++) bodyLength += data[offset + 27 + i]!;
-      const pageLength = 27 + segments + bodyLength;
-      if (offset + pageLength > data.byteLength) break;
-      const view = new DataView(data.buffer, data.byteOffset + offset, pageLength);
-      const body = offset + 27 + segments;
-      if (bodyLength >= 12 && data[body] === 0x4f && data[body + 1] === 0x70 && data[body + 4] === 0x48 && data[body + 5] === 0x65) {
-        this.#opusPreSkip = new DataView(data.buffer, data.byteOffset + body).getUint16(10, true); // "OpusHead"
-      }
-      const low = view.getUint32(6, true);
-      const high = view.getInt32(10, true);
-      if (high >= 0) this.#opusGranule = Math.max(this.#opusGranule, high * 2 ** 32 + low);
-      offset += pageLength;
-    }
-    return data.slice(offset);
+      this.#opusGranule = Math.max(this.#opusGranule, granule);
+    });
+    return data.slice(consumed);
   }
+
 }
 
 // Streamed TTS headers are tiny; anything claiming more is treated as corrupt rather than waited for.
 const MAX_HEADER_BYTES = 64 * 1024;
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a, 0);
-  out.set(b, a.byteLength);
-  return out;
-}
 
 /** Fields of a WAV header and where its sample data starts. */
 export interface WavHeader {

@@ -1,4 +1,5 @@
 import { bindMethods } from './bindMethods';
+import { concatBytes } from './concatBytes';
 import { AudioDurationCounter } from './AudioDurationCounter';
 import { DEFAULT_AUDIO_FORMAT } from './AudioFormat';
 import { MAX_CHARACTERS_PER_TASK, isSsml } from './countCharacters';
@@ -103,18 +104,6 @@ function now(): number {
 
 function busy(method: string): SynthesisError {
   return new SynthesisError('InvalidState', `${method}() cannot be used while call() is running`);
-}
-
-function concatChunks(chunks: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const chunk of chunks) length += chunk.byteLength;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
 }
 
 /**
@@ -544,7 +533,7 @@ export class SpeechSynthesizer {
     } else {
       this.#state = 'completed';
       this.#notify('onComplete');
-      run.resolve(run.collect ? concatChunks(run.chunks) : null);
+      run.resolve(run.collect ? concatBytes(run.chunks) : null);
     }
     run.chunks = [];
     // The service keeps a connection for more tasks, but like the Python SDK we close after each task.

@@ -1,3 +1,5 @@
+import { concatBytes } from './concatBytes';
+
 /**
  * Wraps 16-bit mono PCM in a WAV header, so raw `pcm` audio can be downloaded and played as a file.
  *
@@ -5,9 +7,8 @@
  * const file = encodeWav(pcmChunks, 24000); // Uint8Array of a .wav file
  */
 export function encodeWav(chunks: readonly Uint8Array[], sampleRate: number): Uint8Array {
-  let dataLength = 0;
-  for (const chunk of chunks) dataLength += chunk.byteLength;
-  dataLength -= dataLength % 2;
+  const samples = concatBytes(chunks);
+  const dataLength = samples.byteLength - (samples.byteLength % 2);
   const out = new Uint8Array(44 + dataLength);
   const view = new DataView(out.buffer);
   const ascii = (at: number, text: string): void => {
@@ -26,11 +27,6 @@ export function encodeWav(chunks: readonly Uint8Array[], sampleRate: number): Ui
   view.setUint16(34, 16, true);
   ascii(36, 'data');
   view.setUint32(40, dataLength, true);
-  let offset = 44;
-  for (const chunk of chunks) {
-    const take = Math.min(chunk.byteLength, 44 + dataLength - offset);
-    out.set(chunk.subarray(0, take), offset);
-    offset += take;
-  }
+  out.set(samples.subarray(0, dataLength), 44);
   return out;
 }

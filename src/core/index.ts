@@ -2,6 +2,9 @@ export { AudioFormat, DEFAULT_AUDIO_FORMAT, SUPPORTED_CONTAINERS, SUPPORTED_SAMP
 export type { AudioContainer, AudioFormatName, AudioFormatSpec, AudioSampleRate } from './AudioFormat';
 export { AudioDurationCounter, parseMp3FrameHeader, parseWavHeader } from './AudioDurationCounter';
 export type { WavHeader } from './AudioDurationCounter';
+export { scanOggPages } from './scanOggPages';
+export { concatBytes } from './concatBytes';
+export type { OggPageVisitor } from './scanOggPages';
 export {
   MAX_CHARACTERS_PER_MESSAGE,
   MAX_CHARACTERS_PER_TASK,

@@ -1,3 +1,5 @@
+import { concatBytes, scanOggPages } from 'cosyvoice-react/core';
+
 /**
  * A minimal Ogg demuxer: bytes in (split anywhere), complete packets out, joined across page
  * boundaries by the lacing values. Only one logical stream is expected (what the service sends).
@@ -11,47 +13,23 @@ export class OggPacketReader {
   #partial: Uint8Array[] = [];
 
   push(bytes: Uint8Array): Uint8Array[] {
-    const data = this.#pending.byteLength ? concat([this.#pending, bytes]) : bytes;
+    const data = this.#pending.byteLength ? concatBytes([this.#pending, bytes]) : bytes;
     const packets: Uint8Array[] = [];
-    let offset = 0;
-    while (offset + 27 <= data.byteLength) {
-      if (data[offset] !== 0x4f || data[offset + 1] !== 0x67 || data[offset + 2] !== 0x67 || data[offset + 3] !== 0x53) {
-        offset++;
-        continue;
-      }
-      const segments = data[offset + 26]!;
-      if (offset + 27 + segments > data.byteLength) break;
-      let bodyLength = 0;
-      for (let i = 0; i < segments; i++) bodyLength += data[offset + 27 + i]!;
-      if (offset + 27 + segments + bodyLength > data.byteLength) break;
-      if ((data[offset + 5]! & 0x01) === 0) this.#partial = []; // not a continuation: drop any orphan
-      let position = offset + 27 + segments;
-      for (let i = 0; i < segments; i++) {
-        const lacing = data[offset + 27 + i]!;
-        this.#partial.push(data.slice(position, position + lacing));
-        position += lacing;
-        if (lacing < 255) {
-          packets.push(this.#partial.length === 1 ? this.#partial[0]! : concat(this.#partial));
+    const consumed = scanOggPages(data, (headerType, _granule, lacing, bodyStart) => {
+      if ((headerType & 0x01) === 0) this.#partial = []; // not a continuation: drop any orphan
+      let position = bodyStart;
+      for (const size of lacing) {
+        this.#partial.push(data.slice(position, position + size));
+        position += size;
+        if (size < 255) {
+          packets.push(this.#partial.length === 1 ? this.#partial[0]! : concatBytes(this.#partial));
           this.#partial = [];
         }
       }
-      offset = position;
-    }
-    this.#pending = data.slice(offset);
+    });
+    this.#pending = data.slice(consumed);
     return packets;
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.byteLength;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.byteLength;
-  }
-  return out;
 }
 
 /** Duration of one Opus packet in 48 kHz samples, from its TOC byte (RFC 6716 §3.1). */

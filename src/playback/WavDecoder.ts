@@ -1,4 +1,4 @@
-import { SynthesisError, parseWavHeader } from 'cosyvoice-react/core';
+import { SynthesisError, concatBytes, parseWavHeader } from 'cosyvoice-react/core';
 import { Pcm16Decoder } from './Pcm16Decoder';
 import type { DecoderSink, StreamDecoder } from './StreamDecoder';
 
@@ -26,7 +26,7 @@ export class WavDecoder implements StreamDecoder {
       this.#pcm.push(bytes);
       return;
     }
-    const data = concat(this.#head, bytes);
+    const data = concatBytes([this.#head, bytes]);
     const header = parseWavHeader(data);
     if (header === 'need-more') {
       this.#head = data;
@@ -51,10 +51,3 @@ export class WavDecoder implements StreamDecoder {
   }
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.byteLength === 0) return b;
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a, 0);
-  out.set(b, a.byteLength);
-  return out;
-}
