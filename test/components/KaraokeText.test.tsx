@@ -327,7 +327,6 @@ describe('KaraokeText', () => {
   });
 
   it('re-renders at most the two word elements involved per word change, on 10 000 words', async () => {
-    const { Profiler } = await import('react');
     const parts = Array.from({ length: 10_000 }, (_, index) => `w${index}`);
     const text = parts.join(' ');
     const timeline = timelineOf(text, parts);
@@ -336,40 +335,22 @@ describe('KaraokeText', () => {
       renders.push(index);
       return word;
     };
-    const durations: number[] = [];
-    const onRender = (_id: string, _phase: string, actualDuration: number) => durations.push(actualDuration);
-    const tree = (active: number) => (
-      <Profiler id="karaoke" onRender={onRender}>
-        <KaraokeText timeline={timeline} activeWordIndex={active} text={text} renderWord={renderWord} />
-      </Profiler>
-    );
+    const tree = (active: number) => <KaraokeText timeline={timeline} activeWordIndex={active} text={text} renderWord={renderWord} />;
     const { container, rerender } = render(tree(-1));
-    const mountDuration = durations.reduce((sum, duration) => sum + duration, 0);
     expect(renders).toHaveLength(10_000);
     expect(words(container)).toHaveLength(10_000);
     const perChange: number[][] = [];
-    const changeDurations: number[] = [];
     for (const active of [0, 1, 2, 3, 500, 501, 9_998, 9_999]) {
       renders.length = 0;
-      durations.length = 0;
       rerender(tree(active));
       perChange.push([...renders].sort((a, b) => a - b));
-      changeDurations.push(durations.reduce((sum, duration) => sum + duration, 0));
     }
     expect(perChange.slice(0, 4)).toEqual([[0], [0, 1], [1, 2], [2, 3]]);
     expect(perChange[5]).toEqual([500, 501]);
     expect(perChange[7]).toEqual([9_998, 9_999]);
-    // (Changes 4 and 6 are jumps, as after a seek: every word in between changes state.)
-    const nextWordChanges = [0, 1, 2, 3, 5, 7];
-    for (const change of nextWordChanges) {
-      expect(perChange[change]!.length).toBeLessThanOrEqual(2);
-    }
+    // (Changes 4 and 6 are jumps, as after a seek: every word in between changes state. The time a change takes is
+    // measured in bench/karaoke, not asserted here.)
     expect(activeWord(container)).toHaveTextContent('w9999');
-    // A word change is O(1) work, more than 200 times cheaper than the first render of 10 000 words (dev build in jsdom; the
-    // 1 ms budget is measured in bench/ on a production build).
-    const slowest = Math.max(...nextWordChanges.map((change) => changeDurations[change]!));
-    console.info(`KaraokeText, 10 000 words: slowest word-change commit ${slowest.toFixed(2)} ms, first render ${mountDuration.toFixed(0)} ms`);
-    expect(slowest).toBeLessThan(mountDuration / 200);
   });
 
   it('re-renders only the two words involved per change while a real speech is heard', async () => {

@@ -1,5 +1,5 @@
 import axe from 'axe-core';
-import { Profiler, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { page, userEvent } from 'vitest/browser';
 import { cleanup, render } from 'vitest-browser-react';
@@ -188,7 +188,7 @@ describe('components in Chromium with real audio', () => {
     await expectNoAxeViolations('error');
   });
 
-  it('changes the heard word in a 10 000-word text by re-rendering two word elements, in well under a millisecond of React work', async () => {
+  it('changes the heard word in a 10 000-word text by re-rendering only the two word elements involved', async () => {
     const parts = Array.from({ length: 10_000 }, (_, index) => `w${index}`);
     const text = parts.join(' ');
     let cursor = 0;
@@ -198,31 +198,25 @@ describe('components in Chromium with real audio', () => {
       return { text: part, beginIndex, endIndex: cursor, beginMs: index * 100, endMs: index * 100 + 100, sentenceIndex: 0 };
     });
     const rendered: number[] = [];
-    const durations: number[] = [];
     const renderWord = (word: string, index: number) => {
       rendered.push(index);
       return word;
     };
     const tree = (active: number) => (
-      <Profiler id="karaoke" onRender={(_id, _phase, actualDuration) => durations.push(actualDuration)}>
-        <KaraokeText text={text} timeline={timeline} activeWordIndex={active} renderWord={renderWord} follow={false} />
-      </Profiler>
+      <KaraokeText text={text} timeline={timeline} activeWordIndex={active} renderWord={renderWord} follow={false} />
     );
     const screen = await render(tree(-1));
     const perChange: number[][] = [];
-    const costs: number[] = [];
     for (let active = 0; active < 20; active++) {
       rendered.length = 0;
-      durations.length = 0;
       await screen.rerender(tree(active));
       perChange.push([...rendered].sort((a, b) => a - b));
-      costs.push(durations.reduce((sum, duration) => sum + duration, 0));
     }
     expect(perChange[0]).toEqual([0]);
     for (let active = 1; active < 20; active++) expect(perChange[active]).toEqual([active - 1, active]);
-    costs.sort((a, b) => a - b);
-    const median = costs[Math.floor(costs.length / 2)]!;
-    console.info(`KaraokeText 10 000 words in Chromium: median word-change commit ${median.toFixed(3)} ms (dev build)`);
-    expect(median).toBeLessThan(2);
+    const active = screen.container.querySelectorAll('[data-active]');
+    expect(active).toHaveLength(1);
+    expect(active[0]).toHaveTextContent('w19');
+    // The time per change is measured in bench/karaoke on a production build, not asserted here.
   });
 });

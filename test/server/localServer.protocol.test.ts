@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalVoiceServer, type LocalVoiceServer } from 'cosyvoice-react/server';
+import { createLocalVoiceServer, type LocalVoiceServer, type SynthesisEngine } from 'cosyvoice-react/server';
 import { RawClient, continueTask, finishTask, runTask, upgradeStatus, type RawFrame } from './helpers';
 
 let server: LocalVoiceServer;
@@ -147,5 +147,41 @@ describe('local voice server protocol', () => {
 
   it('rejects upgrades on other paths with 404', async () => {
     expect(await upgradeStatus(server.url.replace('/api-ws/v1/inference', '/elsewhere'))).toBe(404);
+  });
+});
+
+describe('local voice server streaming', () => {
+  it('sends the first audio of a sentence while the engine is still speaking it', async () => {
+    let releaseEngine!: () => void;
+    const engineHeld = new Promise<void>((resolve) => (releaseEngine = resolve));
+    let engineDone = false;
+    const heldEngine: SynthesisEngine = {
+      name: 'held',
+      async synthesize(request, onAudio) {
+        onAudio(new Float32Array(request.sampleRate / 10).fill(0.25));
+        await engineHeld; // the rest of the sentence only once the test has seen the first frame
+        onAudio(new Float32Array(request.sampleRate / 10).fill(0.25));
+        engineDone = true;
+        return [];
+      },
+    };
+    const held = createLocalVoiceServer({ engine: heldEngine, port: 0 });
+    await held.listen();
+    try {
+      const client = await RawClient.connect(held.url);
+      client.send(runTask('held'));
+      client.send(continueTask('held', 'One sentence that takes a while.'));
+      client.send(finishTask('held'));
+      await client.until((c) => c.frames.some((frame) => frame.kind === 'audio'));
+      expect(engineDone).toBe(false);
+      expect(client.events().map(outputType)).not.toContain('sentence-end');
+      releaseEngine();
+      await client.waitFor('task-finished', 'held');
+      expect(client.frames.filter((frame) => frame.kind === 'audio').length).toBeGreaterThanOrEqual(2);
+      client.close();
+    } finally {
+      releaseEngine();
+      await held.close();
+    }
   });
 });
