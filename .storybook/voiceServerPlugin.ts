@@ -16,7 +16,8 @@ type ServerModule = typeof import('../src/server/index');
 /**
  * Attaches a DashScope-shaped endpoint to the Vite dev server, on the page's own origin:
  * the local voice server (real offline speech, no key), or — when `DASHSCOPE_API_KEY` is set —
- * the proxy to the real service, which keeps the key on this side.
+ * the proxy to the real service, which keeps the key on this side (and, being a dev tool, hands
+ * temporary tokens to the page at `POST /api/v1/tokens` without an `authorize` hook).
  */
 export function voiceServerPlugin(options: VoiceServerPluginOptions = {}): Plugin {
   return {
@@ -32,12 +33,15 @@ export function voiceServerPlugin(options: VoiceServerPluginOptions = {}): Plugi
       if (marker[ATTACHED]) return;
       marker[ATTACHED] = true;
       // Loaded through Vite so the TypeScript sources run as they are, without a build.
-      const { createLocalVoiceServer, createSynthesisProxy, isEspeakAvailable } = (await server.ssrLoadModule(serverEntry)) as ServerModule;
+      const { createLocalVoiceServer, createSynthesisProxy, isEspeakAvailable, sameLoopbackOrigin } = (await server.ssrLoadModule(serverEntry)) as ServerModule;
       const apiKey = process.env.DASHSCOPE_API_KEY;
       const requested = options.engine ?? (process.env.COSYVOICE_ENGINE as 'espeak' | 'tone' | undefined);
       const engine = requested ?? (isEspeakAvailable() ? 'espeak' : 'tone');
+      // A dev tool on the developer's machine: the proxy mints tokens without an authorize hook (an
+      // explicit opt-in; the Recipes/Transports DirectToken story fetches them from /api/v1/tokens), and
+      // only Storybook's own pages may use it, not other sites open in the same browser.
       const voice = apiKey
-        ? createSynthesisProxy({ apiKey, server: httpServer as never, upstream: process.env.DASHSCOPE_UPSTREAM })
+        ? createSynthesisProxy({ apiKey, server: httpServer as never, upstream: process.env.DASHSCOPE_UPSTREAM, allowAnonymousTokens: true, allowedOrigins: sameLoopbackOrigin })
         : createLocalVoiceServer({ engine, server: httpServer as never });
       server.middlewares.use((request, response, next) => voice.middleware(request, response, next));
       httpServer.once('close', () => void voice.close());

@@ -1,7 +1,7 @@
 // Page for bench/karaoke.bench.mjs: KaraokeText over 10 000 words, with an explicit timeline, in a
 // production React build. Measures the first render and the cost of each word change (wall time of a
-// synchronous render + commit; the Profiler is off in production builds — the element count per change
-// is asserted by a Profiler test in test/components).
+// synchronous render + commit). How many word elements re-render per change is not measured here: tests
+// in test/components count the `renderWord` calls per word change (at most the two words involved).
 import { StrictMode, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { flushSync } from 'react-dom';

@@ -19,6 +19,8 @@ interface AbortController {
 declare var AbortController: { prototype: AbortController; new (): AbortController };
 
 declare var performance: { now(): number };
+// Node's, or the `process.env.NODE_ENV` that bundlers replace; read only inside a try (absent in unbundled browsers).
+declare var process: { env: Record<string, string | undefined> };
 declare var console: { warn(...data: unknown[]): void; error(...data: unknown[]): void } | undefined;
 declare var crypto: { getRandomValues<T extends Uint8Array>(array: T): T };
 

@@ -194,7 +194,10 @@ export interface KaraokeTextProps extends Omit<HTMLAttributes<HTMLDivElement>, '
   text?: string;
   /** The text as string children (same as `text`). */
   children?: string;
-  /** A `useSpeechSynthesis` / `useStreamingSynthesis` result: its timeline, heard word and seeking. */
+  /**
+   * A `useSpeechSynthesis` / `useStreamingSynthesis` result: its timeline, heard word and seeking. It
+   * may be shared with other texts: its words are shown only while its text is this `text`.
+   */
   speech?: KaraokeTextSpeech;
   /** An explicit timeline (instead of `speech`), e.g. from `SpeechSynthesizer` or stored captions. */
   timeline?: readonly TimelineWord[];
@@ -203,8 +206,9 @@ export interface KaraokeTextProps extends Omit<HTMLAttributes<HTMLDivElement>, '
   /** Keep the heard word scrolled into view (never moves focus). @default true */
   follow?: boolean;
   /**
-   * Words are focusable (one tab stop; arrow keys, Home and End move between words) and clicking a
-   * word or pressing Enter/Space on it seeks there. @default true with `speech` or `onWordSelect`
+   * Words are buttons (`role="button"`, one tab stop; arrow keys, Home and End move between words) and
+   * clicking a word or pressing Enter/Space on it seeks there. When false, words are plain text with no
+   * role and no tab stop. @default true with `speech` or `onWordSelect`
    */
   seekable?: boolean;
   /** Called when a word is chosen by click or key, before seeking; `preventDefault()` skips the seek. */
@@ -222,10 +226,12 @@ export interface KaraokeTextProps extends Omit<HTMLAttributes<HTMLDivElement>, '
  * plain. Word boundaries come from the service's timestamps, so CJK works. A word change re-renders
  * only the two words involved, whatever the length of the text.
  *
- * Keyboard: the words form one tab stop; arrow keys, Home and End move between words, Enter or Space
- * (or a click) seeks there once the audio is complete — before that, the shared status region says
- * so. The heard word is kept in view with `scrollIntoView({ block: 'nearest' })` (smooth only
- * without `prefers-reduced-motion: reduce`); focus never moves by itself.
+ * Keyboard: seekable words are buttons (`role="button"`) forming one tab stop; arrow keys, Home and
+ * End move between words, Enter or Space (or a click) seeks there once the audio is complete — before
+ * that, the shared status region says so. The heard word is kept in view with
+ * `scrollIntoView({ block: 'nearest' })` (smooth only without `prefers-reduced-motion: reduce`); focus
+ * never moves by itself. Words that cannot seek (`seekable={false}`, or a `timeline` without
+ * `onWordSelect`) have no role and no tab stop.
  *
  * Style with the class names `cosyvoice-karaoke` / `cosyvoice-karaoke-word` and the data attributes,
  * or import the optional `cosyvoice-react/styles.css`.
@@ -270,7 +276,8 @@ export const KaraokeText = /* @__PURE__ */ forwardRef<HTMLDivElement, KaraokeTex
   }
 
   const text = textProp ?? (typeof children === 'string' ? children : undefined) ?? speech?.text ?? '';
-  const words = speech ? speech.words : (timeline ?? EMPTY_WORDS);
+  // A shared speech may be reading another text (as in SpeakButton): its offsets are not into this one.
+  const words = (speech ? speech.text === text && speech.words : timeline) || EMPTY_WORDS;
   const segments = useMemo(() => splitIntoSegments(text, words), [text, words]);
   const seekable = seekableProp ?? (speech !== undefined || onWordSelect !== undefined);
   const labels = { ...DEFAULT_KARAOKE_TEXT_LABELS, ...labelOverrides };
@@ -538,7 +545,9 @@ const KaraokeWord = /* @__PURE__ */ memo(function KaraokeWord({ index, text, foc
       data-state={state}
       data-active={state === 'active' ? '' : undefined}
       data-spoken={state === 'spoken' ? '' : undefined}
-      tabIndex={focusable ? (isTabStop ? 0 : -1) : undefined}
+      // Seekable words are operable (click, Enter, Space), so they need a role (WCAG 4.1.2): each is a
+      // button in the words' roving tab stop. Only while seekable, so plain reading stays plain text.
+      {...(focusable && { role: 'button', tabIndex: isTabStop ? 0 : -1 })}
     >
       {renderWord ? renderWord(text, index, state) : text}
     </span>

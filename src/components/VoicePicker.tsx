@@ -9,9 +9,11 @@ import {
   type HTMLAttributes,
   type KeyboardEvent,
   type ReactNode,
+  type RefAttributes,
 } from 'react';
 import type { Voice, VoiceFilter } from '../core/index';
 import { useSpeechSynthesis, useVoices, type UseSpeechSynthesisResult } from '../hooks/index';
+import { composeEventHandlers } from './composeEventHandlers';
 import { useAnnouncer } from './useAnnouncer';
 import { useControllableState } from './useControllableState';
 
@@ -115,7 +117,13 @@ export interface UseVoicePickerResult {
   retry(): void;
   labels: VoicePickerLabels;
   /** Spread on the `role="listbox"` element. */
-  listboxProps: HTMLAttributes<HTMLElement> & { role: 'listbox'; tabIndex: number; id: string };
+  listboxProps: HTMLAttributes<HTMLElement> & {
+    role: 'listbox';
+    tabIndex: number;
+    id: string;
+    onKeyDown: (event: KeyboardEvent<HTMLElement>) => void;
+    onFocus: (event: FocusEvent<HTMLElement>) => void;
+  };
   /** Spread on each option element. */
   getOptionProps(voice: Voice): HTMLAttributes<HTMLElement> & { role: 'option'; id: string; 'aria-selected': boolean };
   /** Props for a group's container and its label, when grouping. */
@@ -212,11 +220,22 @@ export function useVoicePicker(options: UseVoicePickerOptions = {}): UseVoicePic
   // Preview through one speech; a new preview replaces the last (and any other picker's).
   const ownPreview = useSpeechSynthesis();
   const preview = previewSpeech ?? ownPreview;
-  const [previewingId, setPreviewingId] = useState<string | undefined>(undefined);
-  const isPreviewing = (voice: Voice) => preview.isActive && previewingId === voice.id;
-  const previewRef = useRef(preview);
-  previewRef.current = preview;
-  const previewHandle = useRef({ stop: () => previewRef.current.stop() });
+  // The preview is the utterance this picker started: a shared speech may since be reading something
+  // else for the app, which is then neither shown as a preview nor stopped by the picker.
+  const [previewing, setPreviewing] = useState<{ voiceId: string; speech: UseSpeechSynthesisResult; utterance: number } | undefined>(undefined);
+  const isPreviewing = (voice: Voice) =>
+    preview.isActive && previewing?.voiceId === voice.id && previewing.speech.controller === preview.controller && previewing.utterance === preview.utterance;
+  const latestPreviewing = useRef(previewing);
+  latestPreviewing.current = previewing;
+  const previewHandle = useRef({
+    stop: () => {
+      // The controller's snapshot, not the last render's: the app may have started reading since.
+      const started = latestPreviewing.current;
+      if (started && started.speech.controller.getSnapshot().utterance === started.utterance) {
+        started.speech.stop();
+      }
+    },
+  });
   useEffect(
     () => () => {
       if (playingPreview === previewHandle.current) {
@@ -234,9 +253,12 @@ export function useVoicePicker(options: UseVoicePickerOptions = {}): UseVoicePic
       playingPreview.stop();
     }
     playingPreview = previewHandle.current;
-    setPreviewingId(voice.id);
     const sample = typeof previewText === 'function' ? previewText(voice) : (previewText ?? defaultSample(voice));
     preview.speak(sample, { voice: voice.id, model: voice.model });
+    // `speak` starts its utterance synchronously: remember which one is the preview.
+    const started = { voiceId: voice.id, speech: preview, utterance: preview.controller.getSnapshot().utterance };
+    latestPreviewing.current = started;
+    setPreviewing(started);
   };
 
   const announce = useAnnouncer();
@@ -397,12 +419,26 @@ export function useVoicePicker(options: UseVoicePickerOptions = {}): UseVoicePic
  * VoicePicker
  * -----------------------------------------------------------------------------------------------*/
 
-/** Props of {@link VoicePicker}: the options of {@link useVoicePicker} plus any `<div>` prop for the root. */
+/** Props of {@link VoicePicker}'s wrapper element (see `rootProps`): any `<div>` prop, `data-*` attributes and a `ref`. */
+export type VoicePickerRootProps = HTMLAttributes<HTMLDivElement> & RefAttributes<HTMLDivElement> & { [attribute: `data-${string}`]: string | undefined };
+
+/**
+ * Props of {@link VoicePicker}: the options of {@link useVoicePicker} plus any `<div>` prop, which goes
+ * to the listbox (like `ref`); `rootProps` go to the wrapper around it.
+ */
 export interface VoicePickerProps extends UseVoicePickerOptions, Omit<HTMLAttributes<HTMLDivElement>, 'defaultValue' | 'onChange' | 'children'> {
   /** Show the preview button. @default true */
   showPreview?: boolean;
   /** Custom content of an option (default: name, languages, gender, capabilities, "Custom"). */
   renderVoice?: (voice: Voice, state: { selected: boolean; highlighted: boolean }) => ReactNode;
+  /**
+   * Props for the wrapper `<div>` that holds the messages, the listbox and the preview button
+   * (`className` is added to `cosyvoice-voice-picker`; a `ref` here gets the wrapper).
+   *
+   * @example
+   * <VoicePicker aria-labelledby="voice-heading" rootProps={{ className: 'sidebar-picker', 'data-testid': 'picker' }} />
+   */
+  rootProps?: VoicePickerRootProps;
 }
 
 /**
@@ -413,18 +449,45 @@ export interface VoicePickerProps extends UseVoicePickerOptions, Omit<HTMLAttrib
  * (starting a preview stops any other). Shows loading and error states, with a retry button.
  * Controlled (`value` + `onValueChange`) or uncontrolled (`defaultValue`).
  *
- * The root is a `<div data-state="loading|error|ready">`; options carry `aria-selected`,
- * `data-highlighted`, `data-custom`. The preview button sits beside the listbox, not inside an
- * option, because options may not contain interactive elements.
+ * It renders a wrapper `<div class="cosyvoice-voice-picker" data-state="loading|error|ready">` with
+ * the messages, the `role="listbox"` element and the preview button. `ref` and every other DOM prop
+ * (`aria-label`, `aria-labelledby`, `id`, `className`, `onKeyDown`…) go to the listbox, the element
+ * you name, focus and handle keys on (as a React Aria `ListBox` would); your `onKeyDown` / `onFocus` run
+ * before ours, and `event.preventDefault()` skips ours. The listbox carries `data-state` too. Props for
+ * the wrapper go in `rootProps`. Options carry `aria-selected`, `data-highlighted`, `data-custom`. The
+ * preview button sits beside the listbox, not inside an option, because options may not contain
+ * interactive elements.
  *
  * @example
  * const [voice, setVoice] = useState('longanyang');
  * <VoicePicker value={voice} onValueChange={setVoice} filter={{ language: 'en', timestamps: true }} groupBy="gender" />
+ *
+ * @example
+ * <h2 id="voice-heading">Narrator</h2>
+ * <VoicePicker ref={listboxRef} aria-labelledby="voice-heading" rootProps={{ className: 'narrator' }} />
  */
 export const VoicePicker = /* @__PURE__ */ forwardRef<HTMLDivElement, VoicePickerProps>(function VoicePicker(props, forwardedRef) {
-  const { value, defaultValue, onValueChange, filter, groupBy, previewText, previewSpeech, labels, showPreview = true, renderVoice, className, ...divProps } = props;
+  const {
+    value,
+    defaultValue,
+    onValueChange,
+    filter,
+    groupBy,
+    previewText,
+    previewSpeech,
+    labels,
+    showPreview = true,
+    renderVoice,
+    rootProps,
+    className,
+    onKeyDown,
+    onFocus,
+    ...listboxProps
+  } = props;
   const picker = useVoicePicker({ value, defaultValue, onValueChange, filter, groupBy, previewText, previewSpeech, labels });
   const text = picker.labels;
+  const { className: rootClassName, ...rootRest } = rootProps ?? {};
+  const listboxId = listboxProps.id ?? picker.listboxProps.id;
 
   const renderOption = (voice: Voice) => {
     const optionProps = picker.getOptionProps(voice);
@@ -454,7 +517,7 @@ export const VoicePicker = /* @__PURE__ */ forwardRef<HTMLDivElement, VoicePicke
   };
 
   return (
-    <div className={className === undefined ? 'cosyvoice-voice-picker' : `cosyvoice-voice-picker ${className}`} data-state={picker.state} {...divProps} ref={forwardedRef}>
+    <div className={rootClassName === undefined ? 'cosyvoice-voice-picker' : `cosyvoice-voice-picker ${rootClassName}`} data-state={picker.state} {...rootRest}>
       {picker.state === 'loading' ? <p className="cosyvoice-voice-picker-message">{text.loading}</p> : null}
       {picker.state === 'error' ? (
         <p className="cosyvoice-voice-picker-message">
@@ -465,7 +528,15 @@ export const VoicePicker = /* @__PURE__ */ forwardRef<HTMLDivElement, VoicePicke
         </p>
       ) : null}
       {picker.state !== 'loading' && picker.voices.length === 0 ? <p className="cosyvoice-voice-picker-message">{text.empty}</p> : null}
-      <div className="cosyvoice-voice-list" {...picker.listboxProps}>
+      <div
+        className={className === undefined ? 'cosyvoice-voice-list' : `cosyvoice-voice-list ${className}`}
+        data-state={picker.state}
+        {...picker.listboxProps}
+        {...listboxProps}
+        ref={forwardedRef}
+        onKeyDown={composeEventHandlers(onKeyDown, picker.listboxProps.onKeyDown)}
+        onFocus={composeEventHandlers(onFocus, picker.listboxProps.onFocus)}
+      >
         {picker.groups.map((group) =>
           groupBy === undefined || groupBy === 'none' ? (
             group.voices.map(renderOption)
@@ -479,7 +550,7 @@ export const VoicePicker = /* @__PURE__ */ forwardRef<HTMLDivElement, VoicePicke
           ),
         )}
       </div>
-      {showPreview ? <button className="cosyvoice-voice-preview" {...picker.previewButtonProps} /> : null}
+      {showPreview ? <button className="cosyvoice-voice-preview" {...picker.previewButtonProps} aria-controls={listboxId} /> : null}
     </div>
   );
 });

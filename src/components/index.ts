@@ -11,7 +11,7 @@ export type {
 export { KaraokeText, DEFAULT_KARAOKE_TEXT_LABELS, WORD_INDEX_ATTRIBUTE, splitIntoSegments } from './KaraokeText';
 export type { KaraokeSegment, KaraokeTextLabels, KaraokeTextProps, KaraokeTextSpeech, WordState } from './KaraokeText';
 export { VoicePicker, useVoicePicker, DEFAULT_VOICE_PICKER_LABELS } from './VoicePicker';
-export type { UseVoicePickerOptions, UseVoicePickerResult, VoiceGroup, VoicePickerLabels, VoicePickerProps, VoicePickerState } from './VoicePicker';
+export type { UseVoicePickerOptions, UseVoicePickerResult, VoiceGroup, VoicePickerLabels, VoicePickerProps, VoicePickerRootProps, VoicePickerState } from './VoicePicker';
 export { ReadAloud } from './ReadAloud';
 export type { ReadAloudProps } from './ReadAloud';
 export { ANNOUNCER_ATTRIBUTE, announce, useAnnouncer } from './useAnnouncer';

@@ -321,8 +321,19 @@ export class SpeechController {
   protected beginUtterance(mode: 'speak' | 'stream', overrides: Partial<SynthesisParameters>, text: string): Utterance | undefined {
     const previous = this.utterance;
     if (previous) this.#teardown(previous);
+    // No utterance is current while the player is stopped and reset: its events then cannot be published
+    // with the previous utterance's id and words.
+    this.utterance = undefined;
     this.#resolveWaiters('idle');
-    const player = this.#ensurePlayer();
+    let player: PlaybackEngine;
+    try {
+      player = this.#player ??= this.options.createPlayer();
+      this.#unsubscribePlayer ??= player.subscribe(() => this.#onPlayer());
+      player.unlock();
+    } catch (error) {
+      this.#setSnapshot({ ...IDLE_SPEECH_SNAPSHOT, status: 'error', error: toSynthesisError(error, 'AudioFailed'), text, utterance: this.#nextId++ });
+      return undefined;
+    }
     const params = { ...this.#defaults, ...overrides } as SynthesisParameters;
     const format = params.format ?? DEFAULT_AUDIO_FORMAT;
     const utterance: Utterance = {
@@ -346,27 +357,11 @@ export class SpeechController {
       ended: false,
       lastWord: -1,
     };
+    player.stop();
+    player.begin(format, utterance.startedAt);
     this.utterance = utterance;
-    if (player) {
-      player.stop();
-      player.begin(format, utterance.startedAt);
-    }
     this.#setSnapshot({ ...IDLE_SPEECH_SNAPSHOT, status: 'connecting', text, utterance: utterance.id });
     return utterance;
-  }
-
-  #ensurePlayer(): PlaybackEngine | undefined {
-    if (!this.#player) {
-      try {
-        this.#player = this.options.createPlayer();
-      } catch (error) {
-        this.#setSnapshot({ ...this.#snapshot, status: 'error', error: toSynthesisError(error, 'AudioFailed') });
-        return undefined;
-      }
-      this.#unsubscribePlayer = this.#player.subscribe(() => this.#onPlayer());
-    }
-    this.#player.unlock();
-    return this.#player;
   }
 
   protected startTask(utterance: Utterance): Task {
@@ -409,11 +404,8 @@ export class SpeechController {
     if (this.utterance !== utterance || utterance.task !== task) return;
     task.done = true;
     this.#publishMetrics(utterance);
-    if (utterance.mode === 'speak') {
-      this.onAllSynthesized(utterance);
-      return;
-    }
-    this.onStreamTaskDone(utterance, task);
+    if (utterance.mode === 'speak') this.onAllSynthesized(utterance);
+    else this.onStreamTaskDone(utterance, task);
   }
 
   /** Streaming controllers continue with the text written meanwhile; a one-shot utterance never gets here. */
@@ -573,14 +565,9 @@ export class SpeechController {
   }
 
   protected publish(patch: Partial<SpeechSnapshot>): void {
-    let changed = false;
-    for (const key of Object.keys(patch) as Array<keyof SpeechSnapshot>) {
-      if (!Object.is(this.#snapshot[key], patch[key])) {
-        changed = true;
-        break;
-      }
+    if ((Object.keys(patch) as Array<keyof SpeechSnapshot>).some((key) => !Object.is(this.#snapshot[key], patch[key]))) {
+      this.#setSnapshot({ ...this.#snapshot, ...patch });
     }
-    if (changed) this.#setSnapshot({ ...this.#snapshot, ...patch });
   }
 
   #setSnapshot(snapshot: SpeechSnapshot): void {

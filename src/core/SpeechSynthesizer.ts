@@ -128,6 +128,7 @@ export class SpeechSynthesizer {
   #run: Run | undefined;
   #lastRequestId: string | undefined;
   #requestUuid: string | undefined;
+  #heldWhitespace = '';
   #lastResponse: ServerEvent | undefined;
   #startTimestamp = 0;
   #firstPackageDelay: number | undefined;
@@ -147,12 +148,16 @@ export class SpeechSynthesizer {
     }
     validateSynthesisParameters(options);
     this.#options = { ...options, format: options.format ?? DEFAULT_AUDIO_FORMAT };
-    // Doubtful combinations are warnings; the check needs the voice index, so it is loaded lazily and
-    // speaking alone does not ship it.
-    void import('./modelWarnings').then(
-      ({ modelWarnings }) => modelWarnings(options).forEach((warning) => this.#warn(warning)),
-      () => undefined,
-    );
+    // Doubtful combinations (a voice of another model, an option the model ignores) are development
+    // warnings, like React's: production builds drop the check and the voice index it needs. The try covers
+    // browsers without a bundler, where `process` does not exist.
+    try {
+      if (process.env.NODE_ENV !== 'production') {
+        import('./modelWarnings').then(({ modelWarnings }) => modelWarnings(options).forEach((warning) => this.#warn(warning)), () => undefined);
+      }
+    } catch {
+      // no process: no development warnings
+    }
     // Bound so `const { call } = object` works (hooks hand these out as stable actions).
     bindMethods(this, ['call', 'streamingCall', 'streamingStart', 'streamingFlush', 'streamingComplete', 'streamingCancel']);
   }
@@ -169,14 +174,14 @@ export class SpeechSynthesizer {
    * streams to `onData` and resolves to `null` when the task ends.
    */
   async call(text: string, options: CompletionOptions = {}): Promise<Uint8Array | null> {
-    validateText(text);
+    const characters = validateText(text);
     this.#checkTimeout(options.timeoutMillis, 'timeoutMillis');
     if (this.#run && !isTerminalState(this.#state)) {
       throw new SynthesisError('InvalidState', `call() cannot start while a task is ${this.#state}; wait for it or cancel it first`);
     }
     const run = this.#startRun('call', true);
     this.#enqueue(run, buildContinueTask(run.taskId, text));
-    run.characters = validateText(text);
+    run.characters = characters;
     run.finishRequested = true;
     this.#enqueue(run, buildFinishTask(run.taskId));
     if (options.timeoutMillis) this.#armTimeout(run, options.timeoutMillis, 'call');
@@ -189,7 +194,13 @@ export class SpeechSynthesizer {
    * `task-started`. Throws at once, sending nothing, when the text or the state is invalid.
    */
   streamingCall(text: string): void {
-    const counted = validateText(text);
+    // Whitespace separates a stream's words (LLMs send it as tokens of its own): alone it is held for the next fragment.
+    if (text && typeof text === 'string' && !text.trim()) {
+      this.#heldWhitespace += text;
+      return;
+    }
+    const counted = validateText((text = this.#heldWhitespace + text));
+    this.#heldWhitespace = '';
     if (isSsml(text)) {
       throw new ValidationError('text', 'SSML is accepted only by call() (the service allows one SSML message per task); streamingCall takes plain text');
     }
@@ -313,9 +324,11 @@ export class SpeechSynthesizer {
 
 
   #warn(message: string): void {
-    const onWarning = this.#options?.onWarning;
-    if (onWarning) onWarning(message);
-    else globalThis.console?.warn?.(`[cosyvoice-react] ${message}`);
+    try {
+      (this.#options?.onWarning ?? ((text) => globalThis.console?.warn?.(`[cosyvoice-react] ${text}`)))(message);
+    } catch {
+      // Warnings are raised in socket handlers: a throwing onWarning must not escape into the WebSocket.
+    }
   }
 
   #notify<K extends keyof SynthesisCallback>(name: K, ...args: Parameters<NonNullable<SynthesisCallback[K]>>): void {
@@ -403,8 +416,7 @@ export class SpeechSynthesizer {
     }
     run.socket = socket;
     this.#notify('onOpen');
-    const parameters = buildWireParameters(this.#options, { enableSsml });
-    socket.send(serializeClientMessage(buildRunTask(run.taskId, this.#options.model, parameters)));
+    if (run.settled) return; // settled from inside onOpen (a cancel)
     this.#state = 'starting';
     const startTimeout = this.#options.startTimeoutMillis ?? 10_000;
     run.startTimer = this.#timer(run, startTimeout, () => {
@@ -412,6 +424,13 @@ export class SpeechSynthesizer {
         this.#settle(run, new SynthesisError('Timeout', `TimeoutError: waiting for task started more than ${startTimeout} ms`, { retryable: true, taskId: run.taskId }));
       }
     });
+    try {
+      const parameters = buildWireParameters(this.#options, { enableSsml });
+      socket.send(serializeClientMessage(buildRunTask(run.taskId, this.#options.model, parameters)));
+    } catch (error) {
+      // A transport whose send throws must not leave the task waiting for a start that cannot come.
+      this.#settle(run, toSynthesisError(error, 'ConnectionFailed', { retryable: true, taskId: run.taskId }));
+    }
   }
 
   #enqueue(run: Run, message: ClientMessage): void {
@@ -442,6 +461,7 @@ export class SpeechSynthesizer {
     });
   }
 
+  // Nothing here throws: the parser turns bad frames into `invalid`, callbacks and warnings are caught.
   #onMessage(run: Run, data: string | Uint8Array): void {
     if (run.settled || this.#run !== run) return;
     const frame = parseServerFrame(data);

@@ -86,16 +86,24 @@ export class StreamingSpeechController extends SpeechController {
     this.start(overrides);
     const utterance = this.utterance;
     if (!utterance || this.getSnapshot().status === 'error') return this.getSnapshot().status;
-    const iterable = toAsyncIterable(source);
     const ended = this.whenFinal(utterance);
+    // A quiet source must not keep `pipe` waiting after a stop or a failure: each read races the end.
+    const finished = ended.then(() => undefined);
+    const reader = openTextSource(source);
     try {
-      for await (const piece of iterable) {
-        if (this.utterance !== utterance || this.isFinal(utterance)) break;
-        this.write(piece);
+      for (;;) {
+        const next = await Promise.race([reader.next(), finished]);
+        if (!next || this.utterance !== utterance || this.isFinal(utterance)) break;
+        if (next.done) {
+          this.complete();
+          break;
+        }
+        this.write(next.value);
       }
-      if (this.utterance === utterance) this.complete();
     } catch (error) {
       if (this.utterance === utterance) this.fail(utterance, new SynthesisError('InvalidOptions', `The text source failed: ${(error as Error)?.message ?? String(error)}`, { cause: error }));
+    } finally {
+      reader.close();
     }
     return ended;
   }
@@ -183,22 +191,57 @@ function isSynthesisErrorWithCode(error: unknown, code: string): boolean {
 
 /** The part of a `ReadableStream` that `pipe` reads (WHATWG streams in browsers and Node). */
 export interface ReadableStreamLike<T> {
-  getReader(): { read(): Promise<{ done: boolean; value?: T }>; releaseLock(): void };
+  getReader(): { read(): Promise<{ done: boolean; value?: T }>; releaseLock(): void; cancel?(reason?: unknown): Promise<void> };
 }
 
-async function* toAsyncIterable(source: AsyncIterable<string> | ReadableStreamLike<string>): AsyncIterable<string> {
-  if (typeof (source as AsyncIterable<string>)[Symbol.asyncIterator] === 'function') {
-    yield* source as AsyncIterable<string>;
-    return;
+interface TextSourceReader {
+  next(): Promise<{ done: true } | { done: false; value: string }>;
+  /** Releases the source (returns the iterator, cancels the stream), also while a read is pending. */
+  close(): void;
+}
+
+function openTextSource(source: AsyncIterable<string> | ReadableStreamLike<string>): TextSourceReader {
+  const ignore = (): undefined => undefined;
+  // Streams are read through a reader even where they are iterable: only `reader.cancel()` ends a pending read.
+  if (typeof (source as ReadableStreamLike<string>).getReader !== 'function') {
+    const iterator = (source as AsyncIterable<string>)[Symbol.asyncIterator]();
+    let done = false;
+    return {
+      next: async () => {
+        const result = await iterator.next();
+        if (result.done) done = true;
+        return result.done ? { done: true } : { done: false, value: result.value };
+      },
+      close: () => {
+        if (done) return;
+        done = true;
+        // Not awaited: an async generator answers `return` only after its pending `next`.
+        Promise.resolve()
+          .then(() => iterator.return?.())
+          .catch(ignore);
+      },
+    };
   }
   const reader = (source as ReadableStreamLike<string>).getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      if (value !== undefined) yield value;
-    }
-  } finally {
-    reader.releaseLock();
-  }
+  let done = false;
+  return {
+    next: async () => {
+      for (;;) {
+        const result = await reader.read();
+        if (result.done) {
+          done = true;
+          return { done: true };
+        }
+        if (result.value !== undefined) return { done: false, value: result.value };
+      }
+    },
+    close: () => {
+      const cancelled = done ? undefined : Promise.resolve().then(() => reader.cancel?.());
+      done = true;
+      Promise.resolve(cancelled)
+        .catch(ignore)
+        .then(() => reader.releaseLock())
+        .catch(ignore);
+    },
+  };
 }

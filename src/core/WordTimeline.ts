@@ -67,6 +67,8 @@ export class WordTimeline {
   #taskAudioBaseMs = 0;
   #taskTextBase = 0;
   #taskTextLength = 0;
+  /** The latest raw `end_time` of the current task, for time-base detection. */
+  #taskRawEndMs = 0;
   #timeBase: WordTimeBase = 'unknown';
   #version = 0;
 
@@ -103,6 +105,7 @@ export class WordTimeline {
     this.#taskAudioBaseMs = audioOffsetMs;
     this.#taskTextBase += this.#taskTextLength;
     this.#taskTextLength = 0;
+    this.#taskRawEndMs = 0;
     this.#timeBase = 'unknown';
   }
 
@@ -111,8 +114,12 @@ export class WordTimeline {
     const words = input.words;
     const offset = Math.max(0, input.audioOffsetMs);
     if (this.#timeBase === 'unknown' && words.length > 0 && offset >= DETECTION_MIN_OFFSET_MS) {
-      this.#timeBase = words[0]!.beginTime >= offset * 0.8 ? 'task' : 'sentence';
+      // Task-relative times lie near the sentence's audio offset and never go back before the previous
+      // sentence's words; sentence-relative ones restart near zero (leading silence can still reach the offset).
+      const first = words[0]!.beginTime;
+      this.#timeBase = first >= offset * 0.8 && first >= this.#taskRawEndMs ? 'task' : 'sentence';
     }
+    for (const word of words) this.#taskRawEndMs = Math.max(this.#taskRawEndMs, word.endTime);
     const shift = this.#taskAudioBaseMs + (this.#timeBase === 'task' ? 0 : offset);
     const textOffset = this.#taskTextBase + this.#taskTextLength;
     const sentenceIndex = this.#sentences.length;
@@ -170,6 +177,7 @@ export class WordTimeline {
     this.#taskAudioBaseMs = 0;
     this.#taskTextBase = 0;
     this.#taskTextLength = 0;
+    this.#taskRawEndMs = 0;
     this.#timeBase = 'unknown';
     this.#version++;
   }

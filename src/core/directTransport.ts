@@ -18,6 +18,24 @@ export const DASHSCOPE_HTTP_URLS: Readonly<Record<DashScopeRegion, string>> = /*
   intl: 'https://dashscope-intl.aliyuncs.com/api/v1',
 });
 
+const WORKSPACE_REGIONS: Readonly<Record<DashScopeRegion, string>> = /* @__PURE__ */ Object.freeze({ cn: 'cn-beijing', intl: 'ap-southeast-1' });
+
+/**
+ * The endpoints of a Model Studio workspace's own domain (`{workspace}.cn-beijing.maas.aliyuncs.com`,
+ * `{workspace}.ap-southeast-1.maas.aliyuncs.com`), which newer DashScope docs recommend over the shared hosts.
+ *
+ * @example
+ * workspaceUrls('llm-abc123', 'intl').webSocket // 'wss://llm-abc123.ap-southeast-1.maas.aliyuncs.com/api-ws/v1/inference'
+ */
+export function workspaceUrls(workspace: string, region: DashScopeRegion = 'cn'): { webSocket: string; http: string } {
+  if (typeof workspace !== 'string' || !/^[a-z0-9][a-z0-9-]*$/i.test(workspace)) {
+    throw new ValidationError('workspace', `workspace must be a workspace id (letters, digits and hyphens); received ${JSON.stringify(workspace)}`);
+  }
+  if (!(region in WORKSPACE_REGIONS)) throw new ValidationError('region', `region must be 'cn' or 'intl'; received ${JSON.stringify(region)}`);
+  const host = `${workspace}.${WORKSPACE_REGIONS[region]}.maas.aliyuncs.com`;
+  return { webSocket: `wss://${host}/api-ws/v1/inference`, http: `https://${host}/api/v1` };
+}
+
 /** Options of {@link directTransport}. */
 export interface DirectTransportOptions {
   /** Full WebSocket URL; overrides `region`. */
@@ -26,8 +44,16 @@ export interface DirectTransportOptions {
   region?: DashScopeRegion;
   /** HTTP API base for tokens and voice listing. @default the region's `/api/v1` base */
   httpUrl?: string;
-  /** Model Studio workspace id, sent as `X-DashScope-WorkSpace` where headers can be set (Node). */
+  /**
+   * Model Studio workspace id. Sent as `X-DashScope-WorkSpace` where headers can be set (Node, `apiKey`);
+   * with `getToken` (browsers cannot set headers) the workspace's own domain carries it instead.
+   */
   workspace?: string;
+  /**
+   * Connect to the workspace's own domain (see {@link workspaceUrls}) rather than the region's shared host.
+   * @default true with `workspace` and `getToken`, false otherwise
+   */
+  workspaceDomain?: boolean;
   /**
    * A long-lived API key, sent as `Authorization: Bearer` — **Node only**. Refused in browsers: use
    * `getToken` there so the key never reaches the page.
@@ -82,9 +108,10 @@ export function directTransport(options: DirectTransportOptions): Transport {
     throw new ValidationError('apiKey', 'A long-lived API key must never be used in a browser. Use `getToken` with a token endpoint, or `proxyTransport`.');
   }
   const region = options.region ?? 'cn';
-  const url = options.url ?? DASHSCOPE_WEBSOCKET_URLS[region];
+  const ownDomain = workspace !== undefined && (options.workspaceDomain ?? getToken !== undefined) ? workspaceUrls(workspace, region) : undefined;
+  const url = options.url ?? ownDomain?.webSocket ?? DASHSCOPE_WEBSOCKET_URLS[region];
   if (!/^wss?:\/\//.test(url)) throw new ValidationError('url', `url must start with wss:// or ws://; received ${JSON.stringify(url.replace(/\?.*$/, ''))}`);
-  const httpBase = options.httpUrl ?? (options.url ? url.replace(/^ws/, 'http').replace(/\/api-ws\/v1\/inference\/?(\?.*)?$/, '/api/v1') : DASHSCOPE_HTTP_URLS[region]);
+  const httpBase = options.httpUrl ?? (options.url ? url.replace(/^ws/, 'http').replace(/\/api-ws\/v1\/inference\/?(\?.*)?$/, '/api/v1') : (ownDomain?.http ?? DASHSCOPE_HTTP_URLS[region]));
 
   const authHeaders = async (): Promise<Record<string, string>> => {
     const credential = apiKey ?? (await readToken(getToken!));

@@ -11,22 +11,20 @@ export function encodeWav(chunks: readonly Uint8Array[], sampleRate: number): Ui
   const dataLength = samples.byteLength - (samples.byteLength % 2);
   const out = new Uint8Array(44 + dataLength);
   const view = new DataView(out.buffer);
-  const ascii = (at: number, text: string): void => {
-    for (let i = 0; i < text.length; i++) out[at + i] = text.charCodeAt(i);
-  };
-  ascii(0, 'RIFF');
-  view.setUint32(4, 36 + dataLength, true);
-  ascii(8, 'WAVE');
-  ascii(12, 'fmt ');
-  view.setUint32(16, 16, true);
-  view.setUint16(20, 1, true); // PCM
-  view.setUint16(22, 1, true); // mono
-  view.setUint32(24, sampleRate, true);
-  view.setUint32(28, sampleRate * 2, true);
-  view.setUint16(32, 2, true);
-  view.setUint16(34, 16, true);
-  ascii(36, 'data');
-  view.setUint32(40, dataLength, true);
+  // The 44-byte header as eleven little-endian 32-bit words (the four-letter tags read backwards).
+  [
+    0x46464952, // "RIFF"
+    36 + dataLength,
+    0x45564157, // "WAVE"
+    0x20746d66, // "fmt "
+    16, // fmt chunk size
+    0x00010001, // PCM, mono
+    sampleRate,
+    sampleRate * 2, // bytes per second
+    0x00100002, // block align 2, 16 bits per sample
+    0x61746164, // "data"
+    dataLength,
+  ].forEach((word, index) => view.setUint32(index * 4, word, true));
   out.set(samples.subarray(0, dataLength), 44);
   return out;
 }

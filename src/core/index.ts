@@ -48,7 +48,7 @@ export type {
 export { SpeechSynthesizer, isTerminalState } from './SpeechSynthesizer';
 export type { CompletionOptions, SpeechSynthesizerOptions, SynthesisCallback, SynthesizerState } from './SpeechSynthesizer';
 export type { SynthesisToken, TokenProvider, Transport, TransportHttp, TransportSocket, TransportSocketHandlers } from './Transport';
-export { DASHSCOPE_HTTP_URLS, DASHSCOPE_WEBSOCKET_URLS, directTransport } from './directTransport';
+export { DASHSCOPE_HTTP_URLS, DASHSCOPE_WEBSOCKET_URLS, directTransport, workspaceUrls } from './directTransport';
 export type { DashScopeRegion, DirectTransportOptions } from './directTransport';
 export { proxyTransport } from './proxyTransport';
 export type { ProxyTransportOptions } from './proxyTransport';

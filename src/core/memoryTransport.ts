@@ -1,5 +1,6 @@
 import { ConnectionError } from './errors';
 import type { Transport, TransportHttp, TransportSocket } from './Transport';
+import { guarded } from './webSocketConnection';
 
 /** The server's end of an in-process connection. */
 export interface MemoryPeer {
@@ -55,8 +56,8 @@ export function memoryTransport(handler: MemoryConnectionHandler, options: Memor
         // Close after the frames already queued, as a socket delivers what was sent before its close.
         setTimeout(() => {
           open = false;
-          listener?.onClose?.(code, reason);
-          handlers.onClose(code, reason);
+          guarded(() => listener?.onClose?.(code, reason));
+          guarded(() => handlers.onClose(code, reason));
         }, 0);
       };
       const peer: MemoryPeer = {
@@ -64,7 +65,7 @@ export function memoryTransport(handler: MemoryConnectionHandler, options: Memor
           if (!open || closing) return;
           const copy = typeof data === 'string' ? data : data.slice();
           setTimeout(() => {
-            if (open) handlers.onMessage(copy);
+            if (open) guarded(() => handlers.onMessage(copy));
           }, 0);
         },
         close(code = 1000, reason = '') {
@@ -76,7 +77,7 @@ export function memoryTransport(handler: MemoryConnectionHandler, options: Memor
         send(text) {
           if (!open || closing) return;
           setTimeout(() => {
-            if (open) listener?.onMessage(text);
+            if (open) guarded(() => listener?.onMessage(text));
           }, 0);
         },
         close(code = 1000, reason = '') {

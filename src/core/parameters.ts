@@ -168,7 +168,7 @@ export function validateSynthesisParameters(params: SynthesisParameters): void {
  */
 export function validateText(text: unknown, field = 'text'): number {
   if (typeof text !== 'string') throw new ValidationError(field, `${field} must be a string; received ${describe(text)}`);
-  if (text.trim() === '') throw new ValidationError(field, `${field} must not be empty`);
+  if (text.trim() === '') fail(field, 'must contain text, not only whitespace', text);
   const counted = countCharacters(text);
   if (counted > MAX_CHARACTERS_PER_MESSAGE) {
     throw new ValidationError(field, `${field} has ${counted} characters (CJK ideographs count 2); at most ${MAX_CHARACTERS_PER_MESSAGE} are allowed per message`, 'TextTooLong');

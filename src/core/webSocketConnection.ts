@@ -41,6 +41,15 @@ function errorText(event: unknown): string {
   return typeof message === 'string' ? message : '';
 }
 
+/** Runs a socket callback; a throw would otherwise land in the WebSocket implementation (an uncaught exception under `ws`). */
+export function guarded(deliver: () => void): void {
+  try {
+    deliver();
+  } catch (error) {
+    globalThis.console?.error?.('[cosyvoice-react] a transport handler threw', error);
+  }
+}
+
 /**
  * Opens a WebSocket and adapts it to {@link TransportSocket}. Resolves when open. The URL is redacted in
  * every message. An HTTP 401/403 at the upgrade (visible in Node through `ws`) becomes `Unauthorized`.
@@ -107,19 +116,15 @@ export function openWebSocket(
     socket.onmessage = (event: { data: unknown }) => {
       if (!opened || closed) return;
       const data = event.data;
-      if (typeof data === 'string') handlers.onMessage(data);
-      else {
-        const bytes = binaryToBytes(data);
-        // Anything else (a Blob if binaryType was ignored) is reported as an unusable frame by the parser.
-        handlers.onMessage(bytes ?? (data as Uint8Array));
-      }
+      // Anything else than text or bytes (a Blob if binaryType was ignored) is reported as an unusable frame by the parser.
+      guarded(() => handlers.onMessage(typeof data === 'string' ? data : (binaryToBytes(data) ?? (data as Uint8Array))));
     };
     socket.onclose = (event: { code: number; reason?: string }) => {
       signal.removeEventListener('abort', onAbort);
       const abandoned = closed;
       closed = true;
       if (opened) {
-        handlers.onClose(event.code, event.reason ?? '');
+        guarded(() => handlers.onClose(event.code, event.reason ?? ''));
         return;
       }
       if (abandoned) return;

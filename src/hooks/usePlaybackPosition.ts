@@ -23,7 +23,12 @@ export function usePlaybackPosition(source: SpeechSource, options: UsePlaybackPo
   const [position, setPosition] = useState(0);
   const [speaking, setSpeaking] = useState(false);
   useEffect(() => {
-    const update = () => setSpeaking(controller.getSnapshot().status === 'speaking');
+    const update = () => {
+      const speakingNow = controller.getSnapshot().status === 'speaking';
+      setSpeaking(speakingNow);
+      // Outside speaking the position moves only by a seek or a stop, which change the snapshot: read it then.
+      if (!speakingNow) setPosition(Math.round(controller.getPositionMs()));
+    };
     update();
     return controller.subscribe(update);
   }, [controller]);

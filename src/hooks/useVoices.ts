@@ -1,11 +1,11 @@
 import { useQuery } from '@tanstack/react-query';
-import { useMemo } from 'react';
+import { useCallback, useMemo } from 'react';
 import { customVoiceToVoice, filterVoices, listCustomVoices, SYSTEM_VOICES, type Voice, type VoiceFilter } from '../core/index';
 import { useSpeechContext } from './SpeechProvider';
 
 /** What {@link useVoices} returns: react-query's state plus the merged, filtered list. */
 export interface UseVoicesResult {
-  /** System voices of the model plus the account's custom voices, filtered. Empty while loading. */
+  /** System voices of the model (at once) plus the account's custom voices (once listed), filtered. */
   voices: Voice[];
   /** `pending` while custom voices load, `error` when listing them failed (system voices are still there). */
   status: 'pending' | 'error' | 'success';
@@ -41,17 +41,19 @@ export function useVoices(filter: VoiceFilter = {}): UseVoicesResult {
   );
   const model = filter.model ?? context.defaults.model;
   const filterKey = JSON.stringify({ ...filter, model });
-  const voices = useMemo(() => {
-    if (query.status === 'pending') return [];
-    const custom = query.data ?? [];
-    return filterVoices({ ...filter, model }, [...custom, ...SYSTEM_VOICES]);
+  // The system catalog needs no request: it is there while custom voices load, or after listing them failed.
+  const voices = useMemo(
+    () => filterVoices({ ...filter, model }, [...(query.data ?? []), ...SYSTEM_VOICES]),
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [query.data, query.status, filterKey]);
+    [query.data, filterKey],
+  );
+  const { refetch: refetchQuery } = query;
+  const refetch = useCallback(() => void refetchQuery(), [refetchQuery]);
   return {
     voices,
     status: query.status,
     isLoading: query.isLoading,
     error: query.error,
-    refetch: () => void query.refetch(),
+    refetch,
   };
 }

@@ -9,17 +9,29 @@ import type { AudioFormatSpec, SynthesisError, TimelineWord } from 'cosyvoice-re
  *   and call `resume()` from that tap
  * - `ended`: played to the end (`endedReason: 'finished'`); after `stop()` the state is `idle` with
  *   `endedReason: 'stopped'`
- * - `error`: see `error` (`AudioBlocked` when the browser keeps the context suspended)
+ * - `error`: see `error`. `AudioBlocked` (the browser keeps the context suspended) is recoverable: once
+ *   audio runs (a later gesture), the playthrough continues. Any other error ends the playthrough
+ *   (`endedReason: 'error'`, `onEnded` gets `'error'`); the next `reset()` starts over.
  */
 export type PlayerState = 'idle' | 'buffering' | 'playing' | 'paused' | 'interrupted' | 'ended' | 'error';
 
-/** Why a playthrough ended. */
-export type EndedReason = 'finished' | 'stopped';
+/**
+ * Why a playthrough ended; `onEnded` gets exactly one per playthrough.
+ * - `finished`: the last sample was heard
+ * - `stopped`: `stop()`, `reset()` or `dispose()` cut it short
+ * - `error`: it failed (the snapshot's `state` is `'error'` and `error` says why)
+ */
+export type EndedReason = 'finished' | 'stopped' | 'error';
 
 /**
  * The store value. A new object only when one of these fields changes — the active word a few times a
  * second, never per animation frame — so `useSyncExternalStore(player.subscribe, player.getSnapshot)`
- * re-renders only then. Read the exact position with `getPositionMs()` when you need it.
+ * re-renders only then.
+ *
+ * The playback position is deliberately not part of the snapshot: it changes every frame, and having it
+ * here would make every subscriber re-render every frame. Read it with `getPositionMs()` when you need
+ * it (a progress bar polling in its own animation frame, a seek), and use `activeWordIndex` or
+ * `subscribeActiveWord()` for highlighting.
  */
 export interface PlayerSnapshot {
   readonly state: PlayerState;
@@ -29,6 +41,7 @@ export interface PlayerSnapshot {
   readonly underruns: number;
   /** First sample audible minus `markSpeakStart()` (or `reset()`), in ms; `null` until then. */
   readonly timeToFirstAudioMs: number | null;
+  /** Why the last playthrough ended (see {@link EndedReason}); `null` while one runs. */
   readonly endedReason: EndedReason | null;
   readonly error: SynthesisError | null;
   /** The complete audio is here: `seek()` and `replay()` work. */
@@ -86,14 +99,19 @@ export interface AudioPlayer {
   /**
    * Creates or resumes the audio output. Call it synchronously from a click/tap handler (before any
    * `await`). Resolves once audio can play; rejects with `SynthesisError('AudioBlocked')` (and the
-   * snapshot goes to `error`) if the browser keeps it suspended.
+   * snapshot goes to `error`) if the browser keeps it suspended, or with `SynthesisError('AudioFailed')`
+   * (snapshot `error` too) where no `AudioContext` can be created. Never throws synchronously.
    */
   unlock(): Promise<void>;
   /** Starts a new utterance: stops the current one (ended: `'stopped'`), clears the timeline. */
   reset(options?: ResetOptions): void;
   /** Records when `speak` began (default now), the zero of `timeToFirstAudioMs`. */
   markSpeakStart(at?: number): void;
-  /** Adds encoded bytes as they arrive; playback starts with the first decodable audio. */
+  /**
+   * Adds encoded bytes as they arrive; playback starts with the first decodable audio. After the
+   * playthrough ended (`'finished'` or `'stopped'`) it starts a new one; after an error it is ignored
+   * until `reset()`.
+   */
   enqueue(bytes: Uint8Array | ArrayBuffer): void;
   /**
    * The bytes that follow start a new encoded stream (a new task: new WAV header, Ogg stream or MP3
@@ -116,11 +134,14 @@ export interface AudioPlayer {
   /** Output volume, 0…1. */
   setVolume(volume: number): void;
   readonly volume: number;
-  /** Plays the complete audio again from the start; `false` before the complete audio is here. */
+  /** Plays the complete audio again from the start; `false` before the complete audio is here (or after an error). */
   replay(): boolean;
-  /** Jumps to `ms` in the complete audio; `false` before the complete audio is here. */
+  /** Jumps to `ms` in the complete audio; `false` before the complete audio is here (or after an error). */
   seek(ms: number): boolean;
-  /** The heard position in ms of source audio (for callers that poll, e.g. a progress bar). */
+  /**
+   * The heard position in ms of source audio, for callers that poll (e.g. a progress bar). Not in the
+   * snapshot on purpose: see {@link PlayerSnapshot}.
+   */
   getPositionMs(): number;
   /** Audio held so far (decoded, or counted for the silent player), in ms. */
   getDurationMs(): number;
@@ -128,7 +149,10 @@ export interface AudioPlayer {
   getSnapshot(): PlayerSnapshot;
   /** Calls `listener(isActive)` only when word `index` becomes active or stops being active. */
   subscribeActiveWord(index: number, listener: (active: boolean) => void): () => void;
-  /** Fires once per playthrough (an utterance, or a replay/seek after it ended). */
+  /**
+   * Fires exactly once per playthrough (an utterance, or a replay/seek after it ended) with the
+   * {@link EndedReason}: `'finished'`, `'stopped'` or `'error'`.
+   */
   onEnded(listener: (reason: EndedReason) => void): () => void;
   getDiagnostics(): PlayerDiagnostics;
   /** Releases the decoder, the worklet node and the context if the player created it. */

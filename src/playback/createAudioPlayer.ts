@@ -76,7 +76,11 @@ class WebAudioPlayer implements AudioPlayer {
   #gain: GainNode | undefined;
   #node: AudioWorkletNode | undefined;
   #outbox: [unknown, Transferable[]][] = [];
+  // The worklet could not be loaded into the context: nothing can play on it, so every playthrough fails.
+  #workletError: SynthesisError | undefined;
   #running: Promise<void> | undefined;
+  // The pending wait of #awaitRunning: its AudioBlocked timer and listener, cleared by dispose().
+  #runningWait: { timer: ReturnType<typeof setTimeout>; reject: (error: SynthesisError) => void } | undefined;
   #format: AudioFormatSpec;
   #volume: number;
 
@@ -95,6 +99,8 @@ class WebAudioPlayer implements AudioPlayer {
   #underruns = 0;
   #endedFired = true;
   #active = false;
+  // The playthrough ended with an error: enqueue() is ignored until reset().
+  #failed = false;
 
   // One worklet epoch: an utterance, or a replay/seek of it.
   #epoch = 0;
@@ -126,10 +132,23 @@ class WebAudioPlayer implements AudioPlayer {
 
   // ---- context -------------------------------------------------------------------------------
 
-  #ensureContext(): AudioContext {
+  /** The context, created on first use; `undefined` (and the snapshot in `error`) where none can be made. */
+  #ensureContext(): AudioContext | undefined {
     if (this.#context) return this.#context;
     const options = this.#options;
-    const context = options.context ?? (options.createContext ? options.createContext() : new AudioContext({ latencyHint: options.latencyHint ?? 'interactive' }));
+    let context: AudioContext;
+    try {
+      if (options.context) context = options.context;
+      else if (options.createContext) context = options.createContext();
+      else if (typeof AudioContext === 'undefined') {
+        this.#fail(new SynthesisError('AudioFailed', 'Web Audio is not available here (no AudioContext), so the audio cannot be played.'));
+        return undefined;
+      } else context = new AudioContext({ latencyHint: options.latencyHint ?? 'interactive' });
+    } catch (cause) {
+      // Browsers throw here e.g. when too many contexts are open or audio output is disabled by policy.
+      this.#fail(new SynthesisError('AudioFailed', `Could not create an AudioContext: ${String(cause)}`, { cause, retryable: true }));
+      return undefined;
+    }
     this.#ownsContext = options.context === undefined;
     this.#context = context;
     this.#setAudioSession();
@@ -149,7 +168,11 @@ class WebAudioPlayer implements AudioPlayer {
         for (const [message, transfer] of this.#outbox) node.port.postMessage(message, transfer);
         this.#outbox = [];
       },
-      (cause: unknown) => this.#fail(new SynthesisError('AudioFailed', `Could not load the audio worklet (a secure context is required; for a strict CSP pass workletUrl): ${String(cause)}`, { cause })),
+      (cause: unknown) => {
+        if (this.#context !== context) return;
+        this.#workletError = new SynthesisError('AudioFailed', `Could not load the audio worklet (a secure context is required; for a strict CSP pass workletUrl): ${String(cause)}`, { cause });
+        this.#fail(this.#workletError);
+      },
     );
     return context;
   }
@@ -171,25 +194,36 @@ class WebAudioPlayer implements AudioPlayer {
     if (context.state === 'running') return Promise.resolve();
     if (this.#running) return this.#running;
     const running = new Promise<void>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      const settle = (): void => {
+        clearTimeout(wait.timer);
+        context.removeEventListener('statechange', done);
+        if (this.#runningWait === wait) this.#runningWait = undefined;
+      };
       const done = (): void => {
         if (context.state !== 'running') return;
-        clearTimeout(timer);
-        context.removeEventListener('statechange', done);
+        settle();
         resolve();
       };
+      const wait = {
+        reject: (error: SynthesisError) => {
+          settle();
+          reject(error);
+        },
+        timer: setTimeout(() => {
+          settle();
+          if (context.state === 'running') return resolve();
+          const error = new SynthesisError(
+            'AudioBlocked',
+            `The browser kept audio ${context.state} (autoplay policy): start speech from a user gesture (a click or key press). ` +
+              'Using the player directly? Call player.unlock() synchronously inside that handler, before any await.',
+            { retryable: true },
+          );
+          if (this.#context === context) this.#store.update({ state: 'error', error });
+          reject(error);
+        }, this.#options.unlockTimeoutMs ?? 1500),
+      };
+      this.#runningWait = wait;
       context.addEventListener('statechange', done);
-      timer = setTimeout(() => {
-        context.removeEventListener('statechange', done);
-        if (context.state === 'running') return resolve();
-        const error = new SynthesisError(
-          'AudioBlocked',
-          `The browser kept audio ${context.state} (autoplay policy): call player.unlock() synchronously inside a click or tap handler.`,
-          { retryable: true },
-        );
-        this.#store.update({ state: 'error', error });
-        reject(error);
-      }, this.#options.unlockTimeoutMs ?? 1500);
     });
     this.#running = running;
     running.then(
@@ -225,6 +259,7 @@ class WebAudioPlayer implements AudioPlayer {
 
   unlock(): Promise<void> {
     const context = this.#ensureContext();
+    if (!context) return Promise.reject(this.#store.getSnapshot().error ?? new SynthesisError('AudioFailed', 'No AudioContext.'));
     this.#setAudioSession();
     if (context.state !== 'running') {
       // Must happen synchronously inside the gesture; the promise is observed by #awaitRunning.
@@ -273,6 +308,7 @@ class WebAudioPlayer implements AudioPlayer {
     this.#ttfaPending = true;
     this.#underruns = 0;
     this.#endedFired = false;
+    this.#failed = false;
     this.#active = true;
     this.#speakStart = options.speakStartedAt ?? now();
     this.#lastPositionMs = 0;
@@ -328,10 +364,17 @@ class WebAudioPlayer implements AudioPlayer {
   }
 
   enqueue(bytes: Uint8Array | ArrayBuffer): void {
+    if (this.#failed) return;
     if (!this.#active || this.#endedFired) this.reset();
     const data = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
     if (data.byteLength === 0) return;
     const context = this.#ensureContext();
+    if (!context) return;
+    if (this.#workletError) {
+      // Otherwise the utterance would wait for a worklet that never comes, buffering forever.
+      this.#fail(this.#workletError);
+      return;
+    }
     this.#awaitRunning(context).catch(() => undefined);
     this.#firstEnqueueAt ??= now();
     if (this.#store.state === 'idle') this.#store.update({ state: 'buffering' });
@@ -433,8 +476,24 @@ class WebAudioPlayer implements AudioPlayer {
     this.#store.emitEnded(reason);
   }
 
+  /**
+   * A failure: the snapshot goes to `error`. During a playthrough it is the end of it (`'error'`, once):
+   * queued audio is dropped and later bytes are ignored until `reset()`.
+   */
   #fail(error: SynthesisError): void {
-    this.#store.update({ state: 'error', error });
+    if (!this.#active || this.#endedFired) {
+      this.#store.update({ state: 'error', error });
+      return;
+    }
+    this.#failed = true;
+    this.#newEpoch(0);
+    this.#decoder?.close();
+    this.#decoder = undefined;
+    this.#utterance++;
+    this.#complete = false;
+    this.#endedFired = true;
+    this.#store.update({ state: 'error', error, endedReason: 'error', activeWordIndex: -1, canSeek: false });
+    this.#store.emitEnded('error');
   }
 
   #clearEndTimer(): void {
@@ -495,8 +554,8 @@ class WebAudioPlayer implements AudioPlayer {
   }
 
   seek(ms: number): boolean {
-    if (!this.#complete) return false;
-    this.#ensureContext();
+    if (!this.#complete || this.#failed || this.#workletError) return false;
+    if (!this.#ensureContext()) return false;
     const frame = Math.max(0, Math.min(this.#decodedFrames, Math.round((ms / 1000) * this.#srcRate)));
     this.#newEpoch(frame);
     let skip = frame;
@@ -584,6 +643,8 @@ class WebAudioPlayer implements AudioPlayer {
 
   dispose(): void {
     this.stop();
+    // A pending unlock() must not write AudioBlocked into the released store later.
+    this.#runningWait?.reject(new SynthesisError('Cancelled', 'The player was disposed before audio could start.'));
     this.#store.close();
     this.#decoder?.close();
     this.#decoder = undefined;

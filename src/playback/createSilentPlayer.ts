@@ -1,4 +1,4 @@
-import { AudioDurationCounter, type AudioFormatSpec } from 'cosyvoice-react/core';
+import { AudioDurationCounter, SynthesisError, concatBytes, parseWavHeader, resolveAudioFormat, type AudioFormatSpec } from 'cosyvoice-react/core';
 import type { AudioPlayer, EndedReason, PlayerDiagnostics, PlayerSnapshot, ResetOptions, TimelineSource } from './AudioPlayer';
 import { DEFAULT_BROWSER_FORMAT } from './DEFAULT_BROWSER_FORMAT';
 import type { FrameScheduler } from './FrameScheduler';
@@ -24,7 +24,8 @@ const MS_RATE = 1000;
  * A player with the same interface and the same clock/word logic as {@link createAudioPlayer} that makes
  * no sound and needs no browser: durations come from the core's `AudioDurationCounter`, time from
  * timers. For SSR, Node, jsdom tests and stories. Stalls (no bytes when the enqueued audio runs out)
- * count as underruns, as in the real player.
+ * count as underruns, as in the real player. Audio the real player cannot play (WAV that is not 16-bit
+ * mono) fails the same way: state `error` (`AudioFailed`), ended with `'error'`.
  *
  * @example
  * const player = createSilentPlayer({ format: AudioFormat.PCM_16000HZ_MONO_16BIT });
@@ -57,6 +58,10 @@ class SilentPlayer implements AudioPlayer {
   #underruns = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #lastPosition = 0;
+  // The playthrough ended with an error: enqueue() is ignored until reset().
+  #failed = false;
+  // WAV: the current stream's first bytes until its header is complete and checked; otherwise undefined.
+  #wavHead: Uint8Array | undefined;
 
   constructor(options: SilentPlayerOptions) {
     this.#realtime = options.realtime ?? true;
@@ -90,6 +95,8 @@ class SilentPlayer implements AudioPlayer {
     this.#clock.setEnqueuedFrames(0);
     this.#active = true;
     this.#endedFired = false;
+    this.#failed = false;
+    this.#wavHead = this.#expectWavHeader();
     this.#started = false;
     this.#eos = false;
     this.#paused = false;
@@ -105,9 +112,11 @@ class SilentPlayer implements AudioPlayer {
   }
 
   enqueue(bytes: Uint8Array | ArrayBuffer): void {
+    if (this.#failed) return;
     if (!this.#active || this.#endedFired) this.reset();
     const data = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
     if (data.byteLength === 0) return;
+    if (this.#wavHead !== undefined && !this.#checkWavHeader(data)) return;
     const position = this.getPositionMs();
     this.#counter.push(data);
     this.#clock.setEnqueuedFrames(this.#totalMs());
@@ -165,6 +174,27 @@ class SilentPlayer implements AudioPlayer {
     if (!this.#active || this.#endedFired) return;
     this.#baseMs += this.#counter.durationMs;
     this.#counter = new AudioDurationCounter(this.#format);
+    this.#wavHead = this.#expectWavHeader();
+  }
+
+  #expectWavHeader(): Uint8Array | undefined {
+    return resolveAudioFormat(this.#format).format === 'wav' ? new Uint8Array(0) : undefined;
+  }
+
+  /** The same check as the real player's WAV decoder; `false` once it failed the playthrough. */
+  #checkWavHeader(data: Uint8Array): boolean {
+    const head = concatBytes([this.#wavHead!, data]);
+    const header = parseWavHeader(head);
+    if (header === 'need-more') {
+      this.#wavHead = head;
+      return true;
+    }
+    this.#wavHead = undefined;
+    if (header === 'invalid' || header.bitsPerSample !== 16 || header.channels !== 1) {
+      this.#fail(new SynthesisError('AudioFailed', 'The audio is not 16-bit mono WAV; cannot play it.'));
+      return false;
+    }
+    return true;
   }
 
   #totalMs(): number {
@@ -172,7 +202,7 @@ class SilentPlayer implements AudioPlayer {
   }
 
   endOfStream(): void {
-    if (!this.#active || this.#eos) return;
+    if (!this.#active || this.#eos || this.#failed) return;
     this.#eos = true;
     this.#store.update({ canSeek: true });
     const total = this.#totalMs();
@@ -232,7 +262,7 @@ class SilentPlayer implements AudioPlayer {
   }
 
   seek(ms: number): boolean {
-    if (!this.#eos || !this.#active) return false;
+    if (!this.#eos || !this.#active || this.#failed) return false;
     const total = this.#totalMs();
     const target = Math.max(0, Math.min(total, ms));
     this.#clearTimer();
@@ -264,6 +294,22 @@ class SilentPlayer implements AudioPlayer {
     this.#clearTimer();
     this.#store.update({ state: reason === 'stopped' ? 'idle' : 'ended', endedReason: reason, activeWordIndex: -1 });
     this.#store.emitEnded(reason);
+  }
+
+  /** As in the real player: state `error`, and during a playthrough its end (`'error'`, once). */
+  #fail(error: SynthesisError): void {
+    if (!this.#active || this.#endedFired) {
+      this.#store.update({ state: 'error', error });
+      return;
+    }
+    this.#failed = true;
+    this.#endedFired = true;
+    this.#clearTimer();
+    this.#paused = false;
+    this.#lastPosition = 0;
+    this.#clock.reset(0, MS_RATE);
+    this.#store.update({ state: 'error', error, endedReason: 'error', activeWordIndex: -1, canSeek: false });
+    this.#store.emitEnded('error');
   }
 
   #clearTimer(): void {

@@ -9,7 +9,8 @@ export const PLAYER_PROCESSOR_NAME = 'cosyvoice-player';
  * Messages in (`port.postMessage`):
  * - `{ type: 'format', srcRate }` — sample rate of the following `pcm` samples
  * - `{ type: 'pcm', epoch, samples: Float32Array }` — mono samples at `srcRate` (transfer the buffer)
- * - `{ type: 'eos', epoch }` — no more samples for this epoch: play the tail, then report `ended`
+ * - `{ type: 'eos', epoch }` — no more samples for this epoch: play the tail, then report `ended` (if
+ *   nothing is left — it came during a stall, or while paused — at once, or on `resume`)
  * - `{ type: 'flush', epoch, startFrame }` — drop everything queued at once; the new epoch's
  *   position starts at `startFrame` source frames (0, or where a seek goes)
  * - `{ type: 'pause' }`, `{ type: 'resume' }`
@@ -72,7 +73,8 @@ class CosyVoicePlayerProcessor extends AudioWorkletProcessor {
         break;
       case 'resume':
         this.paused = false;
-        if (this.state === 'paused') this.setState(this.chunks.length ? 'playing' : 'idle', 0);
+        // The stream may have ended while paused (eos during a stall): nothing left to play is the end.
+        if (this.state === 'paused') this.setState(this.chunks.length ? 'playing' : this.eos ? 'ended' : 'idle', 0);
         break;
     }
   }
@@ -141,7 +143,8 @@ class CosyVoicePlayerProcessor extends AudioWorkletProcessor {
       const value = this.next();
       if (value === undefined) {
         if (this.eos && this.chunks.length === 0) {
-          if (this.state === 'playing' || this.state === 'underrun') this.setState('ended', i);
+          // From idle too: an epoch whose end of stream arrived while nothing was left to play.
+          if (this.state !== 'ended' && this.state !== 'paused') this.setState('ended', i);
         } else if (this.state === 'playing') this.setState('underrun', i);
         break;
       }

@@ -1,4 +1,5 @@
 import { readTaskParameters } from './readTaskParameters';
+import { RecentIds } from './RecentIds';
 import { SERVER_ERRORS, TaskFailure, missingParameter, taskFailedFrame } from './serverErrors';
 import type { SynthesisEngine } from './SynthesisEngine';
 import { SynthesisTask } from './SynthesisTask';
@@ -25,6 +26,8 @@ export interface SessionOptions {
 }
 
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/** Ended task ids remembered per connection, for ignoring their late frames (a long-lived connection runs many tasks). */
+const FINISHED_IDS_KEPT = 64;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -45,7 +48,7 @@ export class SynthesisSession {
   readonly #peer: SessionPeer;
   readonly #options: SessionOptions;
   readonly #tasks = new Map<string, SynthesisTask>();
-  readonly #finished = new Set<string>();
+  readonly #finished = new RecentIds(FINISHED_IDS_KEPT);
   #closed = false;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -109,7 +112,8 @@ export class SynthesisSession {
   #taskFor(taskId: string): SynthesisTask | undefined {
     const task = this.#tasks.get(taskId);
     if (task) return task;
-    // Late frames for a task that already ended (e.g. finish after cancel) are ignored, as the service does.
+    // Late frames for a task that already ended (e.g. finish after cancel) are ignored, as the service does
+    // (for the last FINISHED_IDS_KEPT tasks of the connection; older ids are forgotten).
     if (this.#finished.has(taskId)) return undefined;
     throw new TaskFailure(SERVER_ERRORS.taskNull);
   }

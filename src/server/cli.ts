@@ -4,10 +4,12 @@ import { createLocalVoiceServer } from './createLocalVoiceServer';
 import { createSynthesisProxy } from './createSynthesisProxy';
 
 const USAGE = `Usage: cosyvoice-react serve [--host 127.0.0.1] [--port 8765] [--engine auto|espeak|tone]
-                            [--upstream cn|intl|URL] [--allowed-origin ORIGIN]...
+                            [--upstream cn|intl|URL] [--allowed-origin ORIGIN]... [--allow-anonymous-tokens]
 
 Without DASHSCOPE_API_KEY: a local DashScope-compatible voice server (offline speech).
 With DASHSCOPE_API_KEY:    a proxy to --upstream (default: the real service, cn) holding the key.
+                           POST /api/v1/tokens answers 403 unless --allow-anonymous-tokens is given
+                           (then anyone who can reach it gets temporary keys: development only).
 The first line printed is the WebSocket URL.`;
 
 /**
@@ -33,6 +35,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         engine: { type: 'string', default: 'auto' },
         upstream: { type: 'string' },
         'allowed-origin': { type: 'string', multiple: true },
+        'allow-anonymous-tokens': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -59,8 +62,17 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   let description: string;
   try {
     if (apiKey) {
-      running = createSynthesisProxy({ apiKey, upstream: values.upstream, port, host: values.host, allowedOrigins: values['allowed-origin'], log: (line) => process.stderr.write(`${line}\n`) });
-      description = `proxy to ${values.upstream ?? 'cn'} (API key from DASHSCOPE_API_KEY)`;
+      running = createSynthesisProxy({
+        apiKey,
+        upstream: values.upstream,
+        port,
+        host: values.host,
+        allowedOrigins: values['allowed-origin'],
+        allowAnonymousTokens: values['allow-anonymous-tokens'],
+        log: (line) => process.stderr.write(`${line}\n`),
+      });
+      const tokens = values['allow-anonymous-tokens'] ? 'tokens for any caller' : 'token minting off';
+      description = `proxy to ${values.upstream ?? 'cn'} (API key from DASHSCOPE_API_KEY; ${tokens})`;
     } else {
       const server = createLocalVoiceServer({ engine, port, host: values.host });
       running = server;

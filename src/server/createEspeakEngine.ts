@@ -85,12 +85,13 @@ export function espeakWords(text: string, events: readonly EventTuple[], totalMs
  * dependency installed separately) loaded by dynamic import inside a `worker_threads` Worker, so the
  * synchronous synthesis never blocks the server's event loop. Speaks English (`en-us`), Mandarin
  * (`cmn`) and the other hinted languages espeak knows, with word timings from its word events.
- * Throws at once when the package is not installed.
+ * Throws at once when the package is not installed. If the worker dies, the requests it held fail and
+ * the next request starts a new worker; `close()` rejects every request in flight or queued.
  *
  * @example
  * const server = createLocalVoiceServer({ engine: createEspeakEngine() });
  */
-export function createEspeakEngine(): SynthesisEngine & { ready: Promise<void> } {
+export function createEspeakEngine(): SynthesisEngine & { readonly ready: Promise<void>; close(): Promise<void> } {
   let moduleUrl: string;
   try {
     moduleUrl = pathToFileURL(resolveFromHere(ESPEAK_PACKAGE)).href;
@@ -100,24 +101,49 @@ export function createEspeakEngine(): SynthesisEngine & { ready: Promise<void> }
     );
   }
   let worker: Worker | undefined;
+  // Why the current worker cannot speak (it could not load espeak, or it died); cleared for a new worker.
   let fatal: Error | undefined;
   let nextId = 1;
   const pending = new Map<number, Pending>();
+  // One `ready` per worker: a crashed worker's rejected promise must not fail the next worker's requests.
+  let ready!: Promise<void>;
+  let readySettled = false;
   let resolveReady!: () => void;
   let rejectReady!: (error: Error) => void;
-  const ready = new Promise<void>((resolve, reject) => {
-    resolveReady = resolve;
-    rejectReady = reject;
-  });
-  ready.catch(() => undefined);
+  const freshReady = (): void => {
+    readySettled = false;
+    ready = new Promise<void>((resolve, reject) => {
+      resolveReady = () => {
+        readySettled = true;
+        resolve();
+      };
+      rejectReady = (error) => {
+        readySettled = true;
+        reject(error);
+      };
+    });
+    ready.catch(() => undefined);
+  };
+  freshReady();
+  // Bumped by close(): requests made before it are refused rather than starting a new worker.
+  let generation = 0;
   // Requests run one at a time in the worker; this chain keeps their audio apart.
   let queue: Promise<unknown> = Promise.resolve();
 
+  const rejectPending = (error: Error): void => {
+    const requests = [...pending.values()];
+    pending.clear();
+    for (const request of requests) request.reject(error);
+  };
+
   const start = (): Worker => {
     if (worker) return worker;
+    fatal = undefined;
+    if (readySettled) freshReady();
     const created = new Worker(ESPEAK_WORKER_SOURCE, { eval: true, workerData: { moduleUrl } });
     created.unref();
     created.on('message', (message: { id?: number; type: string; samples?: Int16Array; events?: EventTuple[]; message?: string }) => {
+      if (worker !== created) return; // a closed or replaced worker
       if (message.type === 'ready') return resolveReady();
       if (message.type === 'fatal') {
         fatal = new Error(`espeak could not start: ${message.message}`);
@@ -138,11 +164,11 @@ export function createEspeakEngine(): SynthesisEngine & { ready: Promise<void> }
       }
     });
     const failAll = (error: Error): void => {
+      if (worker !== created) return; // already replaced or closed: its late events change nothing
+      worker = undefined;
       fatal = error;
       rejectReady(error);
-      for (const request of pending.values()) request.reject(error);
-      pending.clear();
-      worker = undefined;
+      rejectPending(error);
     };
     created.on('error', failAll);
     created.on('exit', (code) => failAll(new Error(`espeak worker exited (code ${code})`)));
@@ -150,20 +176,30 @@ export function createEspeakEngine(): SynthesisEngine & { ready: Promise<void> }
     return created;
   };
 
-  const engine: SynthesisEngine & { ready: Promise<void>; warmUp(): Promise<void> } = {
+  const closedError = (): Error => new Error('espeak engine closed');
+
+  const engine: SynthesisEngine & { readonly ready: Promise<void>; warmUp(): Promise<void>; close(): Promise<void> } = {
     name: 'espeak',
     sampleRate: 22050,
-    ready,
+    /** Resolves when the current worker has loaded espeak (a new promise after a crash or `close()`). */
+    get ready() {
+      return ready;
+    },
     async warmUp() {
       start();
       await ready;
     },
     synthesize(request: EngineRequest, onAudio: (samples: Float32Array) => void, signal: AbortSignal): Promise<EngineWord[]> {
+      const submitted = generation;
       const run = async (): Promise<EngineWord[]> => {
+        if (generation !== submitted) throw closedError();
         if (signal.aborted) return [];
         const thread = start();
         await ready;
+        if (generation !== submitted) throw closedError();
         if (fatal) throw fatal;
+        // The worker died (or was replaced) while this request waited for it.
+        if (worker !== thread) throw new Error('espeak worker exited');
         const id = nextId++;
         let samples = 0;
         const events = await new Promise<EventTuple[]>((resolve, reject) => {
@@ -190,12 +226,15 @@ export function createEspeakEngine(): SynthesisEngine & { ready: Promise<void> }
       return result;
     },
     async close() {
+      generation++;
       const current = worker;
       worker = undefined;
-      if (current) {
-        current.removeAllListeners('exit');
-        await current.terminate();
-      }
+      fatal = undefined;
+      // Every request in flight or queued settles: in flight and waiting for the worker now, queued ones as they come up.
+      const error = closedError();
+      if (!readySettled) rejectReady(error);
+      rejectPending(error);
+      if (current) await current.terminate();
     },
   };
   return engine;

@@ -13,6 +13,7 @@ import { readCredential } from './readCredential';
 import type { SynthesisEngine } from './SynthesisEngine';
 import { SynthesisSession, type SessionOptions } from './SynthesisSession';
 import { TokenStore } from './TokenStore';
+import { urlHost } from './urlHost';
 
 /** Options of {@link createLocalVoiceServer}. */
 export interface LocalVoiceServerOptions {
@@ -44,7 +45,7 @@ export interface LocalVoiceServerOptions {
 export interface LocalVoiceServer {
   /** Starts listening (standalone) and resolves to the WebSocket URL. With `server`, resolves at once. */
   listen(): Promise<string>;
-  /** `ws://host:port/api-ws/v1/inference` (after `listen()`). */
+  /** `ws://host:port/api-ws/v1/inference` (after `listen()`); IPv6 hosts bracketed, `0.0.0.0` / `::` given as loopback. */
   readonly url: string;
   /** `http://host:port/api/v1`, the base for tokens and voice listing (after `listen()`). */
   readonly httpUrl: string;
@@ -210,7 +211,6 @@ export function createLocalVoiceServer(options: LocalVoiceServerOptions = {}): L
   if (ownServer) server.on('request', handler);
 
   const host = options.host ?? '127.0.0.1';
-  const formatHost = (value: string): string => (value.includes(':') ? `[${value}]` : value);
   const current = (): AddressInfo => {
     const value = address ?? (server.address() as AddressInfo | null);
     if (!value || typeof value === 'string') throw new Error('The local voice server is not listening yet; await listen() first');
@@ -224,11 +224,11 @@ export function createLocalVoiceServer(options: LocalVoiceServerOptions = {}): L
     middleware,
     get url() {
       const a = current();
-      return `ws://${formatHost(ownServer ? host : a.address)}:${a.port}${INFERENCE_PATH}`;
+      return `ws://${urlHost(ownServer ? host : a.address)}:${a.port}${INFERENCE_PATH}`;
     },
     get httpUrl() {
       const a = current();
-      return `http://${formatHost(ownServer ? host : a.address)}:${a.port}/api/v1`;
+      return `http://${urlHost(ownServer ? host : a.address)}:${a.port}/api/v1`;
     },
     async listen() {
       if (ownServer && !server.listening) {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ProxyAuthorizeContext } from './createSynthesisProxy';
 import { errorBody, sendJson } from './httpJson';
 import { upstreamUrls } from './upstreamUrls';
 
@@ -10,8 +11,12 @@ export interface TokenHandlerOptions {
   expiresInSeconds?: number;
   /** `'cn'`, `'intl'` or a DashScope-shaped base URL (e.g. the local voice server's). @default 'cn' */
   upstream?: string;
-  /** Decide whether this request may get a token (your session check). Return `false` for HTTP 401. */
-  authorize?(request: IncomingMessage | Request): boolean | Promise<boolean>;
+  /**
+   * Decide whether this request may get a token (your session check). Return `false` for HTTP 401.
+   * Called with `{ kind: 'tokens' }` as its context, the same shape `createSynthesisProxy`'s `authorize`
+   * gets, so one hook can guard both.
+   */
+  authorize?(request: IncomingMessage | Request, context: ProxyAuthorizeContext): boolean | Promise<boolean>;
   /** `fetch` used to reach the upstream. @default globalThis.fetch */
   fetch?: typeof fetch;
 }
@@ -49,7 +54,7 @@ export function createTokenHandler(options: TokenHandlerOptions): TokenHandler {
 
   const answer = async (method: string, url: string, request: IncomingMessage | Request): Promise<Answer> => {
     if (method !== 'POST') return { status: 405, body: errorBody('MethodNotAllowed', 'Use POST') };
-    if (options.authorize && !(await options.authorize(request))) return { status: 401, body: errorBody('Unauthorized', 'Not allowed to get a synthesis token') };
+    if (options.authorize && !(await options.authorize(request, { kind: 'tokens' }))) return { status: 401, body: errorBody('Unauthorized', 'Not allowed to get a synthesis token') };
     const asked = Number(new URL(url, 'http://localhost').searchParams.get('expire_in_seconds'));
     const seconds = Number.isInteger(asked) && asked >= 1 ? Math.min(asked, maxSeconds) : maxSeconds;
     const doFetch = options.fetch ?? globalThis.fetch;

@@ -8,7 +8,7 @@ export type { LocalCustomVoice } from './CustomVoiceStore';
 export { SentenceSplitter } from './SentenceSplitter';
 export { readCredential } from './readCredential';
 export { wireToSynthesisParameters } from './readTaskParameters';
-export { createSynthesisProxy } from './createSynthesisProxy';
+export { createSynthesisProxy, sameLoopbackOrigin } from './createSynthesisProxy';
 export type { ProxyAuthorizeContext, ProxyLimits, SynthesisProxy, SynthesisProxyOptions } from './createSynthesisProxy';
 export { createTokenHandler } from './createTokenHandler';
 export type { TokenHandler, TokenHandlerOptions } from './createTokenHandler';

@@ -1,6 +1,6 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
-import { KaraokeText, SpeakButton, useSpeechSynthesis } from 'cosyvoice-react';
+import { KaraokeText, SpeakButton, useSpeechSynthesis, type SpeakButtonLabels } from 'cosyvoice-react';
 import { withStoryProvider } from '../support/StoryProvider';
 
 const ENGLISH = {
@@ -18,7 +18,18 @@ const MANDARIN = {
   lang: 'zh',
   title: '朗读的意义',
   body: '朗读能帮助阅读较慢的人、正在学习语言的人，也能让眼睛休息一下。好的朗读按钮应该立刻开始，标出正在听到的词，并且不妨碍读屏软件。点击按钮，跟着高亮，读完后点击任意一个词就能从那里重新收听。',
-  labels: { start: '朗读全文', stop: '停止朗读' },
+  // Every label, so the button's names and its announcements in the status region are all in Chinese.
+  labels: {
+    start: '朗读全文',
+    stop: '停止朗读',
+    pause: '暂停朗读',
+    resume: '继续朗读',
+    speaking: '正在朗读',
+    paused: '已暂停',
+    ended: '朗读完毕',
+    stopped: '已停止朗读',
+    error: (error) => (error ? `无法朗读：${error.message}` : '无法朗读'),
+  } satisfies SpeakButtonLabels,
   voice: 'longanhuan',
 };
 
@@ -65,6 +76,10 @@ export const DefaultTest: Story = {
     const mandarin = within(canvas.getByRole('article', { name: '朗读的意义' }));
     await userEvent.click(mandarin.getByRole('button', { name: '朗读全文' }));
     await waitFor(() => expect(canvasElement.querySelector('article[lang="zh"] [data-active]')).not.toBeNull(), { timeout: 10_000 });
+    // The shared status region (outside the canvas) announces in Chinese too.
+    const status = within(canvasElement.ownerDocument.body).getByRole('status');
+    await waitFor(() => expect(status).toHaveTextContent('正在朗读'));
     await userEvent.click(mandarin.getByRole('button', { name: '停止朗读' }));
+    await waitFor(() => expect(status).toHaveTextContent('已停止朗读'));
   },
 };

@@ -183,7 +183,7 @@ describe('KaraokeText', () => {
     const text = 'one two';
     function Harness() {
       const speech = useSpeechSynthesis();
-      return <KaraokeText text={text} speech={{ ...speech, words: timelineOf(text, ['one', 'two']) }} />;
+      return <KaraokeText text={text} speech={{ ...speech, text, words: timelineOf(text, ['one', 'two']) }} />;
     }
     render(<Harness />, { wrapper });
     await user.click(screen.getByText('two'));
@@ -224,6 +224,23 @@ describe('KaraokeText', () => {
     await user.tab({ shift: true });
     expect(screen.getByText('two')).toHaveFocus();
     expect(screen.getByText('one')).toHaveAttribute('tabindex', '-1');
+  });
+
+  it('exposes seekable words as buttons named by the word, in one tab stop; words that cannot seek have no role', () => {
+    const text = 'one two three';
+    const timeline = timelineOf(text, ['one', 'two', 'three']);
+    const { container, rerender } = render(<KaraokeText timeline={timeline} text={text} onWordSelect={() => {}} />);
+    expect(screen.getAllByRole('button').map((button) => [button.textContent, button.getAttribute('tabindex')])).toEqual([
+      ['one', '0'],
+      ['two', '-1'],
+      ['three', '-1'],
+    ]);
+    expect(screen.getByRole('button', { name: 'two' })).toBe(words(container)[1]);
+    rerender(<KaraokeText timeline={timeline} text={text} onWordSelect={() => {}} seekable={false} />);
+    expect(screen.queryAllByRole('button')).toEqual([]);
+    rerender(<KaraokeText timeline={timeline} text={text} activeWordIndex={1} />);
+    expect(screen.queryAllByRole('button')).toEqual([]);
+    for (const word of words(container)) expect(word).not.toHaveAttribute('role');
   });
 
   it('is not focusable when it cannot seek', () => {
@@ -300,6 +317,51 @@ describe('KaraokeText', () => {
     expect(scrollIntoView).not.toHaveBeenCalled();
   });
 
+  it('with one speech shared by several texts, marks words only in the text it is speaking', async () => {
+    const { wrapper } = await setup();
+    const user = userEvent.setup();
+    const first = 'Alpha bravo charlie.';
+    const second = 'One two three four five six.';
+    function Harness() {
+      const speech = useSpeechSynthesis();
+      return (
+        <>
+          <button type="button" onClick={() => speech.speak(first)}>
+            Read the first
+          </button>
+          <p>status: {speech.status}</p>
+          <KaraokeText text={first} speech={speech} data-testid="first" />
+          <KaraokeText text={second} speech={speech} data-testid="second" />
+        </>
+      );
+    }
+    render(<Harness />, { wrapper });
+    const firstText = screen.getByTestId('first');
+    const secondText = screen.getByTestId('second');
+    // Anything marked in the other text, at any moment while the first is heard.
+    const markedInSecond: string[] = [];
+    const observer = new MutationObserver(() => {
+      for (const word of words(secondText)) markedInSecond.push(`${word.textContent}:${word.dataset.state}`);
+    });
+    observer.observe(secondText, { attributes: true, childList: true, subtree: true });
+    const activeInFirst: string[] = [];
+    const firstObserver = new MutationObserver(() => {
+      const active = activeWord(firstText)?.textContent;
+      if (active && activeInFirst.at(-1) !== active) activeInFirst.push(active);
+    });
+    firstObserver.observe(firstText, { attributes: true, childList: true, subtree: true });
+    await user.click(screen.getByRole('button', { name: 'Read the first' }));
+    await waitFor(() => expect(screen.getByText('status: ended')).toBeInTheDocument(), { timeout: 5000 });
+    observer.disconnect();
+    firstObserver.disconnect();
+
+    expect(activeInFirst).toEqual(['Alpha', 'bravo', 'charlie']);
+    expect(words(firstText).map((word) => word.textContent)).toEqual(['Alpha', 'bravo', 'charlie']);
+    expect(markedInSecond).toEqual([]);
+    expect(words(secondText)).toHaveLength(0);
+    expect(secondText.textContent).toBe(second);
+  });
+
   it('spreads props last, forwards the ref, and lets onClick preventDefault skip the seek', async () => {
     const { wrapper } = await setup();
     const user = userEvent.setup();
@@ -311,7 +373,7 @@ describe('KaraokeText', () => {
         <KaraokeText
           ref={ref}
           text={text}
-          speech={{ ...speech, words: timelineOf(text, ['one', 'two']) }}
+          speech={{ ...speech, text, words: timelineOf(text, ['one', 'two']) }}
           className="mine"
           onClick={(event) => event.preventDefault()}
           data-testid="karaoke"
@@ -407,7 +469,7 @@ describe('KaraokeText', () => {
     await user.click(button);
     expect(recipe).toHaveAttribute('data-state', 'connecting');
     expect(button).toHaveAttribute('aria-busy', 'true');
-    transport.open();
+    transport.release();
     await waitFor(() => expect(activeWord(recipe)).not.toBeNull(), { timeout: 5000 });
     await waitFor(() => expect(recipe).toHaveAttribute('data-state', 'ended'), { timeout: 5000 });
     expect(words(recipe).map((word) => word.textContent)).toEqual(['Read', 'this', 'aloud']);

@@ -40,7 +40,7 @@ describe('SpeakButton', () => {
     expect(button).toHaveAttribute('aria-pressed', 'true');
     expect(button).toHaveAttribute('data-state', 'connecting');
     expect(button).toHaveAttribute('aria-busy', 'true');
-    transport.open();
+    transport.release();
 
     await waitFor(() => expect(button).toHaveAttribute('data-state', 'speaking'), { timeout: 5000 });
     expect(button).not.toHaveAttribute('aria-busy');

@@ -150,24 +150,27 @@ describe('VoicePicker', () => {
       },
     };
     const user = userEvent.setup();
-    const ref = createRef<HTMLDivElement>();
+    const root = createRef<HTMLDivElement>();
     render(
       <SpeechProvider {...providerProps(transport)}>
-        <VoicePicker ref={ref} filter={{ custom: true }} />
+        <VoicePicker rootProps={{ ref: root }} filter={{ custom: true }} />
       </SpeechProvider>,
     );
-    expect(ref.current).toHaveAttribute('data-state', 'loading');
+    const listbox = screen.getByRole('listbox', { name: 'Voice' });
+    expect(root.current).toHaveAttribute('data-state', 'loading');
+    expect(listbox).toHaveAttribute('data-state', 'loading');
     expect(screen.getByText('Loading voices…')).toBeInTheDocument();
-    expect(screen.getByRole('listbox', { name: 'Voice' })).toHaveAttribute('aria-busy', 'true');
+    expect(listbox).toHaveAttribute('aria-busy', 'true');
     // useVoices retries once (about a second) before reporting the error.
     const retry = await screen.findByRole('button', { name: 'Retry' }, { timeout: 4000 });
-    expect(ref.current).toHaveAttribute('data-state', 'error');
-    expect(within(ref.current!).getByText(/Could not load custom voices\./)).toBeInTheDocument();
+    expect(root.current).toHaveAttribute('data-state', 'error');
+    expect(within(root.current!).getByText(/Could not load custom voices\./)).toBeInTheDocument();
     expect(screen.getByRole('status')).toHaveTextContent('Could not load custom voices.');
     fail = false;
     await user.click(retry);
     expect(await screen.findByRole('option', { name: /mine-1/ })).toBeInTheDocument();
-    expect(ref.current).toHaveAttribute('data-state', 'ready');
+    expect(root.current).toHaveAttribute('data-state', 'ready');
+    expect(listbox).toHaveAttribute('data-state', 'ready');
     expect(calls).toBeGreaterThanOrEqual(3);
   });
 
@@ -176,8 +179,8 @@ describe('VoicePicker', () => {
     const user = userEvent.setup();
     render(
       <>
-        <VoicePicker filter={LOONG} defaultValue="loongbella_v3" data-testid="a" previewText="One two three four five six seven eight." />
-        <VoicePicker filter={LOONG} defaultValue="loongkyong_v3" data-testid="b" previewText="One two three four five six seven eight." />
+        <VoicePicker filter={LOONG} defaultValue="loongbella_v3" rootProps={{ 'data-testid': 'a' }} previewText="One two three four five six seven eight." />
+        <VoicePicker filter={LOONG} defaultValue="loongkyong_v3" rootProps={{ 'data-testid': 'b' }} previewText="One two three four five six seven eight." />
       </>,
       { wrapper },
     );
@@ -226,6 +229,117 @@ describe('VoicePicker', () => {
     expect(screen.getByText(/^shared: (connecting|buffering|speaking)$/)).toBeInTheDocument();
     await waitFor(() => expect(screen.getByText('shared: ended')).toBeInTheDocument(), { timeout: 5000 });
     expect(screen.getByRole('button', { name: 'Preview Riko' })).toBeInTheDocument();
+  });
+
+  it('with a shared preview speech, shows only its own utterance as a preview: once the app reads something else, the button previews again', async () => {
+    const { transport, wrapper } = await setup();
+    const user = userEvent.setup();
+    function Harness() {
+      const speech = useSpeechSynthesis();
+      return (
+        <>
+          <VoicePicker filter={LOONG} defaultValue="loongriko_v3" previewSpeech={speech} previewText="Sample line." />
+          <button type="button" onClick={() => speech.speak('The app reads this.')}>
+            App reads
+          </button>
+          <p>shared: {`${speech.status} / ${speech.text}`}</p>
+        </>
+      );
+    }
+    render(<Harness />, { wrapper });
+    await waitFor(() => expect(options()).toHaveLength(4));
+    await user.click(screen.getByRole('button', { name: 'Preview Riko' }));
+    expect(screen.getByRole('button', { name: 'Stop preview of Riko' })).toBeInTheDocument();
+
+    // The app reads another text through the same speech; its connection is held, so it stays underway.
+    transport.hold();
+    await user.click(screen.getByRole('button', { name: 'App reads' }));
+    expect(screen.getByText('shared: connecting / The app reads this.')).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Preview Riko' })).toHaveAttribute('data-state', 'idle');
+    // Clicking it previews (the speech now speaks the sample) instead of stopping the app's reading.
+    await user.click(screen.getByRole('button', { name: 'Preview Riko' }));
+    expect(screen.getByText('shared: connecting / Sample line.')).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Stop preview of Riko' })).toBeInTheDocument();
+    transport.release();
+  });
+
+  it("a preview in another picker stops the first picker's preview, never the app's reading through its shared speech", async () => {
+    const { transport, wrapper } = await setup();
+    const user = userEvent.setup();
+    function Harness() {
+      const speech = useSpeechSynthesis();
+      return (
+        <>
+          <VoicePicker filter={LOONG} defaultValue="loongriko_v3" previewSpeech={speech} previewText="Sample line." rootProps={{ 'data-testid': 'shared' }} />
+          <VoicePicker filter={LOONG} defaultValue="loongkyong_v3" previewText="Sample line." rootProps={{ 'data-testid': 'own' }} />
+          <button type="button" onClick={() => speech.speak('The app reads this.')}>
+            App reads
+          </button>
+          <p>shared: {`${speech.status} / ${speech.text}`}</p>
+        </>
+      );
+    }
+    render(<Harness />, { wrapper });
+    const shared = within(screen.getByTestId('shared'));
+    const own = within(screen.getByTestId('own'));
+    await waitFor(() => expect(own.getAllByRole('option')).toHaveLength(4));
+    await user.click(shared.getByRole('button', { name: 'Preview Riko' }));
+    transport.hold();
+    await user.click(screen.getByRole('button', { name: 'App reads' }));
+    expect(screen.getByText('shared: connecting / The app reads this.')).toBeInTheDocument();
+    await user.click(own.getByRole('button', { name: 'Preview loongkyong' }));
+    expect(own.getByRole('button', { name: 'Stop preview of loongkyong' })).toBeInTheDocument();
+    expect(screen.getByText('shared: connecting / The app reads this.')).toBeInTheDocument();
+    transport.release();
+  });
+
+  it('forwards ref and DOM props to the listbox, composing onKeyDown (preventDefault skips ours); rootProps go to the wrapper', async () => {
+    const { wrapper } = await setup();
+    const user = userEvent.setup();
+    const ref = createRef<HTMLDivElement>();
+    const root = createRef<HTMLDivElement>();
+    const keys: string[] = [];
+    render(
+      <>
+        <h2 id="narrator-heading">Narrator</h2>
+        <VoicePicker
+          ref={ref}
+          filter={LOONG}
+          defaultValue="loongriko_v3"
+          id="narrator-voices"
+          aria-labelledby="narrator-heading"
+          className="mine"
+          onKeyDown={(event) => {
+            keys.push(event.key);
+            if (event.key === 'End') event.preventDefault();
+          }}
+          rootProps={{ ref: root, className: 'outer', 'data-testid': 'picker' }}
+        />
+        <VoicePicker filter={LOONG} aria-label="Stimme" />
+      </>,
+      { wrapper },
+    );
+    const listbox = screen.getByRole('listbox', { name: 'Narrator' });
+    expect(ref.current).toBe(listbox);
+    expect(listbox).toHaveAttribute('id', 'narrator-voices');
+    expect(listbox).toHaveClass('cosyvoice-voice-list', 'mine');
+    expect(root.current).toBe(screen.getByTestId('picker'));
+    expect(root.current).toHaveClass('cosyvoice-voice-picker', 'outer');
+    expect(root.current).not.toHaveClass('mine');
+    expect(root.current).toContainElement(listbox);
+    expect(screen.getByRole('listbox', { name: 'Stimme' })).toBeInTheDocument();
+    await waitFor(() => expect(within(listbox).getAllByRole('option')).toHaveLength(4));
+    expect(within(root.current!).getByRole('button', { name: 'Preview Riko' })).toHaveAttribute('aria-controls', 'narrator-voices');
+
+    const active = () => document.getElementById(listbox.getAttribute('aria-activedescendant') ?? '')?.textContent;
+    await user.tab();
+    expect(listbox).toHaveFocus();
+    expect(active()).toMatch(/^Riko/);
+    await user.keyboard('{ArrowDown}');
+    expect(active()).toMatch(/^loongtomoka/);
+    await user.keyboard('{End}'); // prevented by the app's handler
+    expect(active()).toMatch(/^loongtomoka/);
+    expect(keys).toEqual(['ArrowDown', 'End']);
   });
 
   it('useVoicePicker gives prop bags for custom markup', async () => {

@@ -2,8 +2,11 @@ import type { ReactNode } from 'react';
 import { SpeechProvider, type SpeechProviderProps, type Transport } from 'cosyvoice-react';
 import { countingTransport, providerProps, startLocalServer } from '../utils/speechHarness';
 
-/** Holds every connection until `open()`, so the `connecting` state can be looked at. */
-export function gated<T extends Transport>(transport: T): T & { hold(): void; open(): void } {
+/**
+ * Holds every connection until `release()`, so the `connecting` state can be looked at. (Not `open()`:
+ * the counting transport's `open` is its count of open sockets.)
+ */
+export function gated<T extends Transport>(transport: T): T & { hold(): void; release(): void } {
   let gate: Promise<void> | undefined;
   let release = () => {};
   const connect = transport.connect.bind(transport);
@@ -15,7 +18,7 @@ export function gated<T extends Transport>(transport: T): T & { hold(): void; op
     hold() {
       gate = new Promise<void>((resolve) => (release = resolve));
     },
-    open() {
+    release() {
       release();
     },
   });

@@ -124,7 +124,8 @@ describe('components in Chromium with real audio', () => {
     );
     await userEvent.click(page.getByRole('button', { name: 'Read aloud' }));
     await expect.poll(() => speech!.status, { timeout: 9000 }).toBe('ended');
-    await userEvent.click(page.getByText('seven', { exact: true }));
+    // Seekable words are buttons named by the word.
+    await userEvent.click(page.getByRole('button', { name: 'seven', exact: true }));
     await expect.poll(() => speech!.status).toBe('speaking');
     const seven = speech!.words[6]!;
     expect(speech!.controller.getPositionMs()).toBeGreaterThanOrEqual(seven.beginMs - 50);
@@ -170,6 +171,8 @@ describe('components in Chromium with real audio', () => {
 
     await userEvent.click(page.getByRole('button', { name: 'Resume reading' }));
     await expect.poll(() => speech!.status, { timeout: 9000 }).toBe('ended');
+    // The seekable words are buttons by now, and checked with the rest.
+    expect(page.getByRole('button', { name: 'seven', exact: true }).elements()).toHaveLength(1);
     await expectNoAxeViolations('ended');
     await cleanup();
 

@@ -565,6 +565,82 @@ describe('SpeechSynthesizer failures always settle once', () => {
   });
 });
 
+describe('SpeechSynthesizer in the face of odd input and failing parts', () => {
+  it('holds whitespace-only fragments (LLM tokens such as "\\n") and sends them with the next fragment', async () => {
+    let conn: ScriptedConnection | undefined;
+    const happy = happyPath({ chunks: 1 });
+    server = await startScriptedServer({
+      onMessage(c, message) {
+        conn = c;
+        happy(c, message);
+      },
+    });
+    const synth = synthesizer(server.url);
+    synth.streamingCall('First line.');
+    synth.streamingCall('\n');
+    synth.streamingCall(' ');
+    synth.streamingCall('Second line.');
+    await synth.streamingComplete();
+    const texts = conn!.messages.filter((m) => m.header.action === 'continue-task').map((m) => (m.payload.input as { text: string }).text);
+    expect(texts).toEqual(['First line.', '\n Second line.']);
+    expect(() => synth.streamingCall('')).toThrow(/text must contain text, not only whitespace; received ""/);
+  });
+
+  it('a throwing onWarning, hit by a malformed frame, neither escapes the socket handler nor stops the task', async () => {
+    server = await startScriptedServer({
+      onMessage(c, message) {
+        if (message.header.action === 'run-task') c.socket.send('{not json');
+        happyPath({ chunks: 1 })(c, message);
+      },
+    });
+    const warnings: string[] = [];
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    try {
+      const synth = synthesizer(server.url, {
+        onWarning: (message) => {
+          warnings.push(message);
+          throw new Error('a consumer bug in onWarning');
+        },
+      });
+      await expect(synth.call('Still spoken.')).resolves.toBeInstanceOf(Uint8Array);
+      expect(warnings.some((message) => message.includes('malformed server frame'))).toBe(true);
+      expect(synth.state).toBe('completed');
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+    expect(uncaught).toEqual([]);
+  });
+
+  it('settles with ConnectionFailed, calling onError once, when the transport cannot send run-task', async () => {
+    const rec = recorder();
+    let closed = 0;
+    const synth = new SpeechSynthesizer({
+      model: 'cosyvoice-v3-flash',
+      voice: 'longanyang',
+      callback: rec.callback,
+      transport: {
+        description: 'broken',
+        async connect() {
+          return {
+            send() {
+              throw new Error('the socket is not writable');
+            },
+            close() {
+              closed++;
+            },
+          };
+        },
+      },
+    });
+    await expect(synth.call('Hello.', { timeoutMillis: 60_000 })).rejects.toMatchObject({ code: 'ConnectionFailed', message: 'the socket is not writable' });
+    expect(synth.state).toBe('failed');
+    expect(rec.calls.filter((call) => call.startsWith('error:'))).toEqual(['error:ConnectionFailed']);
+    expect(closed).toBe(1);
+  });
+});
+
 describe('proxyTransport', () => {
   it('connects to the app endpoint with its extra params and no credential of its own', async () => {
     server = await startScriptedServer();

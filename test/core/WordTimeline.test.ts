@@ -18,6 +18,15 @@ describe('WordTimeline', () => {
     expect(timeline.sentences[1]).toMatchObject({ index: 1, textOffset: 13, beginMs: 1000, endMs: 1500, firstWord: 2, wordCount: 1 });
   });
 
+  it('reads a sentence-relative time inside the leading silence as sentence-relative, not task-relative', () => {
+    const timeline = new WordTimeline();
+    // Sentence 2 begins at 300 ms of audio; its first word starts 260 ms into its own audio (a long pause).
+    timeline.addSentence({ text: 'Hi. ', audioOffsetMs: 0, words: [w('Hi', 0, 20, 290)] });
+    timeline.addSentence({ text: 'Later.', audioOffsetMs: 300, words: [w('Later', 0, 260, 700)] });
+    expect(timeline.timeBase).toBe('sentence');
+    expect(timeline.words.map((x) => x.beginMs)).toEqual([20, 560]);
+  });
+
   it('keeps task-relative times as they are', () => {
     const timeline = new WordTimeline();
     timeline.addSentence({ text: '一。', audioOffsetMs: 0, words: [w('一', 0, 40, 300)] });

@@ -4,6 +4,7 @@ import {
   AudioFormat,
   SpeechSynthesizer,
   directTransport,
+  workspaceUrls,
   listCustomVoices,
   memoryTransport,
   proxyTransport,
@@ -71,6 +72,16 @@ describe('transports: HTTP side', () => {
 });
 
 describe('transports: validation', () => {
+  it('uses the workspace domain where the workspace header cannot be sent (tokens), and on request', () => {
+    const getToken = async () => 'st-token';
+    expect(directTransport({ workspace: 'llm-abc1', region: 'intl', getToken }).description).toBe('direct wss://llm-abc1.ap-southeast-1.maas.aliyuncs.com/api-ws/v1/inference');
+    expect(directTransport({ workspace: 'llm-abc1', getToken }).description).toBe('direct wss://llm-abc1.cn-beijing.maas.aliyuncs.com/api-ws/v1/inference');
+    expect(directTransport({ workspace: 'llm-abc1', apiKey: 'k' }).description).toBe('direct wss://dashscope.aliyuncs.com/api-ws/v1/inference');
+    expect(directTransport({ workspace: 'llm-abc1', apiKey: 'k', workspaceDomain: true }).description).toBe('direct wss://llm-abc1.cn-beijing.maas.aliyuncs.com/api-ws/v1/inference');
+    expect(workspaceUrls('llm-abc1', 'intl').http).toBe('https://llm-abc1.ap-southeast-1.maas.aliyuncs.com/api/v1');
+    expect(() => directTransport({ workspace: 'evil.example.com/x', getToken })).toThrow(/workspace must be a workspace id .*received "evil.example.com\/x"/);
+  });
+
   it('directTransport needs exactly one credential and a ws URL', () => {
     expect(() => directTransport({} as never)).toThrow(/exactly one of `apiKey`/);
     expect(() => directTransport({ apiKey: 'a', getToken: () => 'b' })).toThrow(/exactly one/);

@@ -107,4 +107,28 @@ describe('hook lifecycle', () => {
     expect(result.current.position).toBe(paused);
     act(() => result.current.speech.stop());
   });
+
+  it('usePlaybackPosition follows a seek made while paused', async () => {
+    const transport = await setup();
+    const { result } = renderHook(
+      () => {
+        const speech = useSpeechSynthesis();
+        const position = usePlaybackPosition(speech, { intervalMs: 50 });
+        return { speech, position };
+      },
+      { wrapper: wrapperFor(providerProps(transport)) },
+    );
+    act(() => result.current.speech.speak('Short words to seek around in, once they have all arrived.'));
+    await waitFor(() => expect(result.current.speech.isComplete && result.current.speech.status === 'speaking').toBe(true), { timeout: 5000 });
+    act(() => result.current.speech.pause());
+    await waitFor(() => expect(result.current.speech.status).toBe('paused'));
+    const target = result.current.speech.words.at(-2)!.beginMs;
+    let seeked = false;
+    act(() => {
+      seeked = result.current.speech.seek(target);
+    });
+    expect(seeked).toBe(true);
+    await waitFor(() => expect(Math.abs(result.current.position - target)).toBeLessThanOrEqual(1));
+    act(() => result.current.speech.stop());
+  });
 });

@@ -1,6 +1,9 @@
 import { act, renderHook, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { useSpeechSynthesis, type SpeechStatus } from 'cosyvoice-react';
+import { createPlaybackEngine, useSpeechSynthesis, type SpeechStatus } from 'cosyvoice-react';
+import { directTransport } from 'cosyvoice-react/core';
+import { createSilentPlayer } from 'cosyvoice-react/playback';
+import WebSocket from 'ws';
 import { event, pcmBytes, startScriptedServer } from '../utils/scriptedDashScopeServer';
 import { countingTransport, providerProps, startLocalServer, wrapperFor } from '../utils/speechHarness';
 
@@ -74,11 +77,23 @@ describe('useSpeechSynthesis', () => {
     const { result } = renderHook(() => useSpeechSynthesis({ onEnd }), { wrapper: wrapperFor(providerProps(transport)) });
     act(() => result.current.speak('First sentence that is rather long and keeps going for a while.'));
     await waitFor(() => expect(result.current.status).toBe('speaking'), { timeout: 5000 });
+    const controller = result.current.controller;
+    const firstUtterance = controller.getSnapshot().utterance;
+    const published: Array<{ utterance: number; status: string; words: number }> = [];
+    const unsubscribe = controller.subscribe(() => {
+      const { utterance, status, words } = controller.getSnapshot();
+      published.push({ utterance, status, words: words.length });
+    });
     act(() => result.current.speak('Second one.'));
     expect(result.current.status).toBe('connecting');
+    // Every snapshot after the second speak belongs to it: none re-publishes the first one's id or words.
+    expect(published.length).toBeGreaterThan(0);
+    expect(published[0]).toEqual({ utterance: firstUtterance + 1, status: 'connecting', words: 0 });
     await waitFor(() => expect(result.current.status).toBe('ended'), { timeout: 8000 });
     expect(result.current.words.map((w) => w.text)).toEqual(['Second', 'one']);
     expect(result.current.text).toBe('Second one.');
+    unsubscribe();
+    expect(published.every((snapshot) => snapshot.utterance === firstUtterance + 1)).toBe(true);
     expect(onEnd).toHaveBeenCalledTimes(1);
     expect(transport.opened).toBe(2);
     await waitFor(() => expect(transport.open).toBe(0));
@@ -172,5 +187,48 @@ describe('useSpeechSynthesis', () => {
     await waitFor(() => expect(result.current.status).toBe('speaking'), { timeout: 5000 });
     await waitFor(() => expect(result.current.status).toBe('error'), { timeout: 5000 });
     expect(result.current.error).toMatchObject({ code: 'ConnectionClosed', retryable: true });
+  });
+
+  it('reports a player that cannot be created or unlocked as an error state, without opening a connection', async () => {
+    const { transport } = await setup();
+    const cannotCreate = () => {
+      throw new Error('AudioContext is not defined');
+    };
+    const { result } = renderHook(() => useSpeechSynthesis(), { wrapper: wrapperFor(providerProps(transport, { createPlayer: cannotCreate })) });
+    act(() => result.current.speak('Nothing to hear.'));
+    expect(result.current.status).toBe('error');
+    expect(result.current.error?.code).toBe('AudioFailed');
+    expect(result.current.error?.message).toMatch(/AudioContext is not defined/);
+
+    const cannotUnlock = () => ({
+      ...createPlaybackEngine(createSilentPlayer()),
+      unlock() {
+        throw new Error('the audio output is blocked');
+      },
+    });
+    const second = renderHook(() => useSpeechSynthesis(), { wrapper: wrapperFor(providerProps(transport, { createPlayer: cannotUnlock })) });
+    act(() => second.result.current.speak('Nothing to hear either.'));
+    expect(second.result.current.status).toBe('error');
+    expect(second.result.current.error?.message).toMatch(/blocked/);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(second.result.current.status).toBe('error');
+    expect(transport.opened).toBe(0);
+  });
+
+  it('reports a token provider that fails as a TokenFailed error state, with nothing connected', async () => {
+    const transport = directTransport({
+      url: 'ws://127.0.0.1:9/api-ws/v1/inference',
+      getToken: async () => {
+        throw new Error('the token endpoint answered 503');
+      },
+      WebSocket: WebSocket as never,
+    });
+    const onError = vi.fn();
+    const { result } = renderHook(() => useSpeechSynthesis({ onError }), { wrapper: wrapperFor(providerProps(transport)) });
+    act(() => result.current.speak('Needs a token.'));
+    await waitFor(() => expect(result.current.status).toBe('error'));
+    expect(result.current.error).toMatchObject({ code: 'TokenFailed' });
+    expect(result.current.error?.message).toMatch(/token endpoint answered 503/);
+    expect(onError).toHaveBeenCalledTimes(1);
   });
 });

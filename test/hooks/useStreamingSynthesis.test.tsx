@@ -134,4 +134,48 @@ describe('useStreamingSynthesis', () => {
     expect(result.current.error?.message).toMatch(/LLM stream broke/);
     await waitFor(() => expect(transport.open).toBe(0));
   });
+
+  it('cancel() while the source is quiet resolves the pipe at once and releases the source (iterator and stream)', async () => {
+    const { transport } = await setup();
+    const { result } = renderHook(() => useStreamingSynthesis(), { wrapper: wrapperFor(providerProps(transport)) });
+    let released = false;
+    let neverSpeaksAgain!: () => void;
+    async function* quiet() {
+      try {
+        yield 'A first sentence. ';
+        await new Promise<void>((resolve) => (neverSpeaksAgain = resolve)); // an LLM that went silent
+        yield 'Never written.';
+      } finally {
+        released = true;
+      }
+    }
+    let piped: Promise<SpeechStatus> | undefined;
+    act(() => {
+      piped = result.current.pipe(quiet());
+    });
+    await waitFor(() => expect(result.current.text).toBe('A first sentence. '), { timeout: 5000 });
+    act(() => result.current.cancel());
+    await expect(piped).resolves.toBe('idle');
+    neverSpeaksAgain(); // the generator can only run its finally once its pending step resumes
+    await waitFor(() => expect(released).toBe(true));
+    expect(result.current.text).toBe('A first sentence. ');
+
+    let cancelledWith: unknown = 'not cancelled';
+    const stream = new ReadableStream<string>({
+      start(controller) {
+        controller.enqueue('From a stream that stalls. ');
+      },
+      cancel(reason) {
+        cancelledWith = reason;
+      },
+    });
+    act(() => {
+      piped = result.current.pipe(stream);
+    });
+    await waitFor(() => expect(result.current.text).toBe('From a stream that stalls. '), { timeout: 5000 });
+    act(() => result.current.cancel());
+    await expect(piped).resolves.toBe('idle');
+    await waitFor(() => expect(cancelledWith).toBeUndefined());
+    await waitFor(() => expect(transport.open).toBe(0));
+  });
 });

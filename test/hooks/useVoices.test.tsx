@@ -15,9 +15,14 @@ describe('useVoices', () => {
     const { server, url } = await startLocalServer({ customVoices: ['cosyvoice-v3-flash-myvoice-0001'] });
     stopServer = () => server.close();
     const transport = countingTransport(url);
-    const { result } = renderHook(() => useVoices({ timestamps: true }), { wrapper: wrapperFor(providerProps(transport)) });
+    const { result, rerender } = renderHook(() => useVoices({ timestamps: true }), { wrapper: wrapperFor(providerProps(transport)) });
     expect(result.current.status).toBe('pending');
-    expect(result.current.voices).toEqual([]);
+    // The system catalog needs no request: it is there while the custom voices load.
+    expect(result.current.voices).toHaveLength(68);
+    expect(result.current.voices.some((v) => v.custom)).toBe(false);
+    const { refetch } = result.current;
+    rerender();
+    expect(result.current.refetch).toBe(refetch);
     await waitFor(() => expect(result.current.status).toBe('success'));
     const ids = result.current.voices.map((v) => v.id);
     expect(ids[0]).toBe('cosyvoice-v3-flash-myvoice-0001');

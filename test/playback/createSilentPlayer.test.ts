@@ -10,6 +10,25 @@ function words(...begins: number[]): TimelineWord[] {
   return begins.map((beginMs, i) => ({ text: `w${i}`, beginIndex: i, endIndex: i + 1, beginMs, endMs: beginMs + 50, sentenceIndex: 0 }));
 }
 
+/** A 44-byte streamed WAV header (placeholder sizes) for 16-bit PCM. */
+function wavHeader(rate: number, channels: number): Uint8Array {
+  const out = new Uint8Array(44);
+  const view = new DataView(out.buffer);
+  out.set([82, 73, 70, 70], 0); // RIFF
+  view.setUint32(4, 0xffffffff, true);
+  out.set([87, 65, 86, 69, 102, 109, 116, 32], 8); // WAVEfmt
+  view.setUint32(16, 16, true);
+  view.setUint16(20, 1, true);
+  view.setUint16(22, channels, true);
+  view.setUint32(24, rate, true);
+  view.setUint32(28, rate * 2 * channels, true);
+  view.setUint16(32, 2 * channels, true);
+  view.setUint16(34, 16, true);
+  out.set([100, 97, 116, 97], 36); // data
+  view.setUint32(40, 0xffffffff, true);
+  return out;
+}
+
 describe('createSilentPlayer', () => {
   beforeEach(() => {
     vi.useFakeTimers();
@@ -122,6 +141,35 @@ describe('createSilentPlayer', () => {
     expect(player.getPositionMs()).toBeCloseTo(400, 0);
     vi.advanceTimersByTime(150);
     expect(player.getSnapshot().state).toBe('ended');
+  });
+
+  it('WAV the real player cannot play (stereo) fails as it does: state error, ended("error") exactly once', () => {
+    const player = createSilentPlayer({ format: AudioFormat.WAV_16000HZ_MONO_16BIT, ...timers });
+    const reasons: string[] = [];
+    player.onEnded((reason) => reasons.push(reason));
+    player.reset();
+    const stereo = wavHeader(16000, 2);
+    player.enqueue(stereo.subarray(0, 20)); // the header arrives split
+    expect(player.getSnapshot().state).toBe('buffering');
+    player.enqueue(new Uint8Array([...stereo.subarray(20), ...pcmMs(200)]));
+    expect(player.getSnapshot()).toMatchObject({ state: 'error', endedReason: 'error', activeWordIndex: -1, canSeek: false });
+    expect(player.getSnapshot().error?.code).toBe('AudioFailed');
+    expect(reasons).toEqual(['error']);
+    player.enqueue(pcmMs(200));
+    player.endOfStream();
+    vi.advanceTimersByTime(500);
+    player.stop();
+    expect(player.replay()).toBe(false);
+    expect(reasons).toEqual(['error']);
+    expect(player.getSnapshot()).toMatchObject({ state: 'error', canSeek: false });
+    expect(vi.getTimerCount()).toBe(0);
+    player.reset();
+    expect(player.getSnapshot()).toMatchObject({ state: 'idle', error: null, endedReason: null });
+    player.enqueue(new Uint8Array([...wavHeader(16000, 1), ...pcmMs(100)]));
+    player.endOfStream();
+    vi.advanceTimersByTime(150);
+    expect(reasons).toEqual(['error', 'finished']);
+    player.dispose();
   });
 
   it('instant mode hears everything at end of stream', () => {

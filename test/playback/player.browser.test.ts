@@ -349,3 +349,190 @@ describe('createAudioPlayer: a context the browser keeps suspended', () => {
     player.dispose();
   });
 });
+
+describe('createAudioPlayer in Chromium: every playthrough ends exactly once', () => {
+  it('pause during a stall, the stream ends while paused, resume: ended("finished") fires once (not stuck buffering)', async () => {
+    const { context, player } = await setup(AudioFormat.PCM_24000HZ_MONO_16BIT);
+    // Source at the context rate: no resampling look-ahead holds back a last sample, so the queue is
+    // really empty during the stall.
+    const rate = context.sampleRate;
+    player.reset({ format: { format: 'pcm', sampleRate: rate as 48000, channels: 'mono', bitRate: 16 } });
+    const reasons: EndedReason[] = [];
+    player.onEnded((r) => reasons.push(r));
+    const done = ended(player);
+    player.enqueue(pcm16(rate, 0.2, sine440));
+    await sleep(500);
+    expect(player.getSnapshot()).toMatchObject({ state: 'buffering', underruns: 1 });
+    player.pause();
+    player.endOfStream();
+    await sleep(100);
+    expect(player.getSnapshot().state).toBe('paused');
+    expect(reasons).toEqual([]);
+    player.resume();
+    expect(await done).toBe('finished');
+    await sleep(100);
+    expect(reasons).toEqual(['finished']);
+    expect(player.getSnapshot()).toMatchObject({ state: 'ended', endedReason: 'finished', underruns: 1 });
+  });
+
+  it('a decoding failure mid-playthrough ends it once with "error": queued audio stops, nothing ends it again', async () => {
+    const { context, tap, player } = await setup(AudioFormat.WAV_22050HZ_MONO_16BIT);
+    const reasons: EndedReason[] = [];
+    player.onEnded((r) => reasons.push(r));
+    player.reset();
+    player.enqueue(wav(22050, pcm16(22050, 2, sine440)));
+    await sleep(200);
+    expect(player.getSnapshot().state).toBe('playing');
+    // The next task's stream is stereo WAV, which the player cannot play.
+    const stereo = wav(22050, pcm16(22050, 0.5, sine440));
+    new DataView(stereo.buffer).setUint16(22, 2, true);
+    player.nextStream();
+    player.enqueue(stereo);
+    expect(player.getSnapshot()).toMatchObject({ state: 'error', endedReason: 'error', activeWordIndex: -1, canSeek: false });
+    expect(player.getSnapshot().error?.code).toBe('AudioFailed');
+    expect(reasons).toEqual(['error']);
+    await sleep(60);
+    tap.mark();
+    await sleep(200);
+    expect(analyse(tap.samples(), context.sampleRate).rms).toBe(0); // the 1.8 s still queued was dropped
+    player.enqueue(wav(22050, pcm16(22050, 0.5, sine440)));
+    player.endOfStream();
+    await sleep(300);
+    player.stop();
+    expect(player.replay()).toBe(false);
+    expect(reasons).toEqual(['error']);
+    expect(player.getSnapshot().state).toBe('error');
+    // The next utterance starts clean.
+    const done = ended(player);
+    player.reset();
+    player.enqueue(wav(22050, pcm16(22050, 0.2, sine440)));
+    player.endOfStream();
+    expect(await done).toBe('finished');
+    expect(reasons).toEqual(['error', 'finished']);
+  });
+});
+
+describe('createAudioPlayer in Chromium: a worklet that cannot load', () => {
+  it('fails every playthrough once with "error" (AudioFailed) instead of buffering forever', async () => {
+    const context = new AudioContext();
+    const player = createAudioPlayer({ context, format: AudioFormat.PCM_24000HZ_MONO_16BIT, workletUrl: '/no-such-worklet.js' });
+    cleanup.push(async () => {
+      player.dispose();
+      await context.close();
+    });
+    const reasons: EndedReason[] = [];
+    player.onEnded((r) => reasons.push(r));
+    let done = ended(player);
+    player.reset();
+    player.enqueue(pcm16(24000, 0.3, sine440));
+    player.endOfStream();
+    expect(await done).toBe('error');
+    expect(player.getSnapshot()).toMatchObject({ state: 'error', endedReason: 'error' });
+    expect(player.getSnapshot().error?.code).toBe('AudioFailed');
+    expect(player.getSnapshot().error?.message).toMatch(/workletUrl/);
+    // The next utterance fails at once, the same way.
+    done = ended(player);
+    player.reset();
+    player.enqueue(pcm16(24000, 0.3, sine440));
+    expect(await done).toBe('error');
+    expect(player.getSnapshot().state).toBe('error');
+    expect(player.replay()).toBe(false);
+    expect(reasons).toEqual(['error', 'error']);
+  });
+});
+
+describe('createAudioPlayer in Chromium: platform details', () => {
+  it('sets navigator.audioSession.type = "playback" where the API exists (iOS Safari), unless audioSession: false', async () => {
+    // Chromium has no Audio Session API; this stands in for Safari's navigator.audioSession.
+    const session = { type: 'auto' };
+    Object.defineProperty(navigator, 'audioSession', { value: session, configurable: true });
+    const context = new AudioContext();
+    cleanup.push(async () => {
+      delete (navigator as { audioSession?: unknown }).audioSession;
+      await context.close();
+    });
+    const optedOut = createAudioPlayer({ context, audioSession: false });
+    await optedOut.unlock();
+    expect(session.type).toBe('auto');
+    optedOut.dispose();
+    const player = createAudioPlayer({ context });
+    expect(session.type).toBe('auto'); // creating the player touches nothing
+    await player.unlock();
+    expect(session.type).toBe('playback');
+    player.dispose();
+    // A web view where the property is read-only: unlock still works.
+    Object.defineProperty(navigator, 'audioSession', {
+      value: {
+        get type() {
+          return 'auto';
+        },
+        set type(_value: string) {
+          throw new TypeError('read-only');
+        },
+      },
+      configurable: true,
+    });
+    const readOnly = createAudioPlayer({ context });
+    await expect(readOnly.unlock()).resolves.toBeUndefined();
+    readOnly.dispose();
+  });
+
+  it('while getOutputTimestamp() is still {0, 0} (its first ~40 ms), the clock uses currentTime minus the latency: never ahead, never negative, never backwards', async () => {
+    const context = new AudioContext({ latencyHint: 'interactive' });
+    const realTimestamp = context.getOutputTimestamp.bind(context);
+    let zero = true;
+    let zeroCalls = 0;
+    context.getOutputTimestamp = () => {
+      if (!zero) return realTimestamp();
+      zeroCalls++;
+      return { contextTime: 0, performanceTime: 0 };
+    };
+    const player = createAudioPlayer({ context, format: AudioFormat.PCM_24000HZ_MONO_16BIT });
+    cleanup.push(async () => {
+      player.dispose();
+      await context.close();
+    });
+    await player.unlock();
+    player.reset();
+    const speakStartedAt = performance.now();
+    player.markSpeakStart(speakStartedAt);
+    await sleep(50);
+    const done = ended(player);
+    const t0 = context.currentTime; // no sample of this utterance can be output before this
+    const enqueuedAt = performance.now();
+    player.enqueue(pcm16(24000, 1, sine440));
+    player.endOfStream();
+    const positions: number[] = [];
+    const latency = () => context.outputLatency || context.baseLatency || 0;
+    for (let i = 0; i < 15; i++) {
+      await sleep(20);
+      const before = latency();
+      const position = player.getPositionMs();
+      const ct = context.currentTime;
+      const audible = ct - Math.min(before, latency());
+      positions.push(position);
+      // At most what was output one latency ago (a clock reading zero stamps as time 0, or as the render
+      // time, would run ahead of what is heard).
+      expect(position).toBeLessThanOrEqual(Math.max(0, (audible - t0) * 1000) + 1e-6);
+    }
+    expect(zeroCalls).toBeGreaterThan(0);
+    expect(positions.at(-1)).toBeGreaterThan(0); // it did play on the fallback clock
+    // First audio is measured from the render time plus the latency, not from the zero stamp.
+    expect(player.getSnapshot().timeToFirstAudioMs!).toBeGreaterThanOrEqual(enqueuedAt - speakStartedAt - 1);
+    // Real stamps arrive: the switch moves the clock by at most the elapsed time plus the latency.
+    const ctBefore = context.currentTime;
+    const last = player.getPositionMs();
+    zero = false;
+    await sleep(20);
+    const next = player.getPositionMs();
+    expect(next).toBeGreaterThanOrEqual(last);
+    expect(next - last).toBeLessThanOrEqual((context.currentTime - ctBefore + latency()) * 1000 + 1);
+    for (let i = 0; i < 10; i++) {
+      await sleep(30);
+      positions.push(player.getPositionMs());
+    }
+    for (let i = 1; i < positions.length; i++) expect(positions[i]!).toBeGreaterThanOrEqual(positions[i - 1]!);
+    expect(positions.every((p) => p >= 0 && p <= 1000)).toBe(true);
+    expect(await done).toBe('finished');
+  });
+});

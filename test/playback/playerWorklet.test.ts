@@ -78,6 +78,40 @@ describe('player worklet processor', () => {
     expect(resumed[0]).toBeCloseTo(0.256, 6);
   });
 
+  it('end of stream arriving while paused during a stall: resume reports ended, once', () => {
+    const w = loadProcessor(24000);
+    w.send({ type: 'format', srcRate: 24000 });
+    w.send({ type: 'pcm', epoch: 0, samples: ramp(200) });
+    w.render(4);
+    expect(w.messages.at(-1)).toMatchObject({ state: 'underrun', played: 200 });
+    w.send({ type: 'pause' });
+    w.render(2);
+    w.send({ type: 'eos', epoch: 0 });
+    w.render(2);
+    expect(w.messages.at(-1)!.state).toBe('paused');
+    w.send({ type: 'resume' });
+    w.render(4);
+    const states = w.messages.map((m) => m.state);
+    expect(states.slice(-2)).toEqual(['paused', 'ended']);
+    expect(states.filter((s) => s === 'ended')).toHaveLength(1);
+    expect(w.messages.at(-1)).toMatchObject({ played: 200, rate: 0 });
+  });
+
+  it('end of stream while idle with nothing queued (paused before the first sample) reports ended', () => {
+    const w = loadProcessor(24000);
+    w.send({ type: 'format', srcRate: 24000 });
+    w.send({ type: 'flush', epoch: 1, startFrame: 0 });
+    w.send({ type: 'pause' });
+    w.send({ type: 'eos', epoch: 1 });
+    w.render(2);
+    expect(w.messages.filter((m) => m.state === 'ended')).toHaveLength(0);
+    w.send({ type: 'resume' });
+    w.render(3);
+    const ended = w.messages.filter((m) => m.state === 'ended');
+    expect(ended).toHaveLength(1);
+    expect(ended[0]).toMatchObject({ epoch: 1, played: 0 });
+  });
+
   it('flush drops queued audio at once and ignores samples of the old epoch still in flight', () => {
     const w = loadProcessor(24000);
     w.send({ type: 'format', srcRate: 24000 });

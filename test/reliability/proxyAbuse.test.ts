@@ -172,8 +172,11 @@ describe('proxy abuse: rejected as documented, never reaching the upstream, vali
       big.send(runTask('abuse-big'));
       await big.waitFor('task-started', 'abuse-big');
       // 25 000 hanzi: 25 000 characters but 75 000 UTF-8 bytes, over the 64 KiB frame cap.
-      big.send(continueTask('abuse-big', `abuse-big-text${'文'.repeat(25_000)}`));
-      expect((await big.waitClosed()).code).toBe(1009);
+      const frame = JSON.stringify(continueTask('abuse-big', `abuse-big-text${'文'.repeat(25_000)}`));
+      big.send(frame);
+      const tooBig = await big.waitFor('task-failed', 'abuse-big');
+      expect(tooBig.header).toMatchObject({ error_code: 'InvalidParameter', error_message: `Frame too large: ${Buffer.byteLength(frame)} bytes, over the limit of ${64 * 1024} bytes per frame` });
+      expect((await big.waitClosed()).code).toBe(1000);
     });
     expect(upstreamSaw('abuse-bin-payload')).toEqual([]);
     expect(upstreamSaw('abuse-big-text')).toEqual([]);
@@ -320,8 +323,28 @@ describe('canary key', () => {
     expect(refused.status).toBe(404);
   });
 
+  it('a proxy without authorize (and without allowAnonymousTokens) mints no token: 403, nothing asked upstream', async () => {
+    const open = createSynthesisProxy({ apiKey: CANARY, upstream: upstream.url, port: 0, log: (line) => seen.logs.push(line) });
+    await open.listen();
+    try {
+      const before = upstream.httpRequests.length;
+      const base = open.url.replace('ws://', 'http://').replace('/api-ws/v1/inference', '/api/v1/tokens');
+      for (const headers of [{}, { Origin: 'https://anyone.example' }] as Array<Record<string, string>>) {
+        const token = await fetch(`${base}?expire_in_seconds=1800`, { method: 'POST', headers, body: '{}' });
+        const body = await token.text();
+        seen.bodies.push(body);
+        expect(token.status).toBe(403);
+        expect(JSON.parse(body)).toMatchObject({ code: 'Forbidden' });
+        expect(body).not.toMatch(/st-/);
+      }
+      expect(upstream.httpRequests.length).toBe(before);
+    } finally {
+      await open.close();
+    }
+  });
+
   it('an unreachable upstream and a dropped upstream report errors without the key', async () => {
-    const dead = createSynthesisProxy({ apiKey: CANARY, upstream: 'ws://127.0.0.1:1', port: 0, log: (line) => seen.logs.push(line) });
+    const dead = createSynthesisProxy({ apiKey: CANARY, upstream: 'ws://127.0.0.1:1', port: 0, allowAnonymousTokens: true, log: (line) => seen.logs.push(line) });
     await dead.listen();
     try {
       const synthesizer = new SpeechSynthesizer({ model: 'cosyvoice-v3-flash', voice: 'longanyang', transport: proxyTransport({ url: dead.url, WebSocket: WebSocket as never }), onWarning: (w) => seen.logs.push(w) });
@@ -358,7 +381,7 @@ describe('canary key against a hostile upstream that echoes the credential back'
   const logs: string[] = [];
   beforeAll(async () => {
     echo = await startRecordingUpstream({ apiKey: CANARY, mode: 'echo-key' });
-    front = createSynthesisProxy({ apiKey: CANARY, upstream: echo.url, port: 0, log: (line) => logs.push(line) });
+    front = createSynthesisProxy({ apiKey: CANARY, upstream: echo.url, port: 0, allowAnonymousTokens: true, log: (line) => logs.push(line) });
     await front.listen();
   });
   afterAll(async () => {

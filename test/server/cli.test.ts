@@ -47,10 +47,20 @@ describe('cosyvoice-react serve', () => {
     expect((await synth.call('Via the proxy.'))!.length).toBeGreaterThan(1000);
     expect(proxy.stderr()).toMatch(/proxy to ws:/);
     expect(proxy.stderr()).not.toContain('sk-cli-canary');
-    const exits = Promise.all([once(proxy.child, 'exit'), once(local.child, 'exit')]);
+    // No authorize hook on the command line: the token route is off unless asked for.
+    const tokensOf = (ws: string) => ws.replace('ws://', 'http://').replace('/api-ws/v1/inference', '/api/v1/tokens');
+    const refused = await fetch(tokensOf(url), { method: 'POST' });
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).not.toContain('sk-cli-canary');
+    const open = serve(['--port', '0', '--upstream', upstream, '--allow-anonymous-tokens'], { DASHSCOPE_API_KEY: 'sk-cli-canary' });
+    const minted = await fetch(tokensOf(await open.firstLine), { method: 'POST' });
+    expect(minted.status).toBe(200);
+    expect((await minted.json()).token).toMatch(/^st-/);
+    const exits = Promise.all([once(proxy.child, 'exit'), once(open.child, 'exit'), once(local.child, 'exit')]);
     proxy.child.kill('SIGINT');
+    open.child.kill('SIGINT');
     local.child.kill('SIGINT');
-    expect((await exits).map(([code]) => code)).toEqual([0, 0]);
+    expect((await exits).map(([code]) => code)).toEqual([0, 0, 0]);
   }, 20_000);
 
   it('rejects bad options with exit code 2', async () => {

@@ -71,6 +71,26 @@ describe('local voice server protocol', () => {
     client.close();
   });
 
+  it('ignores late frames for the last 64 ended tasks of a connection and forgets older ones (bounded memory)', async () => {
+    const client = await RawClient.connect(server.url);
+    const ids = Array.from({ length: 70 }, (_, i) => `many-${i}`);
+    for (const id of ids) {
+      client.send(runTask(id));
+      client.send(finishTask(id));
+      await client.waitFor('task-finished', id);
+    }
+    // A late finish-task for a recent task is ignored, as the service does: the connection keeps serving.
+    client.send(finishTask('many-69'));
+    client.send(finishTask('many-6'));
+    client.send(runTask('after-many'));
+    await client.waitFor('task-started', 'after-many');
+    expect(client.events().some((e) => e.json.header.event === 'task-failed')).toBe(false);
+    // The oldest ids were forgotten: a frame for one is now a task the connection does not know.
+    client.send(finishTask('many-5'));
+    expect((await client.waitFor('task-failed', 'many-5')).header.error_message).toBe('task can not be null');
+    client.close();
+  });
+
   it('accepts the SDK quirks: continue-task sent before task-started, extra payload keys, Default/0 format, trailing slash', async () => {
     const client = await RawClient.connect(server.url.replace(/inference$/, 'inference/'));
     const run = runTask('quirks', { format: 'Default', sample_rate: 0, phoneme_timestamp_enabled: false, pre_task_id: 'quirks', style: 0 });

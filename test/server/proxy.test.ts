@@ -19,7 +19,8 @@ beforeAll(async () => {
   // The upstream refuses anything but the canary key, which proves the proxy injects it.
   upstream = createLocalVoiceServer({ engine: 'tone', port: 0, apiKeys: [CANARY], customVoices: ['cosyvoice-v3-plus-demo-0001'] });
   await upstream.listen();
-  proxy = createSynthesisProxy({ apiKey: CANARY, upstream: upstream.url, port: 0, log: (line) => logs.push(line), limits: { maxConcurrentTasks: 500, maxTasksPerMinute: 1000, maxConnections: 500 } });
+  // allowAnonymousTokens: this proxy has no authorize hook, and its token route is exercised below.
+  proxy = createSynthesisProxy({ apiKey: CANARY, upstream: upstream.url, port: 0, allowAnonymousTokens: true, log: (line) => logs.push(line), limits: { maxConcurrentTasks: 500, maxTasksPerMinute: 1000, maxConnections: 500 } });
   await proxy.listen();
 });
 afterAll(async () => {
@@ -92,10 +93,10 @@ describe('synthesis proxy in front of the local server', () => {
   });
 
   it('runs 200 concurrent short tasks on loopback', async () => {
-    const started = Date.now();
+    // Throughput and latency are measured in bench/proxy; here every one of the 200 must complete.
     const results = await Promise.all(Array.from({ length: 200 }, (_, i) => synth(proxy.url).call(`Task ${i}.`, { timeoutMillis: 30_000 })));
+    expect(results).toHaveLength(200);
     expect(results.every((audio) => audio!.length > 1000)).toBe(true);
-    expect(Date.now() - started).toBeLessThan(20_000);
   }, 30_000);
 });
 
@@ -169,12 +170,20 @@ describe('proxy policy: rejected requests never reach the upstream', () => {
     expect(received.map((text) => JSON.parse(text).header.task_id)).toEqual(['c1']);
   });
 
-  it('frames over the size cap close the connection without reaching the upstream', async () => {
+  it('frames over the size cap get a DashScope-shaped task-failed and never reach the upstream; far larger ones get 1009', async () => {
     const client = await RawClient.connect(guarded.url);
     client.send(runTask('big'));
     client.socket.send('x'.repeat(70 * 1024));
+    const failed = await client.waitFor('task-failed');
+    expect(failed.header).toMatchObject({ error_code: 'InvalidParameter', error_message: `Frame too large: ${70 * 1024} bytes, over the limit of ${64 * 1024} bytes per frame` });
     const closed = await client.waitClosed();
-    expect(closed.code).toBe(1009);
+    expect(closed.code).toBe(1000);
+    expect(received.some((text) => text.length > 60 * 1024)).toBe(false);
+    // Past four times the cap the frame is not even read: the WebSocket layer closes with 1009.
+    const huge = await RawClient.connect(guarded.url);
+    huge.socket.send('x'.repeat(4 * 64 * 1024 + 1));
+    expect((await huge.waitClosed()).code).toBe(1009);
+    expect(huge.events()).toEqual([]);
     expect(received.some((text) => text.length > 60 * 1024)).toBe(false);
   });
 });

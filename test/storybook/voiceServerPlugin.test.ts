@@ -58,5 +58,35 @@ describe('the dev server voice plugin', () => {
     const synthesizer = await speak(url, onlyUpstream);
     expect(synthesizer.state).toBe('completed');
     expect(JSON.stringify(synthesizer.getResponse()?.raw)).not.toContain(CANARY);
+    // The Recipes/Transports DirectToken story mints tokens here: the dev tool opts in to that explicitly.
+    const token = await fetch(url.replace('ws://', 'http://').replace('/api-ws/v1/inference', '/api/v1/tokens?expire_in_seconds=60'), { method: 'POST' });
+    const body = await token.text();
+    expect(token.status).toBe(200);
+    expect(JSON.parse(body).token).toMatch(/^st-/);
+    expect(body).not.toContain(CANARY);
+
+    // Only Storybook's own pages may use the key: another site open in the same browser is refused.
+    const port = new URL(url).port;
+    const fromStorybook = new WebSocket(url, { headers: { origin: `http://127.0.0.1:${port}` } });
+    await new Promise<void>((resolve, reject) => {
+      fromStorybook.once('open', () => resolve());
+      fromStorybook.once('error', reject);
+    });
+    fromStorybook.close();
+    for (const origin of ['https://evil.example', `http://evil.example:${port}`]) {
+      const status = await new Promise<number>((resolve) => {
+        const foreign = new WebSocket(url, { headers: { origin } });
+        foreign.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+        foreign.once('open', () => {
+          foreign.close();
+          resolve(101);
+        });
+        foreign.once('error', () => resolve(0));
+      });
+      expect(status, origin).toBe(403);
+    }
+    const foreignToken = await fetch(url.replace('ws://', 'http://').replace('/api-ws/v1/inference', '/api/v1/tokens'), { method: 'POST', headers: { origin: 'https://evil.example' } });
+    expect(foreignToken.status).toBe(403);
+    expect(await foreignToken.text()).not.toMatch(/st-/);
   }, 30_000);
 });
