@@ -23,6 +23,14 @@ export const CHROMIUM_ARGS = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
+const react18Aliases = [
+  ...sourceAliases,
+  { find: /^react(\/.*)?$/, replacement: `${react18}/react$1` },
+  { find: /^react-dom(\/.*)?$/, replacement: `${react18}/react-dom$1` },
+  // Its ESM build, so its React imports can be aliased too (the CommonJS one would `require` React 19).
+  { find: /^@testing-library\/react$/, replacement: path.join(root, 'node_modules/@testing-library/react/dist/@testing-library/react.esm.js') },
+];
+
 const browserProvider = () =>
   playwright({
     launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS },
@@ -57,15 +65,7 @@ export default defineConfig({
       {
         // The hook and component tests again, against React 18 (installed in test/react18 by `npm test`).
         extends: true,
-        resolve: {
-          alias: [
-            ...sourceAliases,
-            { find: /^react(\/.*)?$/, replacement: `${react18}/react$1` },
-            { find: /^react-dom(\/.*)?$/, replacement: `${react18}/react-dom$1` },
-            // Its ESM build, so its React imports can be aliased too (the CommonJS one would `require` React 19).
-            { find: /^@testing-library\/react$/, replacement: path.join(root, 'node_modules/@testing-library/react/dist/@testing-library/react.esm.js') },
-          ],
-        },
+        resolve: { alias: react18Aliases },
         test: {
           name: 'react18',
           environment: 'jsdom',
@@ -75,6 +75,17 @@ export default defineConfig({
           testTimeout: 20_000,
           // Inlined so their own `react` imports go through the aliases above (one React in the test).
           server: { deps: { inline: ['@testing-library/react', '@tanstack/react-query'] } },
+        },
+      },
+      {
+        // Server rendering against React 18 too (`renderToString` of react-dom 18, no DOM).
+        extends: true,
+        resolve: { alias: react18Aliases },
+        test: {
+          name: 'react18-ssr',
+          environment: 'node',
+          include: ['test/**/*.ssr.test.tsx'],
+          server: { deps: { inline: ['@tanstack/react-query'] } },
         },
       },
       {

@@ -1,8 +1,9 @@
-import { QueryClient } from '@tanstack/react-query';
-import { createContext, useContext, useMemo, useState, type ReactNode } from 'react';
+import type { QueryClient } from '@tanstack/react-query';
+import { createContext, useContext, useMemo, type ReactNode } from 'react';
 import type { PlaybackEngine, SynthesisParameters, Transport } from '../core/index';
 import { DEFAULT_BROWSER_FORMAT } from '../playback/index';
 import { createPlaybackEngine } from './createPlaybackEngine';
+import { useOwnQueryClient } from './internal/useOwnQueryClient';
 
 /** What every hook under a {@link SpeechProvider} reads. */
 export interface SpeechContextValue {
@@ -52,7 +53,7 @@ export interface SpeechProviderProps extends Partial<SynthesisParameters> {
  * </SpeechProvider>
  */
 export function SpeechProvider({ transport, queryClient, createPlayer, idleFinishMs, connectTimeoutMillis, startTimeoutMillis, children, ...defaults }: SpeechProviderProps) {
-  const [ownClient] = useState(() => queryClient ?? new QueryClient());
+  const ownClient = useOwnQueryClient(!queryClient);
   const defaultsKey = JSON.stringify(defaults);
   // The defaults object is rebuilt every render; key it by content so consumers see a stable value.
   // Without a format, browsers get the one measured to start fastest (PCM 24 kHz, see DEFAULT_BROWSER_FORMAT).

@@ -1,7 +1,8 @@
-import { QueryClient, useQuery } from '@tanstack/react-query';
-import { useCallback, useState } from 'react';
+import { useQuery, type QueryClient } from '@tanstack/react-query';
+import { useCallback } from 'react';
 import type { SynthesisToken } from '../core/index';
 import { useLatestRef } from './internal/useLatestRef';
+import { useOwnQueryClient } from './internal/useOwnQueryClient';
 import { useOptionalSpeechContext } from './SpeechProvider';
 
 /** Options of {@link useSynthesisToken}. */
@@ -42,8 +43,8 @@ export interface UseSynthesisTokenResult {
  */
 export function useSynthesisToken(fetchToken: () => Promise<SynthesisToken>, options: UseSynthesisTokenOptions = {}): UseSynthesisTokenResult {
   const context = useOptionalSpeechContext();
-  const [ownClient] = useState(() => (options.queryClient || context ? undefined : new QueryClient()));
-  const queryClient = options.queryClient ?? context?.queryClient ?? ownClient!;
+  const ownClient = useOwnQueryClient(!options.queryClient && !context);
+  const queryClient = options.queryClient ?? context?.queryClient ?? ownClient;
   const fetchRef = useLatestRef(fetchToken);
   const margin = options.refreshMarginMs ?? 10_000;
   const queryKey = options.queryKey ?? ['cosyvoice-react', 'token'];

@@ -1,5 +1,6 @@
 // @vitest-environment node
-import { renderToString } from 'react-dom/server';
+import { version } from 'react';
+import { renderToString, version as serverVersion } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { SpeechProvider, useActiveWord, usePlaybackPosition, useSpeechSynthesis, useStreamingSynthesis, useVoices } from 'cosyvoice-react';
 import { filterVoices, type Transport } from 'cosyvoice-react/core';
@@ -36,6 +37,12 @@ function Everything() {
 }
 
 describe('hooks on the server', () => {
+  it('runs against React 18 in the react18-ssr project and React 19 in the node project', ({ task }) => {
+    const expected = task.file.projectName === 'react18-ssr' ? 18 : 19;
+    expect(Number(version.split('.')[0])).toBe(expected);
+    expect(serverVersion).toBe(version);
+  });
+
   it('render idle with renderToString, open no socket and touch no browser global', () => {
     const { transport, calls } = recordingTransport();
     expect(typeof window).toBe('undefined');

@@ -1,6 +1,7 @@
 import { renderHook, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { useVoices } from 'cosyvoice-react';
+import { QueryClient } from '@tanstack/react-query';
+import { useSpeechContext, useVoices } from 'cosyvoice-react';
 import { memoryTransport, type Transport } from 'cosyvoice-react/core';
 import { countingTransport, providerProps, startLocalServer, wrapperFor } from '../utils/speechHarness';
 
@@ -61,5 +62,26 @@ describe('useVoices', () => {
     result.current.refetch();
     await waitFor(() => expect(result.current.status).toBe('success'));
     expect(result.current.voices[0]!.id).toBe('cosyvoice-v3-flash-back-1');
+  });
+
+  it("empties the provider's own react-query client when the provider unmounts, and never touches one it was given", async () => {
+    const transport = memoryTransport(() => ({ onMessage() {} }));
+    const { result, unmount } = renderHook(
+      () => ({ voices: useVoices(), client: useSpeechContext().queryClient }),
+      { wrapper: wrapperFor(providerProps(transport)) },
+    );
+    await waitFor(() => expect(result.current.voices.status).not.toBe('pending'));
+    const own = result.current.client;
+    expect(own.getQueryCache().getAll().length).toBeGreaterThan(0);
+    unmount();
+    // Its cached queries (and their garbage-collection timers) go with the provider.
+    expect(own.getQueryCache().getAll()).toEqual([]);
+
+    const given = new QueryClient();
+    const second = renderHook(() => useVoices(), { wrapper: wrapperFor(providerProps(transport, { queryClient: given })) });
+    await waitFor(() => expect(second.result.current.status).not.toBe('pending'));
+    second.unmount();
+    expect(given.getQueryCache().getAll().length).toBeGreaterThan(0);
+    given.clear();
   });
 });

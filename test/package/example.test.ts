@@ -48,11 +48,16 @@ describe('the example app (examples/vite-app)', () => {
       writeFileSync(path.join(app, file), `${declarations ?? ''}\n${code}\nexport {};\n`);
       return file;
     });
+    // Express is not a dependency here: the README's Express example is checked against this much of it.
+    writeFileSync(
+      path.join(app, 'express-shim.d.ts'),
+      "declare module 'express' {\n  import type { RequestListener } from 'node:http';\n  export default function express(): RequestListener & { use(...handlers: unknown[]): void };\n}\n",
+    );
     writeFileSync(
       path.join(app, 'tsconfig.readme.json'),
       JSON.stringify({
         compilerOptions: { target: 'ES2022', lib: ['ES2022', 'DOM', 'DOM.Iterable'], module: 'ESNext', moduleResolution: 'Bundler', jsx: 'react-jsx', strict: true, noEmit: true, skipLibCheck: false, types: ['node'] },
-        files: ['src/vite-env.d.ts', ...files],
+        files: ['src/vite-env.d.ts', 'express-shim.d.ts', ...files],
       }),
     );
     try {
