@@ -8,6 +8,17 @@
 //                      with words every 20 frames), callback mode, averaged over a task of 20 000 frames (1 000 sentences)
 //     silent player    createSilentPlayer().enqueue (real-time clock)
 //     controller       SpeechController + silent player through createPlaybackEngine: the hooks' path without React
+//     decode           parse + decode + enqueue per audio frame on the browser's WASM fallback path, per format:
+//                      the real frames of the local voice server (dist/server.js, tone engine) for
+//                      OGG_OPUS_24KHZ_MONO_32KBPS, MP3_24000HZ_MONO_256KBPS and PCM_24000HZ_MONO_16BIT, each one
+//                      parseServerFrame → createAudioPlayer({ forceWasmDecoder: true }).enqueue (dist/playback.js:
+//                      createStreamDecoder → OpusStreamDecoder / Mp3StreamDecoder on ogg-opus-decoder / mpg123-decoder,
+//                      or Pcm16Decoder) → the samples posted to the worklet. Node has no Web Audio: the AudioContext and
+//                      AudioWorkletNode are inert fakes (postMessage records the time, no structured clone). One frame per
+//                      macrotask, as the WebSocket delivers them; a frame's time runs from parse to the last samples it
+//                      posted (Opus decodes in microtasks), so it is main-thread time. Mean, p95 over every frame after
+//                      the first samples of each utterance (those wait for the WASM instance: reported as setupMsMedian;
+//                      Ogg Opus comes out one frame late, as ogg-opus-decoder holds each page until the next one starts).
 //   Memory: a 200 000-character streaming task (10 × 20 000 characters) through SpeechSynthesizer over a real
 //     loopback socket to a fast scripted server in a child process (bench/support-fast-server.mjs, realistic
 //     100 ms PCM frames): heap and RSS before, peak during, after (task retained), after releasing it; the
@@ -278,18 +289,204 @@ const memory = {
   heapBytesPerWordRetained: Math.round(((retained.heapUsedMB - before.heapUsedMB) * MB) / Math.max(1, words)),
 };
 
+// ---- CPU per frame, compressed formats: parse + decode + enqueue on the browser's WASM fallback path ---
+const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+const macrotask = () => new Promise((resolve) => setImmediate(resolve));
+
+async function decodeBench() {
+  const dist = await import('../dist/core.js');
+  const { createAudioPlayer, Mp3FrameSplitter, OggPacketReader } = await import('../dist/playback.js');
+  const { createLocalVoiceServer } = await import('../dist/server.js');
+  const FORMATS = { pcm: 'PCM_24000HZ_MONO_16BIT', oggOpus: 'OGG_OPUS_24KHZ_MONO_32KBPS', mp3: 'MP3_24000HZ_MONO_256KBPS' };
+  const UTTERANCES = Number(process.env.BENCH_DECODE_UTTERANCES ?? 8);
+  const TEXT = (PARAGRAPH + ' ').repeat(6); // ~2 000 characters, ~1.7 min of tone audio, ~370 frames
+
+  // The worklet side: inert, except that it notes when samples arrive.
+  const port = { posts: 0, samples: 0, lastAt: 0 };
+  const previousNode = globalThis.AudioWorkletNode;
+  globalThis.AudioWorkletNode = class {
+    port = {
+      onmessage: null,
+      postMessage: (message) => {
+        if (message.type !== 'pcm') return;
+        port.posts++;
+        port.samples += message.samples.length;
+        port.lastAt = performance.now();
+      },
+    };
+    connect() {}
+    disconnect() {}
+  };
+  const fakeContext = () => ({
+    state: 'running',
+    sampleRate: 48000,
+    currentTime: 0,
+    baseLatency: 0.01,
+    outputLatency: 0,
+    destination: {},
+    audioWorklet: { addModule: async () => undefined },
+    resume: async () => undefined,
+    close: async () => undefined,
+    addEventListener() {},
+    removeEventListener() {},
+    createGain: () => ({ gain: { value: 1, setTargetAtTime() {} }, connect() {}, disconnect() {} }),
+    getOutputTimestamp: () => ({ contextTime: 0, performanceTime: 0 }),
+  });
+  /** Waits (one macrotask at a time) until `done()`, failing after `ms`. */
+  const until = async (done, ms, what) => {
+    const limit = performance.now() + ms;
+    while (!done()) {
+      if (performance.now() > limit) throw new Error(`decode bench: timed out waiting for ${what}`);
+      await macrotask();
+    }
+  };
+  /** Waits until no samples have arrived for 20 macrotasks in a row. */
+  const quiet = async () => {
+    let seen = -1;
+    let still = 0;
+    while (still < 20) {
+      still = port.posts === seen ? still + 1 : 0;
+      seen = port.posts;
+      await macrotask();
+    }
+  };
+
+  const server = createLocalVoiceServer({ engine: 'tone' });
+  const result = {};
+  try {
+    for (const [key, name] of Object.entries(FORMATS)) {
+      const format = dist.AudioFormat[name];
+      // Real frames, as the service's WebSocket delivers them (ArrayBuffers, as in a browser).
+      const wire = [];
+      const synthesizer = new dist.SpeechSynthesizer({
+        model: 'cosyvoice-v3-flash',
+        voice: 'longanyang',
+        format,
+        transport: dist.memoryTransport(server.handleMemoryConnection),
+        callback: { onData: (data) => wire.push(data.slice().buffer) },
+        onWarning: () => undefined,
+      });
+      await synthesizer.call(TEXT);
+      const serverAudioMs = synthesizer.getAudioDurationMs();
+      // The first frame holding audio, by the library's own framing (Ogg Opus: after OpusHead and OpusTags).
+      let firstAudio = 0;
+      if (key === 'oggOpus') {
+        const reader = new OggPacketReader();
+        let packets = 0;
+        while (firstAudio < wire.length - 1 && (packets += reader.push(new Uint8Array(wire[firstAudio])).length) <= 2) firstAudio++;
+      } else if (key === 'mp3') {
+        const splitter = new Mp3FrameSplitter();
+        while (firstAudio < wire.length - 1 && splitter.push(new Uint8Array(wire[firstAudio])).length === 0) firstAudio++;
+      }
+      // ogg-opus-decoder's parser holds an Ogg page back until the next page's header arrives: a frame's
+      // samples come out when the next frame is pushed (or at flush), so the setup includes one more frame.
+      const setupFrames = firstAudio + 1 + (key === 'oggOpus' ? 1 : 0);
+
+      const player = createAudioPlayer({ format, createContext: fakeContext, forceWasmDecoder: true });
+      await player.unlock();
+      const times = [];
+      const setups = [];
+      let decoder = 'none';
+      let processCpuUs = 0;
+      let framesWithoutOutput = 0;
+      let decodedSeconds = 0;
+      let measuredBytes = 0;
+      for (let u = -1; u < UTTERANCES; u++) {
+        // u = -1: warm-up (module import, JIT), not recorded.
+        await settle();
+        player.reset();
+        port.posts = 0;
+        port.samples = 0;
+        const setupStart = performance.now();
+        for (let i = 0; i < setupFrames; i++) {
+          player.enqueue(dist.parseServerFrame(wire[i]).data);
+          await macrotask();
+        }
+        await until(() => port.posts > 0, 30_000, `the first ${key} samples`);
+        const setupMs = port.lastAt - setupStart;
+        await quiet();
+        decoder = player.getDiagnostics().decoder;
+        const cpuStart = process.cpuUsage();
+        const run = [];
+        for (let i = setupFrames; i < wire.length; i++) {
+          const posts = port.posts;
+          const start = performance.now();
+          player.enqueue(dist.parseServerFrame(wire[i]).data);
+          const returned = performance.now();
+          await macrotask();
+          if (port.posts === posts) framesWithoutOutput++;
+          run.push(((port.posts > posts ? Math.max(returned, port.lastAt) : returned) - start) * 1000);
+        }
+        const cpuUsed = process.cpuUsage(cpuStart);
+        player.endOfStream();
+        await quiet();
+        if (u < 0) continue;
+        setups.push(setupMs);
+        times.push(...run);
+        processCpuUs += cpuUsed.user + cpuUsed.system;
+        decodedSeconds += port.samples / player.getDiagnostics().sourceSampleRate;
+        measuredBytes += wire.slice(setupFrames).reduce((sum, frame) => sum + frame.byteLength, 0);
+      }
+      player.dispose();
+      const sorted = [...times].sort((a, b) => a - b);
+      const mean = times.reduce((sum, t) => sum + t, 0) / times.length;
+      const frameAudioMs = serverAudioMs / (wire.length - firstAudio); // frames that hold audio
+      result[key] = {
+        format: name,
+        decoder,
+        meanUs: round(mean, 1),
+        p95Us: round(quantile(sorted, 0.95), 1),
+        medianUs: round(quantile(sorted, 0.5), 1),
+        maxUs: round(sorted.at(-1), 1),
+        framesMeasured: times.length,
+        utterances: UTTERANCES,
+        framesPerUtterance: wire.length,
+        setupFramesPerUtterance: setupFrames,
+        framesWithoutOutput,
+        meanFrameBytes: Math.round(measuredBytes / times.length),
+        meanFrameAudioMs: round(frameAudioMs, 1),
+        usPerAudioSecond: round((mean / frameAudioMs) * 1000, 1),
+        processCpuUsPerFrame: round(processCpuUs / times.length, 1),
+        setupMsMedian: round(median(setups), 2),
+        decodedAudioSeconds: round(decodedSeconds / UTTERANCES, 2),
+        serverAudioSeconds: round(serverAudioMs / 1000, 2),
+      };
+    }
+  } finally {
+    await server.close();
+    globalThis.AudioWorkletNode = previousNode;
+  }
+  return result;
+}
+const decode = await decodeBench();
+
 const report = {
   date: new Date().toISOString(),
   machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, platform: `${process.platform} ${process.arch}` },
-  setup: { frame: 'PCM 16 kHz, 100 ms = 3 200 bytes', framesPerSentence: FRAMES_PER_SENTENCE, wordsPerSentence: WIRE_WORDS.length },
+  setup: {
+    frame: 'PCM 16 kHz, 100 ms = 3 200 bytes',
+    framesPerSentence: FRAMES_PER_SENTENCE,
+    wordsPerSentence: WIRE_WORDS.length,
+    decode:
+      'local voice server (dist/server.js, tone engine) frames, one per word (~0.27 s of audio); per frame parseServerFrame + ' +
+      'createAudioPlayer({ forceWasmDecoder: true }).enqueue from dist/playback.js up to the samples posted to the worklet ' +
+      '(inert fake AudioContext/AudioWorkletNode: no structured clone); main-thread wall time per frame, one frame per macrotask; ' +
+      'the frames up to the first samples of each utterance (WASM instantiation; Ogg Opus one frame more) excluded, their wall time ' +
+      'reported as setupMsMedian; processCpuUsPerFrame: process CPU (all threads, incl. GC and the per-frame yield) / frames',
+  },
   figures: Object.fromEntries([
     ...Object.entries(cpu).map(([k, v]) => [k, { value: v, unit: k.endsWith('Ms') ? 'ms' : 'µs', budget: 'report only' }]),
     ['memory.heapGrowthRetainedMB', { value: memory.heapGrowthRetainedMB, unit: 'MB', budget: 'report only' }],
     ['memory.heapGrowthPeakMB', { value: memory.heapGrowthPeakMB, unit: 'MB', budget: 'report only' }],
     ['memory.rssGrowthPeakMB', { value: memory.rssGrowthPeakMB, unit: 'MB', budget: 'report only' }],
     ['memory.clientCpuUsPerFrame', { value: memory.clientCpuUsPerFrame, unit: 'µs', budget: 'report only' }],
+    ...Object.entries(decode).flatMap(([key, r]) => [
+      [`decode.${key}PerFrameUs`, { value: r.meanUs, unit: 'µs', budget: 'report only' }],
+      [`decode.${key}PerFrameP95Us`, { value: r.p95Us, unit: 'µs', budget: 'report only' }],
+    ]),
   ]),
   cpu,
+  decode,
   memory,
 };
 mkdirSync(path.join(root, 'bench/results'), { recursive: true });
@@ -302,3 +499,12 @@ console.log(
     `client CPU ${memory.clientCpuUsPerFrame} µs/frame incl. socket`,
 );
 console.table({ before, peak, 'after (task retained)': retained, 'after release': released });
+console.log('parse + decode + enqueue per frame (browser WASM fallback path, local server frames):');
+console.table(
+  Object.fromEntries(
+    Object.entries(decode).map(([key, r]) => [
+      key,
+      { decoder: r.decoder, 'mean µs': r.meanUs, 'p95 µs': r.p95Us, frames: r.framesMeasured, 'audio ms/frame': r.meanFrameAudioMs, 'µs per audio s': r.usPerAudioSecond, 'setup ms': r.setupMsMedian },
+    ]),
+  ),
+);

@@ -1,9 +1,10 @@
 import type { QueryClient } from '@tanstack/react-query';
 import { createContext, useContext, useMemo, type ReactNode } from 'react';
 import type { PlaybackEngine, SynthesisParameters, Transport } from '../core/index';
-import { DEFAULT_BROWSER_FORMAT } from '../playback/index';
+import { DEFAULT_BROWSER_FORMAT, createAudioPlayer } from '../playback/index';
 import { createPlaybackEngine } from './createPlaybackEngine';
 import { useOwnQueryClient } from './internal/useOwnQueryClient';
+import { useSharedAudioContext } from './internal/useSharedAudioContext';
 
 /** What every hook under a {@link SpeechProvider} reads. */
 export interface SpeechContextValue {
@@ -45,7 +46,8 @@ export interface SpeechProviderProps extends Partial<SynthesisParameters> {
 /**
  * Gives the hooks and components below it a transport, default request parameters (`model`, `voice`,
  * `format` and every other synthesizer option), a react-query client and a player factory.
- * Nothing connects until something speaks.
+ * Nothing connects until something speaks. The default players of every hook below share one
+ * `AudioContext`, created at the first `speak` (inside the user's gesture) and closed on unmount.
  *
  * @example
  * <SpeechProvider transport={proxyTransport({ url: '/api-ws/v1/inference' })} model="cosyvoice-v3-flash" voice="longanyang">
@@ -54,6 +56,7 @@ export interface SpeechProviderProps extends Partial<SynthesisParameters> {
  */
 export function SpeechProvider({ transport, queryClient, createPlayer, idleFinishMs, connectTimeoutMillis, startTimeoutMillis, children, ...defaults }: SpeechProviderProps) {
   const ownClient = useOwnQueryClient(!queryClient);
+  const sharedAudioContext = useSharedAudioContext();
   const defaultsKey = JSON.stringify(defaults);
   // The defaults object is rebuilt every render; key it by content so consumers see a stable value.
   // Without a format, browsers get the one measured to start fastest (PCM 24 kHz, see DEFAULT_BROWSER_FORMAT).
@@ -64,12 +67,12 @@ export function SpeechProvider({ transport, queryClient, createPlayer, idleFinis
       transport,
       defaults: stableDefaults,
       queryClient: queryClient ?? ownClient,
-      createPlayer: createPlayer ?? (() => createPlaybackEngine()),
+      createPlayer: createPlayer ?? (() => createPlaybackEngine(createAudioPlayer({ context: sharedAudioContext() }))),
       idleFinishMs,
       connectTimeoutMillis,
       startTimeoutMillis,
     }),
-    [transport, stableDefaults, queryClient, ownClient, createPlayer, idleFinishMs, connectTimeoutMillis, startTimeoutMillis],
+    [transport, stableDefaults, queryClient, ownClient, sharedAudioContext, createPlayer, idleFinishMs, connectTimeoutMillis, startTimeoutMillis],
   );
   return <SpeechContext.Provider value={value}>{children}</SpeechContext.Provider>;
 }

@@ -108,8 +108,10 @@ export class PlayerStore {
 
   /** Maps the heard position onto the timeline now. */
   tick(): void {
-    const state = this.#snapshot.state;
-    if (state === 'ended' || state === 'idle' || state === 'error') {
+    const { state, timeToFirstAudioMs } = this.#snapshot;
+    // Position 0 is inside a first word that begins at 0: before anything was heard, no word is.
+    const nothingHeardYet = timeToFirstAudioMs === null && state !== 'playing';
+    if (state === 'ended' || state === 'idle' || state === 'error' || nothingHeardYet) {
       this.update({ activeWordIndex: -1 });
       return;
     }

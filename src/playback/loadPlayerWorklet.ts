@@ -1,15 +1,29 @@
 import { PLAYER_WORKLET_SOURCE } from './playerWorkletSource';
 
+// A processor name can be registered once per context: players sharing a context share one load.
+const loaded = new WeakMap<BaseAudioContext, Promise<void>>();
+
 /**
- * Loads the player's processor into a context's AudioWorklet: from `url` when given (self-hosted, for a
- * strict CSP), else from a Blob URL of the inlined source, else (Blob URLs fail in some sandboxed
- * iframes) from a `data:` URL.
+ * Loads the player's processor into a context's AudioWorklet, once per context (players sharing a
+ * context share the load): from `url` when given (self-hosted, for a strict CSP), else from a Blob URL
+ * of the inlined source, else (Blob URLs fail in some sandboxed iframes) from a `data:` URL. A failed
+ * load is not remembered, so a later call tries again.
  *
  * @example
  * await loadPlayerWorklet(context);
  * new AudioWorkletNode(context, PLAYER_PROCESSOR_NAME);
  */
-export async function loadPlayerWorklet(context: BaseAudioContext, url?: string): Promise<void> {
+export function loadPlayerWorklet(context: BaseAudioContext, url?: string): Promise<void> {
+  let loading = loaded.get(context);
+  if (!loading) {
+    loading = addPlayerModule(context, url);
+    loaded.set(context, loading);
+    loading.catch(() => loaded.delete(context));
+  }
+  return loading;
+}
+
+async function addPlayerModule(context: BaseAudioContext, url: string | undefined): Promise<void> {
   if (url) {
     await context.audioWorklet.addModule(url);
     return;

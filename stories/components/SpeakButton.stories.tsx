@@ -24,7 +24,10 @@ export const Idle: Story = {
   },
 };
 
-/** Connecting: `aria-busy` while the socket opens (this transport never connects). */
+/**
+ * Connecting: `aria-busy` while the socket opens (this transport never connects, so no audio plays and
+ * this story runs its check when opened).
+ */
 export const Connecting: Story = {
   decorators: [(Story) => <StoryProvider transport={neverConnects}><Story /></StoryProvider>],
   play: async ({ canvasElement }) => {
@@ -37,7 +40,11 @@ export const Connecting: Story = {
 };
 
 /** Speaking: the name says what a press does now ("Stop reading"). */
-export const Speaking: Story = {
+export const Speaking: Story = {};
+
+/** `Speaking`, driven by a test (hidden from the sidebar so opening the showcase never starts audio by itself). */
+export const SpeakingTest: Story = {
+  tags: ['!dev', '!autodocs'],
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
     await userEvent.click(canvas.getByRole('button', { name: 'Read aloud' }));
@@ -49,6 +56,12 @@ export const Speaking: Story = {
 /** Paused: with `stopBehavior="pause"` a press pauses, the next resumes. */
 export const Paused: Story = {
   args: { stopBehavior: 'pause' },
+};
+
+/** `Paused`, driven by a test (hidden from the sidebar so opening the showcase never starts audio by itself). */
+export const PausedTest: Story = {
+  args: { stopBehavior: 'pause' },
+  tags: ['!dev', '!autodocs'],
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
     await userEvent.click(canvas.getByRole('button', { name: 'Read aloud' }));
@@ -58,9 +71,17 @@ export const Paused: Story = {
   },
 };
 
+const ENDED_TEXT = 'Short and done.';
+
 /** Ended: back to "Read aloud" after the last word. */
 export const Ended: Story = {
-  args: { text: 'Short and done.' },
+  args: { text: ENDED_TEXT },
+};
+
+/** `Ended`, driven by a test (hidden from the sidebar so opening the showcase never starts audio by itself). */
+export const EndedTest: Story = {
+  args: { text: ENDED_TEXT },
+  tags: ['!dev', '!autodocs'],
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
     await userEvent.click(canvas.getByRole('button', { name: 'Read aloud' }));
@@ -69,7 +90,10 @@ export const Ended: Story = {
   },
 };
 
-/** Error: a voice of another model; the service answers `task-failed` (418) and the status region says so. */
+/**
+ * Error: a voice of another model; the service answers `task-failed` (418) and the status region says so.
+ * (No audio plays, so this story runs its check when opened.)
+ */
 export const Error: Story = {
   args: { model: 'cosyvoice-v1', voice: 'longanyang' },
   play: async ({ canvasElement }) => {
@@ -105,6 +129,12 @@ function CustomMarkup() {
 /** Headless: `useSpeakButton()` gives the prop bag for your own markup. */
 export const Headless: Story = {
   render: () => <CustomMarkup />,
+};
+
+/** `Headless`, driven by a test (hidden from the sidebar so opening the showcase never starts audio by itself). */
+export const HeadlessTest: Story = {
+  render: () => <CustomMarkup />,
+  tags: ['!dev', '!autodocs'],
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
     await userEvent.click(canvas.getByRole('button', { name: /Read aloud/ }));

@@ -1,7 +1,7 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { useMemo, useState } from 'react';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
-import { VoicePicker, proxyTransport } from 'cosyvoice-react';
+import { VoicePicker, proxyTransport, useSpeechSynthesis, type VoicePickerProps } from 'cosyvoice-react';
 import { STORY_ENDPOINT, StoryProvider, withStoryProvider } from '../support/StoryProvider';
 import { flakyListing, slowListing } from '../support/transports';
 
@@ -90,5 +90,68 @@ export const ErrorWithRetry: Story = {
     await userEvent.click(canvas.getByRole('button', { name: 'End the outage' }));
     await userEvent.click(retry);
     await canvas.findAllByRole('option', {}, { timeout: 10_000 });
+  },
+};
+
+function PreviewWithStatus(props: VoicePickerProps) {
+  // The app's own speech, handed to the picker for its previews (`previewSpeech`), so its status can be shown.
+  const speech = useSpeechSynthesis();
+  return (
+    <div style={{ display: 'grid', gap: 8, maxWidth: 560 }}>
+      <VoicePicker {...props} previewSpeech={speech} />
+      <p>
+        Preview: <output data-state={speech.status}>{speech.status}</output>
+      </p>
+    </div>
+  );
+}
+
+/** Preview: the button speaks a sample line in the highlighted voice, and while it plays it says "Stop preview of …". */
+export const Preview: Story = {
+  render: (args) => <PreviewWithStatus {...args} />,
+};
+
+/** Presses Preview on the chosen voice and finds the preview button for it. */
+async function startPreview(canvasElement: HTMLElement) {
+  const canvas = within(canvasElement);
+  await canvas.findAllByRole('option', {}, { timeout: 10_000 });
+  const name = canvas.getByRole('option', { selected: true }).querySelector('.cosyvoice-voice-name')!.textContent!;
+  await expect(name).toBe('龙安洋');
+  const button = canvas.getByRole('button', { name: `Preview ${name}` });
+  await expect(button).toHaveAttribute('data-state', 'idle');
+  await userEvent.click(button);
+  // At once the same button offers to stop it…
+  await waitFor(() => expect(button).toHaveAccessibleName(`Stop preview of ${name}`));
+  await expect(button).toHaveAttribute('data-state', 'playing');
+  // …and the sample really plays, through the local server.
+  const status = canvasElement.querySelector('output')!;
+  await waitFor(() => expect(status).toHaveAttribute('data-state', 'speaking'), { timeout: 10_000 });
+  await expect(button).toHaveAccessibleName(`Stop preview of ${name}`);
+  return { button, name, status };
+}
+
+/** `Preview`, played to its end (hidden from the sidebar so opening the showcase never starts audio by itself). */
+export const PreviewPlaysToEndTest: Story = {
+  render: (args) => <PreviewWithStatus {...args} />,
+  tags: ['!dev', '!autodocs'],
+  play: async ({ canvasElement }) => {
+    const { button, name, status } = await startPreview(canvasElement);
+    await waitFor(() => expect(status).toHaveAttribute('data-state', 'ended'), { timeout: 20_000 });
+    await expect(button).toHaveAccessibleName(`Preview ${name}`);
+    await expect(button).toHaveAttribute('data-state', 'idle');
+  },
+};
+
+/** `Preview`, stopped from its button (hidden from the sidebar so opening the showcase never starts audio by itself). */
+export const PreviewStoppedTest: Story = {
+  render: (args) => <PreviewWithStatus {...args} />,
+  tags: ['!dev', '!autodocs'],
+  play: async ({ canvasElement }) => {
+    const { button, name, status } = await startPreview(canvasElement);
+    await userEvent.click(button);
+    await waitFor(() => expect(button).toHaveAccessibleName(`Preview ${name}`));
+    await expect(button).toHaveAttribute('data-state', 'idle');
+    // Stopped (idle), not finished or failed.
+    await expect(status).toHaveAttribute('data-state', 'idle');
   },
 };

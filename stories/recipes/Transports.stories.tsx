@@ -72,11 +72,23 @@ async function speakAndCheck(canvasElement: HTMLElement, expected: RegExp) {
 /** Through the app's proxy path (`proxyTransport`): no credential in the browser. */
 export const Proxy: Story = {
   args: { mode: 'proxy' },
+};
+
+/** `Proxy`, driven by a test (hidden from the sidebar so opening the showcase never starts audio by itself). */
+export const ProxyTest: Story = {
+  args: { mode: 'proxy' },
+  tags: ['!dev', '!autodocs'],
   play: ({ canvasElement }) => speakAndCheck(canvasElement, /connect: proxy \/api-ws\/v1\/inference/),
 };
 
 /** Direct token auth (`directTransport({ getToken })`) with tokens minted by the token endpoint. */
 export const DirectToken: Story = {
   args: { mode: 'direct' },
+};
+
+/** `DirectToken`, driven by a test (hidden from the sidebar so opening the showcase never starts audio by itself). */
+export const DirectTokenTest: Story = {
+  args: { mode: 'direct' },
+  tags: ['!dev', '!autodocs'],
   play: ({ canvasElement }) => speakAndCheck(canvasElement, /connect: direct ws:\/\/.*\/api-ws\/v1\/inference/),
 };

@@ -32,6 +32,23 @@ function manualScheduler() {
 }
 
 describe('PlayerStore', () => {
+  it('marks no word while buffering before the first sample is heard, even one that begins at 0', () => {
+    const frames = manualScheduler();
+    const store = new PlayerStore(() => 0, frames.scheduler);
+    store.setWords(words(0, 100));
+    store.update({ state: 'buffering' });
+    frames.frame();
+    store.tick();
+    expect(store.getSnapshot().activeWordIndex).toBe(-1);
+    store.update({ state: 'playing' });
+    store.tick();
+    expect(store.getSnapshot().activeWordIndex).toBe(0);
+    // Once something was heard, a stall (buffering again) keeps the heard word.
+    store.update({ timeToFirstAudioMs: 40, state: 'buffering' });
+    store.tick();
+    expect(store.getSnapshot().activeWordIndex).toBe(0);
+  });
+
   it('publishes a new snapshot only when the active word or state changes, not per frame', () => {
     let position = 0;
     const frames = manualScheduler();

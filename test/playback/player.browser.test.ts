@@ -300,6 +300,22 @@ describe('createAudioPlayer in Chromium: clock, controls, metrics', () => {
     expect(a.rms).toBeLessThan(0.095);
   });
 
+  it('players can share one context: disposing one leaves it running for the next', async () => {
+    const { context, tap, player } = await setup(AudioFormat.PCM_24000HZ_MONO_16BIT);
+    await playAll(player, tap, pcm16(24000, 0.3, sine440));
+    player.dispose();
+    expect(context.state).toBe('running');
+    const second = createAudioPlayer({ context, format: AudioFormat.PCM_24000HZ_MONO_16BIT, connect: (output) => output.connect(tap.node) });
+    cleanup.push(async () => second.dispose());
+    await second.unlock();
+    await playAll(second, tap, pcm16(24000, 0.4, sine440));
+    expect(second.getSnapshot().error).toBeNull();
+    const a = analyse(tap.samples(), context.sampleRate);
+    expect(a.seconds).toBeGreaterThan(0.39);
+    expect(a.frequency).toBeGreaterThan(430);
+    expect(a.frequency).toBeLessThan(450);
+  });
+
   it('a context suspended by the system reads as "interrupted"; resume() from a tap continues', async () => {
     const { context, player } = await setup(AudioFormat.PCM_24000HZ_MONO_16BIT);
     player.reset();

@@ -1,14 +1,20 @@
 // Real AudioContexts in Chromium: the hooks with the provider's default Web Audio player
 // (`createAudioPlayer`) must close every context they create once the component unmounts, whatever
 // the flow (played to the end, stopped, unmounted mid-speech, cancelled stream, failed connection,
-// StrictMode). The AudioContext constructor is wrapped for this file to count instances and close().
-// The peer is an in-page DashScope-shaped server over memoryTransport (the browser project has no
-// loopback server of its own): what is under test is the audio output's lifecycle, not the network.
+// StrictMode, a socket dropped or a task failed while audio plays). The AudioContext constructor is
+// wrapped for this file to count instances and close().
+// The peer is mostly an in-page DashScope-shaped server over memoryTransport, which the test can break
+// at the moment it chooses: what is under test is the audio output's lifecycle, not the network. A
+// task the service refuses comes from the local voice server the browser project's global setup runs
+// on 127.0.0.1.
 import { StrictMode, type ReactNode } from 'react';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { cleanup, render } from 'vitest-browser-react';
-import { SpeechProvider, useSpeechSynthesis, useStreamingSynthesis, type UseSpeechSynthesisResult, type UseStreamingSynthesisResult } from 'cosyvoice-react';
+import { SpeechProvider, proxyTransport, useSpeechSynthesis, useStreamingSynthesis, type UseSpeechSynthesisResult, type UseStreamingSynthesisResult } from 'cosyvoice-react';
 import { AudioFormat, memoryTransport, type MemoryPeer, type Transport } from 'cosyvoice-react/core';
+
+// The local voice server (tone engine) the browser project's global setup starts on 127.0.0.1.
+const serverUrl = inject('voiceServerUrl');
 
 const contexts: Array<{ context: AudioContext; closeCalls: number }> = [];
 const Original = window.AudioContext;
@@ -41,11 +47,12 @@ function tone(ms: number): Uint8Array {
   return new Uint8Array(samples.buffer);
 }
 
+const send = (peer: MemoryPeer, taskId: string, name: string, payload: Record<string, unknown> = {}) =>
+  peer.send(JSON.stringify({ header: { task_id: taskId, event: name, attributes: {} }, payload }));
+
 /** An in-page server: one sentence per continue-task, `audioMs` of audio in 100 ms chunks. */
 function peerTransport(audioMs: number, refuse?: 'unreachable'): Transport {
   const chunk = tone(100);
-  const send = (peer: MemoryPeer, taskId: string, name: string, payload: Record<string, unknown> = {}) =>
-    peer.send(JSON.stringify({ header: { task_id: taskId, event: name, attributes: {} }, payload }));
   return memoryTransport(
     (peer) => ({
       onMessage(text) {
@@ -66,6 +73,36 @@ function peerTransport(audioMs: number, refuse?: 'unreachable'): Transport {
     }),
     refuse ? { refuse } : {},
   );
+}
+
+/**
+ * An in-page server the test breaks while the audio plays: it starts the task and sends `audioMs` of
+ * audio for the text, then neither ends the sentence nor the task until `drop()` (the connection dies)
+ * or `failTask()` (task-failed).
+ */
+function breakablePeer(audioMs: number) {
+  const chunk = tone(100);
+  let current: { peer: MemoryPeer; taskId: string } | undefined;
+  const transport = memoryTransport((peer) => ({
+    onMessage(text) {
+      const message = JSON.parse(text);
+      const taskId = message.header.task_id;
+      const input = message.payload?.input ?? {};
+      if (message.header.action === 'run-task') {
+        current = { peer, taskId };
+        send(peer, taskId, 'task-started');
+      } else if (message.header.action === 'continue-task' && typeof input.text === 'string') {
+        send(peer, taskId, 'result-generated', { output: { type: 'sentence-begin', sentence: { index: 0, words: [] }, original_text: input.text } });
+        for (let t = 0; t < audioMs; t += 100) peer.send(chunk);
+      }
+    },
+  }));
+  return {
+    transport,
+    drop: () => current!.peer.close(1006, 'connection lost'),
+    failTask: () =>
+      current!.peer.send(JSON.stringify({ header: { task_id: current!.taskId, event: 'task-failed', error_code: 'InternalError', error_message: 'engine crashed', attributes: {} }, payload: {} })),
+  };
 }
 
 function renderWith<T>(useHook: () => T, transport: Transport, strict = false) {
@@ -155,6 +192,53 @@ describe('AudioContexts created by the hooks are closed', () => {
     await expect.poll(() => ref.current!.status).toBe('error');
     expect(ref.current!.error?.code).toBe('ConnectionFailed');
     // The context was unlocked inside the (would-be) gesture; it must not outlive the component.
+    expect(contexts.length).toBe(1);
+    await screen.unmount();
+    await expectAllClosed(1);
+  });
+
+  const FAULTS = [
+    { name: 'the socket dropped mid-audio', code: 'ConnectionClosed', inject: (peer: ReturnType<typeof breakablePeer>) => peer.drop() },
+    { name: 'task-failed mid-audio', code: 'TaskFailed', inject: (peer: ReturnType<typeof breakablePeer>) => peer.failTask() },
+  ] as const;
+  for (const fault of FAULTS) {
+    it(`useSpeechSynthesis: ${fault.name} → error (${fault.code}) → unmount`, async () => {
+      const peer = breakablePeer(3000);
+      const { ref, tree } = renderWith(useSpeechSynthesis, peer.transport);
+      const screen = await render(tree);
+      ref.current!.speak('Broken while it is being heard.');
+      await expect.poll(() => ref.current!.status, { timeout: 5000 }).toBe('speaking');
+      fault.inject(peer);
+      await expect.poll(() => ref.current!.status).toBe('error');
+      expect(ref.current!.error?.code).toBe(fault.code);
+      expect(contexts.length).toBe(1);
+      await screen.unmount();
+      await expectAllClosed(1);
+    });
+
+    it(`useStreamingSynthesis: ${fault.name} → error (${fault.code}) → unmount`, async () => {
+      const peer = breakablePeer(3000);
+      const { ref, tree } = renderWith(useStreamingSynthesis, peer.transport);
+      const screen = await render(tree);
+      const stream = () => ref.current as UseStreamingSynthesisResult;
+      stream().start();
+      stream().write('Broken while it is being heard. ');
+      await expect.poll(() => stream().status, { timeout: 5000 }).toBe('speaking');
+      fault.inject(peer);
+      await expect.poll(() => stream().status).toBe('error');
+      expect(stream().error?.code).toBe(fault.code);
+      expect(contexts.length).toBe(1);
+      await screen.unmount();
+      await expectAllClosed(1);
+    });
+  }
+
+  it('the local voice server fails the task (a voice of another model) → error (TaskFailed) → unmount', async () => {
+    const { ref, tree } = renderWith(() => useSpeechSynthesis({ model: 'cosyvoice-v1' }), proxyTransport({ url: serverUrl }));
+    const screen = await render(tree);
+    ref.current!.speak('Not with this voice.');
+    await expect.poll(() => ref.current!.status, { timeout: 5000 }).toBe('error');
+    expect(ref.current!.error).toMatchObject({ code: 'TaskFailed', serverCode: 'InvalidParameter' });
     expect(contexts.length).toBe(1);
     await screen.unmount();
     await expectAllClosed(1);
