@@ -12,7 +12,7 @@ const shared: Options = {
 // Node-only server code: encoders stay external, and espeak-ng (GPL-3.0) is never bundled.
 const serverExternal = [...shared.external!, 'wasm-media-encoders', 'opus-encdec', '@echogarden/espeak-ng-emscripten'];
 // The WASM decoders are fallbacks loaded by dynamic import only where WebCodecs is missing.
-const playbackExternal = [...shared.external!, 'ogg-opus-decoder', 'mpg123-decoder'];
+const playbackExternal = [...shared.external!, 'opus-decoder', 'mpg123-decoder'];
 
 export default defineConfig([
   // The React entry keeps its "use client" directive (an entry file's directive survives esbuild).

@@ -12,13 +12,12 @@
 //                      the real frames of the local voice server (dist/server.js, tone engine) for
 //                      OGG_OPUS_24KHZ_MONO_32KBPS, MP3_24000HZ_MONO_256KBPS and PCM_24000HZ_MONO_16BIT, each one
 //                      parseServerFrame → createAudioPlayer({ forceWasmDecoder: true }).enqueue (dist/playback.js:
-//                      createStreamDecoder → OpusStreamDecoder / Mp3StreamDecoder on ogg-opus-decoder / mpg123-decoder,
+//                      createStreamDecoder → OpusStreamDecoder / Mp3StreamDecoder on opus-decoder / mpg123-decoder,
 //                      or Pcm16Decoder) → the samples posted to the worklet. Node has no Web Audio: the AudioContext and
 //                      AudioWorkletNode are inert fakes (postMessage records the time, no structured clone). One frame per
 //                      macrotask, as the WebSocket delivers them; a frame's time runs from parse to the last samples it
 //                      posted (Opus decodes in microtasks), so it is main-thread time. Mean, p95 over every frame after
-//                      the first samples of each utterance (those wait for the WASM instance: reported as setupMsMedian;
-//                      Ogg Opus comes out one frame late, as ogg-opus-decoder holds each page until the next one starts).
+//                      the first samples of each utterance (those wait for the WASM instance: reported as setupMsMedian).
 //   Memory: a 200 000-character streaming task (10 × 20 000 characters) through SpeechSynthesizer over a real
 //     loopback socket to a fast scripted server in a child process (bench/support-fast-server.mjs, realistic
 //     100 ms PCM frames): heap and RSS before, peak during, after (task retained), after releasing it; the
@@ -378,9 +377,7 @@ async function decodeBench() {
         const splitter = new Mp3FrameSplitter();
         while (firstAudio < wire.length - 1 && splitter.push(new Uint8Array(wire[firstAudio])).length === 0) firstAudio++;
       }
-      // ogg-opus-decoder's parser holds an Ogg page back until the next page's header arrives: a frame's
-      // samples come out when the next frame is pushed (or at flush), so the setup includes one more frame.
-      const setupFrames = firstAudio + 1 + (key === 'oggOpus' ? 1 : 0);
+      const setupFrames = firstAudio + 1;
 
       const player = createAudioPlayer({ format, createContext: fakeContext, forceWasmDecoder: true });
       await player.unlock();

@@ -21,7 +21,7 @@ const bundle = await build({
     'cosyvoice-react/playback': path.join(root, 'src/playback/index.ts'),
     'cosyvoice-react': path.join(root, 'src/index.ts'),
   },
-  external: ['ogg-opus-decoder', 'mpg123-decoder'],
+  external: ['opus-decoder', 'mpg123-decoder'],
   logLevel: 'error',
 });
 const script = bundle.outputFiles[0].text;

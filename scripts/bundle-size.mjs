@@ -24,7 +24,7 @@ export async function measure(names = ['SpeakButton', 'KaraokeText']) {
     metafile: true,
     write: false,
     treeShaking: true,
-    external: ['react', 'react-dom', 'react/jsx-runtime', '@tanstack/react-query', 'ogg-opus-decoder', 'mpg123-decoder'],
+    external: ['react', 'react-dom', 'react/jsx-runtime', '@tanstack/react-query', 'opus-decoder', 'mpg123-decoder'],
     define: { 'process.env.NODE_ENV': '"production"' },
     logLevel: 'silent',
   });

@@ -6,8 +6,8 @@ import type { DecoderSink } from './StreamDecoder';
 
 /**
  * Streamed Ogg Opus: WebCodecs `AudioDecoder('opus')` behind a small Ogg demuxer (OpusHead as the
- * `description`, so the decoder applies the pre-skip), or the `ogg-opus-decoder` WASM package, loaded by
- * dynamic import only where `AudioDecoder` is missing or does not support Opus.
+ * `description`, so the decoder applies the pre-skip), or, behind the same demuxer, the `opus-decoder`
+ * WASM package, loaded by dynamic import only where `AudioDecoder` is missing or does not support Opus.
  *
  * @example
  * const opus = new OpusStreamDecoder({ samples: play, error: fail });
@@ -62,38 +62,54 @@ function webCodecsOpus(sink: DecoderSink): CodecBackend {
   };
 }
 
+// The same demuxer as the WebCodecs path feeding `opus-decoder` packet by packet: a page is decoded as soon
+// as it is complete (a whole-file Ogg parser would hold it until the next page begins, a frame late).
 async function wasmOpus(sink: DecoderSink): Promise<CodecBackend> {
-  const { OggOpusDecoder } = await import('ogg-opus-decoder');
-  const decoder = new OggOpusDecoder();
-  await decoder.ready;
+  const { OpusDecoder } = await import('opus-decoder');
+  const reader = new OggPacketReader();
+  let decoder: InstanceType<typeof OpusDecoder> | undefined;
+  let headers = 0;
   let closed = false;
-  // decode() is asynchronous in this package (its typings say otherwise): keep calls in order.
   let chain: Promise<void> = Promise.resolve();
-  const deliver = (result: { channelData: Float32Array[]; samplesDecoded: number; sampleRate: number }): void => {
-    const channel = result.channelData[0];
-    if (!closed && channel && result.samplesDecoded > 0) sink.samples(channel.slice(0, result.samplesDecoded), result.sampleRate);
-  };
-  const run = (step: () => Promise<unknown> | unknown): Promise<void> => {
-    chain = chain
-      .then(async () => {
-        if (!closed) deliver((await step()) as Parameters<typeof deliver>[0]);
-      })
-      .catch((cause: unknown) => {
-        if (!closed) sink.error(new SynthesisError('AudioFailed', `Ogg Opus decoding failed: ${String(cause)}`, { cause }));
-      });
+  const run = (step: () => Promise<void>): Promise<void> => {
+    chain = chain.then(step).catch((cause: unknown) => {
+      if (!closed) sink.error(new SynthesisError('AudioFailed', `Ogg Opus decoding failed: ${String(cause)}`, { cause }));
+    });
     return chain;
   };
   return {
     push(bytes) {
-      const copy = bytes.slice();
-      void run(() => decoder.decode(copy));
+      for (const packet of reader.push(bytes)) {
+        if (headers === 0) {
+          if (!isTag(packet, 'OpusHead')) throw new Error('the stream does not start with an OpusHead packet');
+          // OpusHead: channel count at byte 9, pre-skip (48 kHz samples to drop) at bytes 10–11.
+          decoder = new OpusDecoder({ channels: packet[9] || 1, preSkip: (packet[10] ?? 0) | ((packet[11] ?? 0) << 8) });
+          headers = 1;
+          continue;
+        }
+        if (headers === 1 && isTag(packet, 'OpusTags')) {
+          headers = 2;
+          continue;
+        }
+        headers = 2;
+        const current = decoder!;
+        void run(async () => {
+          await current.ready;
+          if (closed) return;
+          const result = current.decodeFrame(packet);
+          if (result.errors.length > 0) throw new Error(result.errors[0]!.message);
+          const channel = result.channelData[0];
+          if (channel && result.samplesDecoded > 0) sink.samples(channel.slice(0, result.samplesDecoded), result.sampleRate);
+        });
+      }
     },
     flush() {
-      return run(() => decoder.flush());
+      // opus-decoder keeps nothing back: every complete packet is already decoded or queued here.
+      return run(async () => undefined);
     },
     close() {
       closed = true;
-      void chain.then(() => decoder.free());
+      void chain.then(() => decoder?.free());
     },
   };
 }

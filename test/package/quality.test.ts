@@ -36,7 +36,7 @@ describe('package quality gates', () => {
     const production = await build({
       stdin: { contents: "export { SpeakButton, KaraokeText } from './dist/index.js';", resolveDir: projectRoot, loader: 'js' },
       bundle: true, minify: true, format: 'esm', write: false, splitting: true, outdir: path.join(projectRoot, '.tmp-quality'),
-      external: ['react', 'react-dom', 'react/jsx-runtime', '@tanstack/react-query', 'ogg-opus-decoder', 'mpg123-decoder'],
+      external: ['react', 'react-dom', 'react/jsx-runtime', '@tanstack/react-query', 'opus-decoder', 'mpg123-decoder'],
       define: { 'process.env.NODE_ENV': '"production"' }, logLevel: 'silent',
     });
     const code = production.outputFiles.map((file) => file.text).join('\n');

@@ -71,7 +71,7 @@ describe('createAudioPlayer in Chromium: every format decoded and played', () =>
   });
 
   for (const forceWasmDecoder of [false, true]) {
-    const via = forceWasmDecoder ? 'the WASM fallback (ogg-opus-decoder)' : 'WebCodecs';
+    const via = forceWasmDecoder ? 'the WASM fallback (opus-decoder)' : 'WebCodecs';
     it(`Ogg Opus through ${via} plays the tone for its counted length`, async () => {
       const bytes = await fixture('sine440-48k.opus');
       const { context, tap, player } = await setup(AudioFormat.OGG_OPUS_48KHZ_MONO_32KBPS, { forceWasmDecoder });
