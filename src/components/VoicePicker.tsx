@@ -430,7 +430,7 @@ export interface VoicePickerProps extends UseVoicePickerOptions, Omit<HTMLAttrib
   /** Show the preview button. @default true */
   showPreview?: boolean;
   /** Custom content of an option (default: name, languages, gender, capabilities, "Custom"). */
-  renderVoice?: (voice: Voice, state: { selected: boolean; highlighted: boolean }) => ReactNode;
+  renderVoice?: (voice: Voice, state: { selected: boolean; highlighted: boolean; previewing: boolean; togglePreview(): void }) => ReactNode;
   /**
    * Props for the wrapper `<div>` that holds the messages, the listbox and the preview button
    * (`className` is added to `cosyvoice-voice-picker`; a `ref` here gets the wrapper).
@@ -493,11 +493,13 @@ export const VoicePicker = /* @__PURE__ */ forwardRef<HTMLDivElement, VoicePicke
     const optionProps = picker.getOptionProps(voice);
     const selected = optionProps['aria-selected'];
     const highlighted = picker.activeVoice?.id === voice.id;
+    const previewing = picker.isPreviewing(voice);
+    const togglePreview = () => picker.togglePreview(voice);
     const capabilities = [voice.supportsSsml && text.ssml, voice.supportsTimestamps && text.timestamps, voice.supportsInstruct && text.instruct].filter(Boolean);
     return (
       <div key={`${voice.model}/${voice.id}`} className="cosyvoice-voice-option" {...optionProps}>
         {renderVoice ? (
-          renderVoice(voice, { selected, highlighted })
+          renderVoice(voice, { selected, highlighted, previewing, togglePreview })
         ) : (
           <>
             <span className="cosyvoice-voice-name">{voice.name}</span>{' '}
@@ -509,6 +511,22 @@ export const VoicePicker = /* @__PURE__ */ forwardRef<HTMLDivElement, VoicePicke
                 {' '}
                 <span className="cosyvoice-voice-custom">{text.custom}</span>
               </>
+            ) : null}
+            {showPreview ? (
+              // A preview control on every row, for the pointer. An option cannot contain a button, so it is
+              // hidden from assistive technology, which previews the highlighted voice with the preview button.
+              <span
+                className="cosyvoice-voice-option-preview"
+                aria-hidden="true"
+                title={previewing ? text.stopPreview(voice.name) : text.preview(voice.name)}
+                data-state={previewing ? 'playing' : 'idle'}
+                onClick={(event) => {
+                  event.stopPropagation();
+                  togglePreview();
+                }}
+              >
+                {previewing ? '■' : '▶'}
+              </span>
             ) : null}
           </>
         )}

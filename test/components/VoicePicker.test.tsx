@@ -31,12 +31,12 @@ describe('VoicePicker', () => {
     render(<VoicePicker filter={LOONG} defaultValue="loongriko_v3" />, { wrapper });
     const listbox = await screen.findByRole('listbox', { name: 'Voice' });
     await waitFor(() => expect(within(listbox).getAllByRole('option')).toHaveLength(4));
-    expect(options().map((option) => option.textContent)).toEqual([
-      expect.stringMatching(/^loongkyong Korean · female · SSML, word timestamps$/),
-      expect.stringMatching(/^Riko Japanese · female/),
-      expect.stringMatching(/^loongtomoka Japanese/),
-      expect.stringMatching(/^Bella3\.0 Chinese \(Mandarin\), English/),
-    ]);
+    // Accessible names: each row's pointer preview control is hidden from assistive technology.
+    const [first, second, third, fourth] = options();
+    expect(first).toHaveAccessibleName(/^loongkyong Korean · female · SSML, word timestamps$/);
+    expect(second).toHaveAccessibleName(/^Riko Japanese · female/);
+    expect(third).toHaveAccessibleName(/^loongtomoka Japanese/);
+    expect(fourth).toHaveAccessibleName(/^Bella3\.0 Chinese \(Mandarin\), English/);
     expect(screen.getByRole('option', { name: /Riko/, selected: true })).toBeInTheDocument();
     expect(screen.getAllByRole('option', { selected: false })).toHaveLength(3);
   });
@@ -132,7 +132,7 @@ describe('VoicePicker', () => {
     const wrapper = ({ children }: { children: ReactNode }) => <SpeechProvider {...providerProps(transport)}>{children}</SpeechProvider>;
     render(<VoicePicker filter={{ custom: true }} />, { wrapper });
     const option = await screen.findByRole('option', { name: /myvoice/ });
-    expect(option).toHaveTextContent(/Custom$/);
+    expect(option).toHaveAccessibleName(/Custom$/);
     expect(option).toHaveAttribute('data-custom');
   });
 
@@ -229,6 +229,45 @@ describe('VoicePicker', () => {
     expect(screen.getByText(/^shared: (connecting|buffering|speaking)$/)).toBeInTheDocument();
     await waitFor(() => expect(screen.getByText('shared: ended')).toBeInTheDocument(), { timeout: 5000 });
     expect(screen.getByRole('button', { name: 'Preview Riko' })).toBeInTheDocument();
+  });
+
+  it('every row has a pointer preview control for its own voice, hidden from assistive technology; it does not select the voice', async () => {
+    const { wrapper } = await setup();
+    const user = userEvent.setup();
+    const calls: unknown[][] = [];
+    const onValueChange = vi.fn();
+    function Harness() {
+      const speech = useSpeechSynthesis();
+      const recording = {
+        ...speech,
+        speak: (text: string, overrides?: object) => {
+          calls.push([text, overrides]);
+          speech.speak(text, overrides);
+        },
+      };
+      return <VoicePicker filter={LOONG} defaultValue="loongriko_v3" onValueChange={onValueChange} previewSpeech={recording} previewText={(voice) => `Sample for ${voice.id}.`} />;
+    }
+    const { container } = render(<Harness />, { wrapper });
+    await waitFor(() => expect(options()).toHaveLength(4));
+    const rows = options();
+    const controls = rows.map((row) => row.querySelector('.cosyvoice-voice-option-preview'));
+    expect(controls.every((control) => control?.getAttribute('aria-hidden') === 'true')).toBe(true);
+    // Hidden from the accessibility tree: option names stay the voices' own text.
+    expect(rows[0]).toHaveAccessibleName(expect.not.stringContaining('▶'));
+    const third = rows[2]!;
+    const thirdVoice = third.id;
+    await user.click(third.querySelector('.cosyvoice-voice-option-preview')!);
+    expect(calls).toHaveLength(1);
+    expect((calls[0]![1] as { voice: string }).voice).not.toBe('loongriko_v3');
+    expect(onValueChange).not.toHaveBeenCalled();
+    expect(third).toHaveAttribute('aria-selected', 'false');
+    await waitFor(() => expect(third.querySelector('.cosyvoice-voice-option-preview')).toHaveAttribute('data-state', 'playing'));
+    expect(third.querySelector('.cosyvoice-voice-option-preview')).toHaveAttribute('title', expect.stringMatching(/^Stop preview of /));
+    // Pressing it again stops that preview.
+    await user.click(third.querySelector('.cosyvoice-voice-option-preview')!);
+    await waitFor(() => expect(third.querySelector('.cosyvoice-voice-option-preview')).toHaveAttribute('data-state', 'idle'));
+    expect(calls).toHaveLength(1);
+    expect(container.querySelector(`#${CSS.escape(thirdVoice)}`)).toBe(third);
   });
 
   it('with a shared preview speech, shows only its own utterance as a preview: once the app reads something else, the button previews again', async () => {
