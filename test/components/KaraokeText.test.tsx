@@ -1,6 +1,6 @@
 import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { createRef, type ReactNode } from 'react';
+import { Profiler, createRef, type ReactNode } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   KaraokeText,
@@ -397,14 +397,24 @@ describe('KaraokeText', () => {
       renders.push(index);
       return word;
     };
-    const tree = (active: number) => <KaraokeText timeline={timeline} activeWordIndex={active} text={text} renderWord={renderWord} />;
+    // The React Profiler counts commits; `renderWord` counts which word elements rendered in them.
+    const commits: string[] = [];
+    const tree = (active: number) => (
+      <Profiler id="karaoke" onRender={(_id, phase) => commits.push(phase)}>
+        <KaraokeText timeline={timeline} activeWordIndex={active} text={text} renderWord={renderWord} />
+      </Profiler>
+    );
     const { container, rerender } = render(tree(-1));
     expect(renders).toHaveLength(10_000);
     expect(words(container)).toHaveLength(10_000);
+    expect(commits).toEqual(['mount']);
     const perChange: number[][] = [];
     for (const active of [0, 1, 2, 3, 500, 501, 9_998, 9_999]) {
       renders.length = 0;
+      commits.length = 0;
       rerender(tree(active));
+      // The new index commits, then the words it notifies re-render in one nested commit from the store sync.
+      expect(commits).toEqual(['update', 'nested-update']);
       perChange.push([...renders].sort((a, b) => a - b));
     }
     expect(perChange.slice(0, 4)).toEqual([[0], [0, 1], [1, 2], [2, 3]]);
