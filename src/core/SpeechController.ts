@@ -321,19 +321,7 @@ export class SpeechController {
   protected beginUtterance(mode: 'speak' | 'stream', overrides: Partial<SynthesisParameters>, text: string): Utterance | undefined {
     const previous = this.utterance;
     if (previous) this.#teardown(previous);
-    // No utterance is current while the player is stopped and reset: its events then cannot be published
-    // with the previous utterance's id and words.
-    this.utterance = undefined;
     this.#resolveWaiters('idle');
-    let player: PlaybackEngine;
-    try {
-      player = this.#player ??= this.options.createPlayer();
-      this.#unsubscribePlayer ??= player.subscribe(() => this.#onPlayer());
-      player.unlock();
-    } catch (error) {
-      this.#setSnapshot({ ...IDLE_SPEECH_SNAPSHOT, status: 'error', error: toSynthesisError(error, 'AudioFailed'), text, utterance: this.#nextId++ });
-      return undefined;
-    }
     const params = { ...this.#defaults, ...overrides } as SynthesisParameters;
     const format = params.format ?? DEFAULT_AUDIO_FORMAT;
     const utterance: Utterance = {
@@ -357,11 +345,21 @@ export class SpeechController {
       ended: false,
       lastWord: -1,
     };
-    player.stop();
-    player.begin(format, utterance.startedAt);
+    // Current before the player is touched, so whatever it reports (the previous playthrough stopping, a
+    // context that cannot be made or unlocked) belongs to this utterance and never republishes the last one.
     this.utterance = utterance;
     this.#setSnapshot({ ...IDLE_SPEECH_SNAPSHOT, status: 'connecting', text, utterance: utterance.id });
-    return utterance;
+    try {
+      const player = (this.#player ??= this.options.createPlayer());
+      this.#unsubscribePlayer ??= player.subscribe(() => this.#onPlayer());
+      player.stop();
+      player.begin(format, utterance.startedAt);
+      player.unlock();
+    } catch (error) {
+      this.fail(utterance, error);
+    }
+    // An audio output that failed here fails the utterance before anything is sent.
+    return this.#snapshot.status === 'error' ? undefined : utterance;
   }
 
   protected startTask(utterance: Utterance): Task {

@@ -194,6 +194,13 @@ export class SpeechSynthesizer {
    * `task-started`. Throws at once, sending nothing, when the text or the state is invalid.
    */
   streamingCall(text: string): void {
+    let run = this.#run;
+    if (run && !isTerminalState(this.#state)) {
+      if (run.mode === 'call') throw busy('streamingCall');
+      if (run.finishRequested) throw new SynthesisError('InvalidState', 'streamingCall() after streamingComplete(): the task is finishing; start a new one after it ends');
+    } else {
+      run = undefined;
+    }
     // Whitespace separates a stream's words (LLMs send it as tokens of its own): alone it is held for the next fragment.
     if (text && typeof text === 'string' && !text.trim()) {
       this.#heldWhitespace += text;
@@ -203,13 +210,6 @@ export class SpeechSynthesizer {
     this.#heldWhitespace = '';
     if (isSsml(text)) {
       throw new ValidationError('text', 'SSML is accepted only by call() (the service allows one SSML message per task); streamingCall takes plain text');
-    }
-    let run = this.#run;
-    if (run && !isTerminalState(this.#state)) {
-      if (run.mode === 'call') throw busy('streamingCall');
-      if (run.finishRequested) throw new SynthesisError('InvalidState', 'streamingCall() after streamingComplete(): the task is finishing; start a new one after it ends');
-    } else {
-      run = undefined;
     }
     const total = (run?.characters ?? 0) + counted;
     if (total > MAX_CHARACTERS_PER_TASK) {
@@ -414,7 +414,18 @@ export class SpeechSynthesizer {
       socket.close(1000, 'cancelled');
       return;
     }
-    run.socket = socket;
+    run.socket = {
+      // A transport whose send throws must not leave the task waiting for an answer that cannot come: the
+      // task fails once the current step is done (a cancel that was sending settles as cancelled first).
+      send: (text) => {
+        try {
+          socket.send(text);
+        } catch (error) {
+          queueMicrotask(() => this.#settle(run, toSynthesisError(error, 'ConnectionFailed', { retryable: true, taskId: run.taskId })));
+        }
+      },
+      close: (code, reason) => socket.close(code, reason),
+    };
     this.#notify('onOpen');
     if (run.settled) return; // settled from inside onOpen (a cancel)
     this.#state = 'starting';
@@ -424,13 +435,7 @@ export class SpeechSynthesizer {
         this.#settle(run, new SynthesisError('Timeout', `TimeoutError: waiting for task started more than ${startTimeout} ms`, { retryable: true, taskId: run.taskId }));
       }
     });
-    try {
-      const parameters = buildWireParameters(this.#options, { enableSsml });
-      socket.send(serializeClientMessage(buildRunTask(run.taskId, this.#options.model, parameters)));
-    } catch (error) {
-      // A transport whose send throws must not leave the task waiting for a start that cannot come.
-      this.#settle(run, toSynthesisError(error, 'ConnectionFailed', { retryable: true, taskId: run.taskId }));
-    }
+    run.socket.send(serializeClientMessage(buildRunTask(run.taskId, this.#options.model, buildWireParameters(this.#options, { enableSsml }))));
   }
 
   #enqueue(run: Run, message: ClientMessage): void {
@@ -542,6 +547,7 @@ export class SpeechSynthesizer {
   #settle(run: Run, error: SynthesisError | null): void {
     if (run.settled) return;
     run.settled = true;
+    this.#heldWhitespace = '';
     for (const timer of run.timers) clearTimeout(timer);
     run.timers.clear();
     run.queue.length = 0;

@@ -87,12 +87,21 @@ export class StreamingSpeechController extends SpeechController {
     const utterance = this.utterance;
     if (!utterance || this.getSnapshot().status === 'error') return this.getSnapshot().status;
     const ended = this.whenFinal(utterance);
-    // A quiet source must not keep `pipe` waiting after a stop or a failure: each read races the end.
-    const finished = ended.then(() => undefined);
     const reader = openTextSource(source);
+    // A quiet source must not keep `pipe` waiting after a stop or a failure: the end also answers the
+    // pending read (one waiter for the whole pipe, not one per fragment).
+    let answerRead: ((result: undefined) => void) | undefined;
+    let over = false;
+    void ended.then(() => {
+      over = true;
+      answerRead?.(undefined);
+    });
     try {
-      for (;;) {
-        const next = await Promise.race([reader.next(), finished]);
+      while (!over) {
+        const next = await new Promise<Awaited<ReturnType<TextSourceReader['next']>> | undefined>((resolve, reject) => {
+          answerRead = resolve;
+          reader.next().then(resolve, reject);
+        });
         if (!next || this.utterance !== utterance || this.isFinal(utterance)) break;
         if (next.done) {
           this.complete();

@@ -66,7 +66,7 @@ export function SpeechProvider({ transport, queryClient, createPlayer, idleFinis
     () => ({
       transport,
       defaults: stableDefaults,
-      queryClient: queryClient ?? ownClient,
+      queryClient: queryClient ?? ownClient!,
       createPlayer: createPlayer ?? (() => createPlaybackEngine(createAudioPlayer({ context: sharedAudioContext() }))),
       idleFinishMs,
       connectTimeoutMillis,

@@ -44,7 +44,7 @@ export interface UseSynthesisTokenResult {
 export function useSynthesisToken(fetchToken: () => Promise<SynthesisToken>, options: UseSynthesisTokenOptions = {}): UseSynthesisTokenResult {
   const context = useOptionalSpeechContext();
   const ownClient = useOwnQueryClient(!options.queryClient && !context);
-  const queryClient = options.queryClient ?? context?.queryClient ?? ownClient;
+  const queryClient = options.queryClient ?? context?.queryClient ?? ownClient!;
   const fetchRef = useLatestRef(fetchToken);
   const margin = options.refreshMarginMs ?? 10_000;
   const queryKey = options.queryKey ?? ['cosyvoice-react', 'token'];

@@ -109,7 +109,12 @@ async function wasmOpus(sink: DecoderSink): Promise<CodecBackend> {
     },
     close() {
       closed = true;
-      void chain.then(() => decoder?.free());
+      // Freed once it is ready (freeing a decoder still loading throws); a load that failed has nothing to free.
+      const current = decoder;
+      void chain
+        .then(() => current?.ready)
+        .then(() => current?.free())
+        .catch(() => undefined);
     },
   };
 }

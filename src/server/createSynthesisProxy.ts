@@ -306,14 +306,20 @@ export function createSynthesisProxy(options: SynthesisProxyOptions): SynthesisP
       };
       startTimers.set(taskId, setTimeout(fire, taskStartTimeoutMs).unref());
     };
-    const armIdleTimer = (): void => {
+    // One timer per connection, re-armed only when it fires: frames just record when they came (no timer
+    // churn per audio chunk on the relay's hot path).
+    let lastUpstreamAt = Date.now();
+    const armIdleTimer = (delay = upstreamIdleTimeoutMs): void => {
       clearIdleTimer();
       if (closed || tasks.size === 0) return;
       idleTimer = setTimeout(() => {
         idleTimer = undefined;
+        const quietFor = Date.now() - lastUpstreamAt;
+        // A paused upstream (a slow client) is not a silent one.
         if (paused) return armIdleTimer();
+        if (quietFor < upstreamIdleTimeoutMs) return armIdleTimer(upstreamIdleTimeoutMs - quietFor);
         timedOut(`The upstream sent nothing for ${upstreamIdleTimeoutMs} ms while a task was running`);
-      }, upstreamIdleTimeoutMs).unref();
+      }, delay).unref();
     };
     const release = (taskId: string): void => {
       clearStartTimer(taskId);
@@ -388,7 +394,7 @@ export function createSynthesisProxy(options: SynthesisProxyOptions): SynthesisP
           const params = readTaskParameters(payload);
           if (upstreamFailure) throw upstreamFailure;
           const now = Date.now();
-          client.recent = client.recent.filter((t) => now - t < 60_000);
+          client.recent = client.recent.filter((t) => now - t < RATE_WINDOW_MS);
           if (client.active >= limits.maxConcurrentTasks || client.recent.length >= limits.maxTasksPerMinute) {
             log(`client ${client.id} over its limits`);
             throw new TaskFailure(SERVER_ERRORS.rateLimited);
@@ -446,6 +452,7 @@ export function createSynthesisProxy(options: SynthesisProxyOptions): SynthesisP
         forward(text);
         if (frame.action === 'run-task') {
           armStartTimer(frame.taskId);
+          lastUpstreamAt = Date.now();
           if (idleTimer === undefined) armIdleTimer();
         }
       } catch (error) {
@@ -481,7 +488,7 @@ export function createSynthesisProxy(options: SynthesisProxyOptions): SynthesisP
       });
       socket.on('message', (data, isBinary) => {
         if (closed || downstream.readyState !== WebSocket.OPEN) return;
-        if (tasks.size > 0) armIdleTimer();
+        lastUpstreamAt = Date.now();
         if (isBinary) downstream.send(data, { binary: true });
         else {
           const text = data.toString();

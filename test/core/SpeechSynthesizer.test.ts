@@ -641,6 +641,68 @@ describe('SpeechSynthesizer in the face of odd input and failing parts', () => {
   });
 });
 
+describe('SpeechSynthesizer with a transport that fails to send mid-task', () => {
+  it('settles with ConnectionFailed when a later send (finish-task, after task-started) throws', async () => {
+    const rec = recorder();
+    const synth = new SpeechSynthesizer({
+      model: 'cosyvoice-v3-flash',
+      voice: 'longanyang',
+      callback: rec.callback,
+      transport: {
+        description: 'fails at finish-task',
+        async connect(handlers) {
+          return {
+            send(text: string) {
+              const message = JSON.parse(text) as { header: { action: string; task_id: string } };
+              if (message.header.action === 'finish-task') throw new Error('the socket broke at finish-task');
+              if (message.header.action === 'run-task') {
+                setTimeout(() => handlers.onMessage(JSON.stringify({ header: { event: 'task-started', task_id: message.header.task_id, attributes: {} }, payload: {} })), 0);
+              }
+            },
+            close() {},
+          };
+        },
+      },
+    });
+    await expect(synth.call('Hello.')).rejects.toMatchObject({ code: 'ConnectionFailed', message: 'the socket broke at finish-task' });
+    expect(synth.state).toBe('failed');
+    expect(rec.calls.filter((call) => call.startsWith('error:'))).toEqual(['error:ConnectionFailed']);
+  });
+
+  it('a cancel whose send throws still settles as cancelled', async () => {
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const synth = new SpeechSynthesizer({
+      model: 'cosyvoice-v3-flash',
+      voice: 'longanyang',
+      transport: {
+        description: 'fails at cancel',
+        async connect(handlers) {
+          return {
+            send(text: string) {
+              const message = JSON.parse(text) as { header: { action: string; task_id: string }; payload: { input?: { directive?: string } } };
+              if (message.header.action === 'run-task') {
+                setTimeout(() => {
+                  handlers.onMessage(JSON.stringify({ header: { event: 'task-started', task_id: message.header.task_id, attributes: {} }, payload: {} }));
+                  started();
+                }, 0);
+              }
+              if (message.header.action === 'finish-task' || message.payload.input?.directive === 'cancel') throw new Error('gone');
+            },
+            close() {},
+          };
+        },
+      },
+    });
+    synth.streamingCall('Some text.');
+    await running;
+    const done = synth.streamingComplete({ timeoutMillis: 60_000 }).catch((error: SynthesisError) => error);
+    synth.streamingCancel();
+    await expect(done).resolves.toMatchObject({ code: 'Cancelled' });
+    expect(synth.state).toBe('cancelled');
+  });
+});
+
 describe('proxyTransport', () => {
   it('connects to the app endpoint with its extra params and no credential of its own', async () => {
     server = await startScriptedServer();

@@ -75,7 +75,15 @@ describe('useVoices', () => {
     expect(own.getQueryCache().getAll().length).toBeGreaterThan(0);
     unmount();
     // Its cached queries (and their garbage-collection timers) go with the provider.
-    expect(own.getQueryCache().getAll()).toEqual([]);
+    await waitFor(() => expect(own.getQueryCache().getAll()).toEqual([]));
+
+    // StrictMode's rehearsal unmount does not empty it: the queries of the real mount stay.
+    const strict = renderHook(() => ({ voices: useVoices(), client: useSpeechContext().queryClient }), { wrapper: wrapperFor(providerProps(transport), true) });
+    await waitFor(() => expect(strict.result.current.voices.status).toBe('success'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(strict.result.current.client.getQueryCache().getAll().length).toBeGreaterThan(0);
+    expect(strict.result.current.voices.status).toBe('success');
+    strict.unmount();
 
     const given = new QueryClient();
     const second = renderHook(() => useVoices(), { wrapper: wrapperFor(providerProps(transport, { queryClient: given })) });

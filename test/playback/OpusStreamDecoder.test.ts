@@ -55,4 +55,22 @@ describe('OpusStreamDecoder on the WASM fallback (opus-decoder, in Node)', () =>
     expect(errors).toHaveLength(1);
     expect(errors[0]!.message).toMatch(/OpusHead/);
   });
+
+  it('can be closed right after OpusHead, before the WASM decoder is ready, without an unhandled error', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const errors: Error[] = [];
+      const decoder = new OpusStreamDecoder({ samples: () => undefined, error: (e) => errors.push(e) }, { forceWasm: true });
+      decoder.push(pagesOf(fixture)[0]!);
+      await decoder.flush(); // the backend is loaded and the OpusHead read; the decoder itself may still be compiling
+      decoder.close();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(errors).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
+  });
 });
