@@ -20,16 +20,39 @@ export class OpusStreamDecoder extends CodecStreamDecoder {
   }
 }
 
+/**
+ * Ogg Opus bytes in; the OpusHead once, then the audio packets (OpusTags skipped) out. The part both
+ * backends share.
+ */
+class OpusPacketStream {
+  #reader = new OggPacketReader();
+  #headers: 'none' | 'head' | 'done' = 'none';
+
+  push(bytes: Uint8Array, onHead: (head: Uint8Array) => void, onAudio: (packet: Uint8Array) => void): void {
+    for (const packet of this.#reader.push(bytes)) {
+      if (this.#headers === 'none') {
+        if (!isTag(packet, 'OpusHead')) throw new Error('the stream does not start with an OpusHead packet');
+        this.#headers = 'head';
+        onHead(packet);
+      } else if (this.#headers === 'head' && isTag(packet, 'OpusTags')) {
+        this.#headers = 'done';
+      } else {
+        this.#headers = 'done';
+        onAudio(packet);
+      }
+    }
+  }
+}
+
 function webCodecsOpus(sink: DecoderSink): CodecBackend {
-  const reader = new OggPacketReader();
+  const packets = new OpusPacketStream();
   let decoder: AudioDecoder | undefined;
-  let headers = 0;
   let position = 0;
   return {
     push(bytes) {
-      for (const packet of reader.push(bytes)) {
-        if (headers === 0) {
-          if (!isTag(packet, 'OpusHead')) throw new Error('the stream does not start with an OpusHead packet');
+      packets.push(
+        bytes,
+        (head) => {
           decoder = new AudioDecoder({
             output: (data) => {
               sink.samples(audioDataToMono(data), data.sampleRate);
@@ -37,21 +60,16 @@ function webCodecsOpus(sink: DecoderSink): CodecBackend {
             },
             error: (cause) => sink.error(new SynthesisError('AudioFailed', `Opus decoding failed: ${cause.message}`, { cause })),
           });
-          decoder.configure({ codec: 'opus', sampleRate: 48000, numberOfChannels: packet[9] ?? 1, description: packet });
-          headers = 1;
-          continue;
-        }
-        if (headers === 1 && isTag(packet, 'OpusTags')) {
-          headers = 2;
-          continue;
-        }
-        headers = 2;
-        const samples = opusPacketSamples(packet);
-        decoder!.decode(
-          new EncodedAudioChunk({ type: 'key', timestamp: Math.round((position * 1e6) / 48000), duration: Math.round((samples * 1e6) / 48000), data: packet }),
-        );
-        position += samples;
-      }
+          decoder.configure({ codec: 'opus', sampleRate: 48000, numberOfChannels: head[9] ?? 1, description: head });
+        },
+        (packet) => {
+          const samples = opusPacketSamples(packet);
+          decoder!.decode(
+            new EncodedAudioChunk({ type: 'key', timestamp: Math.round((position * 1e6) / 48000), duration: Math.round((samples * 1e6) / 48000), data: packet }),
+          );
+          position += samples;
+        },
+      );
     },
     async flush() {
       if (decoder && decoder.state === 'configured') await decoder.flush();
@@ -66,9 +84,8 @@ function webCodecsOpus(sink: DecoderSink): CodecBackend {
 // as it is complete (a whole-file Ogg parser would hold it until the next page begins, a frame late).
 async function wasmOpus(sink: DecoderSink): Promise<CodecBackend> {
   const { OpusDecoder } = await import('opus-decoder');
-  const reader = new OggPacketReader();
+  const packets = new OpusPacketStream();
   let decoder: InstanceType<typeof OpusDecoder> | undefined;
-  let headers = 0;
   let closed = false;
   let chain: Promise<void> = Promise.resolve();
   const run = (step: () => Promise<void>): Promise<void> => {
@@ -79,29 +96,22 @@ async function wasmOpus(sink: DecoderSink): Promise<CodecBackend> {
   };
   return {
     push(bytes) {
-      for (const packet of reader.push(bytes)) {
-        if (headers === 0) {
-          if (!isTag(packet, 'OpusHead')) throw new Error('the stream does not start with an OpusHead packet');
-          // OpusHead: channel count at byte 9, pre-skip (48 kHz samples to drop) at bytes 10–11.
-          decoder = new OpusDecoder({ channels: packet[9] || 1, preSkip: (packet[10] ?? 0) | ((packet[11] ?? 0) << 8) });
-          headers = 1;
-          continue;
-        }
-        if (headers === 1 && isTag(packet, 'OpusTags')) {
-          headers = 2;
-          continue;
-        }
-        headers = 2;
-        const current = decoder!;
-        void run(async () => {
-          await current.ready;
-          if (closed) return;
-          const result = current.decodeFrame(packet);
-          if (result.errors.length > 0) throw new Error(result.errors[0]!.message);
-          const channel = result.channelData[0];
-          if (channel && result.samplesDecoded > 0) sink.samples(channel.slice(0, result.samplesDecoded), result.sampleRate);
-        });
-      }
+      packets.push(
+        bytes,
+        // OpusHead: channel count at byte 9, pre-skip (48 kHz samples to drop) at bytes 10–11.
+        (head) => (decoder = new OpusDecoder({ channels: head[9] || 1, preSkip: (head[10] ?? 0) | ((head[11] ?? 0) << 8) })),
+        (packet) => {
+          const current = decoder!;
+          void run(async () => {
+            await current.ready;
+            if (closed) return;
+            const result = current.decodeFrame(packet);
+            if (result.errors.length > 0) throw new Error(result.errors[0]!.message);
+            const channel = result.channelData[0];
+            if (channel && result.samplesDecoded > 0) sink.samples(channel.slice(0, result.samplesDecoded), result.sampleRate);
+          });
+        },
+      );
     },
     flush() {
       // opus-decoder keeps nothing back: every complete packet is already decoded or queued here.
