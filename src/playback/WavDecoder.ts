@@ -1,6 +1,19 @@
-import { SynthesisError, concatBytes, parseWavHeader } from 'cosyvoice-react/core';
+import { SynthesisError, concatBytes, parseWavHeader, type WavHeader } from 'cosyvoice-react/core';
 import { Pcm16Decoder } from './Pcm16Decoder';
 import type { DecoderSink, StreamDecoder } from './StreamDecoder';
+
+/**
+ * The header of the WAV at the start of `data` (`'need-more'` until it is complete), or the error for a
+ * WAV the players cannot play (anything but 16-bit mono). Shared by the WAV decoder and the silent player.
+ */
+export function readPlayableWavHeader(data: Uint8Array): WavHeader | 'need-more' | SynthesisError {
+  const header = parseWavHeader(data);
+  if (header === 'need-more') return header;
+  if (header === 'invalid' || header.bitsPerSample !== 16 || header.channels !== 1) {
+    return new SynthesisError('AudioFailed', 'The audio is not 16-bit mono WAV; cannot play it.');
+  }
+  return header;
+}
 
 /**
  * Streamed WAV: the RIFF header arrives once, in the first bytes (possibly split across chunks); its
@@ -27,14 +40,14 @@ export class WavDecoder implements StreamDecoder {
       return;
     }
     const data = concatBytes([this.#head, bytes]);
-    const header = parseWavHeader(data);
+    const header = readPlayableWavHeader(data);
     if (header === 'need-more') {
       this.#head = data;
       return;
     }
     this.#head = undefined;
-    if (header === 'invalid' || header.bitsPerSample !== 16 || header.channels !== 1) {
-      this.#sink.error(new SynthesisError('AudioFailed', 'The audio is not 16-bit mono WAV; cannot play it.'));
+    if (header instanceof SynthesisError) {
+      this.#sink.error(header);
       this.close();
       return;
     }

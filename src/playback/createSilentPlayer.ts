@@ -1,9 +1,10 @@
-import { AudioDurationCounter, SynthesisError, concatBytes, parseWavHeader, resolveAudioFormat, type AudioFormatSpec } from 'cosyvoice-react/core';
+import { AudioDurationCounter, SynthesisError, concatBytes, resolveAudioFormat, type AudioFormatSpec } from 'cosyvoice-react/core';
 import type { AudioPlayer, EndedReason, PlayerDiagnostics, PlayerSnapshot, ResetOptions, TimelineSource } from './AudioPlayer';
 import { DEFAULT_BROWSER_FORMAT } from './DEFAULT_BROWSER_FORMAT';
 import type { FrameScheduler } from './FrameScheduler';
 import { PlaybackClock } from './PlaybackClock';
 import { PlayerStore } from './PlayerStore';
+import { readPlayableWavHeader } from './WavDecoder';
 
 /** Options of {@link createSilentPlayer}. */
 export interface SilentPlayerOptions {
@@ -184,14 +185,14 @@ class SilentPlayer implements AudioPlayer {
   /** The same check as the real player's WAV decoder; `false` once it failed the playthrough. */
   #checkWavHeader(data: Uint8Array): boolean {
     const head = concatBytes([this.#wavHead!, data]);
-    const header = parseWavHeader(head);
+    const header = readPlayableWavHeader(head);
     if (header === 'need-more') {
       this.#wavHead = head;
       return true;
     }
     this.#wavHead = undefined;
-    if (header === 'invalid' || header.bitsPerSample !== 16 || header.channels !== 1) {
-      this.#fail(new SynthesisError('AudioFailed', 'The audio is not 16-bit mono WAV; cannot play it.'));
+    if (header instanceof SynthesisError) {
+      this.#fail(header);
       return false;
     }
     return true;
