@@ -141,6 +141,31 @@ describe('AudioContexts created by the hooks are closed', () => {
     await expectAllClosed(1);
   });
 
+  it('every hook under one provider plays through the same one, closed once when the provider unmounts', async () => {
+    const first: { current: UseSpeechSynthesisResult | undefined } = { current: undefined };
+    const second: { current: UseStreamingSynthesisResult | undefined } = { current: undefined };
+    function Probes() {
+      first.current = useSpeechSynthesis();
+      second.current = useStreamingSynthesis();
+      return null;
+    }
+    const screen = await render(
+      <SpeechProvider transport={peerTransport(300)} model="cosyvoice-v3-flash" voice="longanyang" format={AudioFormat.PCM_16000HZ_MONO_16BIT} wordTimestampEnabled>
+        <Probes />
+      </SpeechProvider>,
+    );
+    first.current!.speak('From the first hook.');
+    await expect.poll(() => first.current!.status, { timeout: 5000 }).toBe('ended');
+    second.current!.start();
+    second.current!.write('From the second hook. ');
+    second.current!.complete();
+    await expect.poll(() => second.current!.status, { timeout: 5000 }).toBe('ended');
+    expect(contexts.length).toBe(1);
+    expect(contexts[0]!.context.state).toBe('running');
+    await screen.unmount();
+    await expectAllClosed(1);
+  });
+
   it('speak → stop mid-speech → unmount', async () => {
     const { ref, tree } = renderWith(useSpeechSynthesis, peerTransport(3000));
     const screen = await render(tree);
