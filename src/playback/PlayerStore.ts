@@ -1,4 +1,4 @@
-import { findWordIndexAt, type TimelineWord } from 'cosyvoice-react/core';
+import { findWordIndexAt, type SynthesisError, type TimelineWord } from 'cosyvoice-react/core';
 import type { EndedReason, PlayerSnapshot, PlayerState, TimelineSource } from './AudioPlayer';
 import { defaultFrameScheduler, type FrameScheduler } from './FrameScheduler';
 
@@ -70,6 +70,19 @@ export class PlayerStore {
 
   emitEnded(reason: EndedReason): void {
     for (const listener of [...this.#endedListeners]) listener(reason);
+  }
+
+  /**
+   * The end of a playthrough, for both players: the snapshot shows it (`idle` after a stop, `error` with
+   * `error` after a failure, else `ended`; no active word) and then the `onEnded` listeners hear it.
+   */
+  end(reason: EndedReason, error?: SynthesisError): void {
+    this.update(
+      reason === 'error'
+        ? { state: 'error', error, endedReason: reason, activeWordIndex: -1, canSeek: false }
+        : { state: reason === 'stopped' ? 'idle' : 'ended', endedReason: reason, activeWordIndex: -1 },
+    );
+    this.emitEnded(reason);
   }
 
   get state(): PlayerState {

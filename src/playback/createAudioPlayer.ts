@@ -472,8 +472,7 @@ class WebAudioPlayer implements AudioPlayer {
     if (this.#endedFired) return;
     this.#endedFired = true;
     this.#clearEndTimer();
-    this.#store.update({ state: reason === 'stopped' ? 'idle' : 'ended', endedReason: reason, activeWordIndex: -1 });
-    this.#store.emitEnded(reason);
+    this.#store.end(reason);
   }
 
   /**
@@ -492,8 +491,7 @@ class WebAudioPlayer implements AudioPlayer {
     this.#utterance++;
     this.#complete = false;
     this.#endedFired = true;
-    this.#store.update({ state: 'error', error, endedReason: 'error', activeWordIndex: -1, canSeek: false });
-    this.#store.emitEnded('error');
+    this.#store.end('error', error);
   }
 
   #clearEndTimer(): void {

@@ -293,8 +293,7 @@ class SilentPlayer implements AudioPlayer {
     if (this.#endedFired) return;
     this.#endedFired = true;
     this.#clearTimer();
-    this.#store.update({ state: reason === 'stopped' ? 'idle' : 'ended', endedReason: reason, activeWordIndex: -1 });
-    this.#store.emitEnded(reason);
+    this.#store.end(reason);
   }
 
   /** As in the real player: state `error`, and during a playthrough its end (`'error'`, once). */
@@ -309,8 +308,7 @@ class SilentPlayer implements AudioPlayer {
     this.#paused = false;
     this.#lastPosition = 0;
     this.#clock.reset(0, MS_RATE);
-    this.#store.update({ state: 'error', error, endedReason: 'error', activeWordIndex: -1, canSeek: false });
-    this.#store.emitEnded('error');
+    this.#store.end('error', error);
   }
 
   #clearTimer(): void {
