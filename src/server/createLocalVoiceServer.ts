@@ -8,7 +8,7 @@ import { findVoice } from '../core/voiceCatalog';
 import { createEspeakEngine, isEspeakAvailable } from './createEspeakEngine';
 import { createToneEngine } from './createToneEngine';
 import { CustomVoiceStore, type LocalCustomVoice } from './CustomVoiceStore';
-import { HTTP_CUSTOMIZATION_PATH, HTTP_TOKENS_PATH, INFERENCE_PATH, errorBody, readJsonBody, requestPath, sendJson } from './httpJson';
+import { ANSWERED, HTTP_CUSTOMIZATION_PATH, HTTP_TOKENS_PATH, INFERENCE_PATH, errorBody, readJsonBodyOrAnswer, requestPath, sendJson } from './httpJson';
 import { readCredential } from './readCredential';
 import type { SynthesisEngine } from './SynthesisEngine';
 import { SynthesisSession, type SessionOptions } from './SynthesisSession';
@@ -172,13 +172,8 @@ export function createLocalVoiceServer(options: LocalVoiceServerOptions = {}): L
       sendJson(response, 401, errorBody('InvalidApiKey', 'Invalid API-key provided.'), CORS);
       return true;
     }
-    let body: unknown;
-    try {
-      body = await readJsonBody(request);
-    } catch {
-      sendJson(response, 400, errorBody('InvalidParameter', 'Request body is not valid JSON'), CORS);
-      return true;
-    }
+    const body = await readJsonBodyOrAnswer(request, response, CORS);
+    if (body === ANSWERED) return true;
     if (path === HTTP_TOKENS_PATH) {
       const raw = new URL(request.url ?? '/', 'http://localhost').searchParams.get('expire_in_seconds');
       const seconds = raw === null ? 60 : Number(raw);

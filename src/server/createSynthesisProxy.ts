@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
 import { MAX_CHARACTERS_PER_MESSAGE, MAX_CHARACTERS_PER_TASK, countCharacters } from '../core/countCharacters';
 import { createTokenHandler } from './createTokenHandler';
-import { HTTP_CUSTOMIZATION_PATH, HTTP_TOKENS_PATH, INFERENCE_PATH, errorBody, readJsonBody, requestPath, sendJson } from './httpJson';
+import { ANSWERED, HTTP_CUSTOMIZATION_PATH, HTTP_TOKENS_PATH, INFERENCE_PATH, errorBody, readJsonBodyOrAnswer, requestPath, sendJson } from './httpJson';
 import { readTaskParameters } from './readTaskParameters';
 import { RecentIds } from './RecentIds';
 import { SERVER_ERRORS, TaskFailure, missingParameter, taskFailedFrame } from './serverErrors';
@@ -600,13 +600,8 @@ export function createSynthesisProxy(options: SynthesisProxyOptions): SynthesisP
       tokenHandler(request, response);
       return true;
     }
-    let body: unknown;
-    try {
-      body = await readJsonBody(request);
-    } catch {
-      sendJson(response, 400, errorBody('InvalidParameter', 'Request body is not valid JSON'), headers);
-      return true;
-    }
+    const body = await readJsonBodyOrAnswer(request, response, headers);
+    if (body === ANSWERED) return true;
     const action = isRecord(body) && isRecord(body.input) && typeof body.input.action === 'string' ? body.input.action : '';
     if (!(await authorize(request, { kind: 'voices', action }))) {
       sendJson(response, READ_ACTIONS.has(action) ? 401 : 403, errorBody('Forbidden', `Not allowed: ${action || 'unknown action'}`), headers);

@@ -14,6 +14,19 @@ export async function readJsonBody(request: IncomingMessage, limit = 1024 * 1024
   return text === '' ? undefined : JSON.parse(text);
 }
 
+/** What {@link readJsonBodyOrAnswer} returns when it has already answered the request with HTTP 400. */
+export const ANSWERED = Symbol('answered');
+
+/** The request's JSON body, or {@link ANSWERED} after answering 400 `InvalidParameter` for a body that is not JSON. */
+export async function readJsonBodyOrAnswer(request: IncomingMessage, response: ServerResponse, headers: Record<string, string> = {}): Promise<unknown> {
+  try {
+    return await readJsonBody(request);
+  } catch {
+    sendJson(response, 400, errorBody('InvalidParameter', 'Request body is not valid JSON'), headers);
+    return ANSWERED;
+  }
+}
+
 /** Sends a JSON answer. */
 export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (response.headersSent) {
