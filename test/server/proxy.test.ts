@@ -90,6 +90,12 @@ describe('synthesis proxy in front of the local server', () => {
     expect((await list.json()).output.voice_list.map((v: { voice_id: string }) => v.voice_id)).toEqual(['cosyvoice-v3-plus-demo-0001']);
     const create = await fetch(`${base}/services/audio/tts/customization`, { method: 'POST', body: JSON.stringify({ model: 'voice-enrollment', input: { action: 'create_voice', target_model: 'cosyvoice-v3-plus', prefix: 'x', url: 'https://a' } }) });
     expect(create.status).toBe(403);
+    // A body that is not JSON gets the service's error shape, from the proxy and from the local server alike.
+    for (const url of [`${base}/services/audio/tts/customization`, `${upstream.httpUrl}/services/audio/tts/customization`]) {
+      const broken = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${CANARY}` }, body: '{not json' });
+      expect(broken.status, url).toBe(400);
+      expect(await broken.json()).toMatchObject({ code: 'InvalidParameter', message: 'Request body is not valid JSON' });
+    }
   });
 
   it('runs 200 concurrent short tasks on loopback', async () => {
