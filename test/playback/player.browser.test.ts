@@ -300,8 +300,22 @@ describe('createAudioPlayer in Chromium: clock, controls, metrics', () => {
     expect(a.rms).toBeLessThan(0.095);
   });
 
-  it('players can share one context: disposing one leaves it running for the next', async () => {
-    const { context, tap, player } = await setup(AudioFormat.PCM_24000HZ_MONO_16BIT);
+  it('players can share one context: the worklet loads once, and disposing one leaves it running for the next', async () => {
+    const context = new AudioContext({ latencyHint: 'interactive' });
+    const addModule = context.audioWorklet.addModule.bind(context.audioWorklet);
+    let loads = 0;
+    context.audioWorklet.addModule = (url, options) => {
+      loads++;
+      return addModule(url, options);
+    };
+    const tap = await createTap(context);
+    loads = 0; // the tap's own worklet
+    const player = createAudioPlayer({ context, format: AudioFormat.PCM_24000HZ_MONO_16BIT, connect: (output) => output.connect(tap.node) });
+    cleanup.push(async () => {
+      player.dispose();
+      await context.close();
+    });
+    await player.unlock();
     await playAll(player, tap, pcm16(24000, 0.3, sine440));
     player.dispose();
     expect(context.state).toBe('running');
@@ -310,6 +324,7 @@ describe('createAudioPlayer in Chromium: clock, controls, metrics', () => {
     await second.unlock();
     await playAll(second, tap, pcm16(24000, 0.4, sine440));
     expect(second.getSnapshot().error).toBeNull();
+    expect(loads).toBe(1);
     const a = analyse(tap.samples(), context.sampleRate);
     expect(a.seconds).toBeGreaterThan(0.39);
     expect(a.frequency).toBeGreaterThan(430);
