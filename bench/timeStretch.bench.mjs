@@ -140,7 +140,7 @@ class StretchedSource {
     this.length = 0;
     this.offset = 0;
     this.frac = 0;
-    this.anchors = 0;
+    this.joins = 0;
   }
 
   // Keeps block[offset] and block[offset + 1] available (the resampler's one frame of look-ahead).
@@ -154,9 +154,11 @@ class StretchedSource {
       // Pull up to the next join, so an anchor (position and slope) can be read exactly there.
       const toJoin = this.stretcher.framesToJoin;
       if (toJoin === 0) return false;
-      if (Number.isFinite(toJoin) && this.stretcher.rate !== 1) this.anchors++;
       const n = this.stretcher.pull(this.block, this.length, Math.min(this.block.length - this.length, toJoin));
       if (n === 0) return false;
+      // Reaching a join, the pull chose the next segment (the search); the worklet would post an anchor
+      // { played: position, rate: slope × srcRate } stamped with the context time of that sample.
+      if (n === toJoin) this.joins++;
       this.length += n;
     }
     return true;
@@ -198,11 +200,11 @@ function quantumCost(rate) {
         if (pushed >= speech.length) source.stretcher.end();
       }
       if (source.stretcher.finished && source.offset + 1 >= source.length) break;
-      const joins = source.anchors;
+      const joins = source.joins;
       const start = performance.now();
       source.render(channel);
       const us = (performance.now() - start) * 1000;
-      if (run > 0) (source.anchors > joins ? withJoin : times).push(us);
+      if (run > 0) (source.joins > joins ? withJoin : times).push(us);
       quanta++;
     }
   }
@@ -340,9 +342,8 @@ console.table(
         {
           'ms CPU / s source': f.cpu.msPerSourceSecond,
           'ms CPU / s output': f.cpu.msPerOutputSecond,
-          'µs / quantum mean': f.quantum.meanUs,
-          'µs / quantum with join p99': f.quantum.withJoinP99Us,
-          'µs / quantum p99.9': f.quantum.p999Us,
+          'µs / quantum median': f.quantum.medianUs,
+          'µs / quantum with search median / p99': `${f.quantum.withJoinMedianUs} / ${f.quantum.withJoinP99Us}`,
           'look-ahead ms': f.latency.lookAheadMs,
           'position max ms': f.positionErrorMaxMs,
           'onset max ms': f.wordOnsets.maxMs,
