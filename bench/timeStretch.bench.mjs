@@ -34,6 +34,7 @@ register();
 const { TIME_STRETCHER_SOURCE } = await import('../src/playback/timeStretcherSource.ts');
 const { PlaybackClock } = await import('../src/playback/PlaybackClock.ts');
 const server = await import('../src/server/index.ts');
+const { onsets, stretchAll, synthesize, voiced } = await import('../test/playback/stretchSignals.ts');
 
 const root = path.join(import.meta.dirname, '..');
 const TimeStretcher = new Function(`${TIME_STRETCHER_SOURCE}\nreturn TimeStretcher;`)();
@@ -43,22 +44,6 @@ const CONTEXT_RATE = 48000;
 const round = (v, d = 2) => Math.round(v * 10 ** d) / 10 ** d;
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const percentile = (values, p) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))];
-
-async function speak(engine, sampleRate) {
-  const parts = [];
-  const text =
-    'Reading aloud at any speed: the quick brown fox jumps over the lazy dog, while seven bright wizards quietly vexed the jolly king. ' +
-    'Then everyone went home, and the story was over before anyone noticed how late it had become.';
-  const words = await engine.synthesize({ text, language: 'en', speechRate: 1, pitchRate: 1, seed: 0, sampleRate }, (s) => parts.push(s), new AbortController().signal);
-  await engine.close?.();
-  const samples = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    samples.set(part, offset);
-    offset += part.length;
-  }
-  return { samples, words, sampleRate: engine.sampleRate ?? sampleRate };
-}
 
 function resampleLinear(input, from, to) {
   const out = new Float32Array(Math.floor((input.length * to) / from));
@@ -70,21 +55,13 @@ function resampleLinear(input, from, to) {
   return out;
 }
 
-function voicedSound(seconds) {
-  const out = new Float32Array(SR * seconds);
-  let phase = 0;
-  let y1 = 0;
-  let y2 = 0;
-  for (let i = 0; i < out.length; i++) {
-    phase += (130 * (1 + 0.05 * Math.sin((2 * Math.PI * 3 * i) / SR))) / SR;
-    const x = phase >= 1 ? 1 : 0;
-    if (phase >= 1) phase -= 1;
-    const y = x + 2 * 0.97 * Math.cos((2 * Math.PI * 700) / SR) * y1 - 0.97 * 0.97 * y2;
-    y2 = y1;
-    y1 = y;
-    out[i] = 0.1 * y * (Math.floor(i / (SR * 0.3)) % 3 === 2 ? 0 : 1);
-  }
-  return out;
+const TEXT =
+  'Reading aloud at any speed: the quick brown fox jumps over the lazy dog, while seven bright wizards quietly vexed the jolly king. ' +
+  'Then everyone went home, and the story was over before anyone noticed how late it had become.';
+async function speak(engine, sampleRate) {
+  const spoken = await synthesize(engine, TEXT, sampleRate);
+  await engine.close?.();
+  return spoken;
 }
 
 let speech;
@@ -94,35 +71,32 @@ if (server.isEspeakAvailable()) {
   speech = resampleLinear(spoken.samples, spoken.sampleRate, SR);
   source = `espeak (${round(speech.length / SR, 1)} s, resampled from ${spoken.sampleRate} Hz to ${SR} Hz)`;
 } else {
-  speech = voicedSound(8);
+  speech = voiced(SR, 130, 8, 0.05);
   source = 'synthetic voiced sound, 130 Hz (espeak not installed)';
 }
 const tone = await speak(server.createToneEngine(), SR);
 
-/** Streams audio through a stretcher; returns output and per-sample positions. */
-function stretch(input, rate, chunk = SR / 10, pull = 128) {
+/** Streams audio through a stretcher as fast as it goes: 100 ms pushes, 128-sample pulls, nothing else. */
+function streamThrough(input, rate) {
   const stretcher = new TimeStretcher(SR);
   stretcher.setRate(rate);
-  const out = new Float32Array(Math.ceil(input.length / rate) + SR);
-  const positions = new Float64Array(out.length);
-  let written = 0;
-  const drain = () => {
-    for (let n = pull; n === pull; written += n) n = stretcher.pull(out, written, Math.min(pull, out.length - written), positions);
-  };
-  for (let i = 0; i < input.length; i += chunk) {
-    stretcher.push(input.subarray(i, i + chunk));
-    drain();
+  const block = new Float32Array(128);
+  for (let i = 0; i < input.length; i += SR / 10) {
+    stretcher.push(input.subarray(i, i + SR / 10));
+    while (stretcher.pull(block) === block.length);
   }
   stretcher.end();
-  drain();
-  return { out: out.subarray(0, written), positions: positions.subarray(0, written), stretcher };
+  while (stretcher.pull(block) > 0);
 }
+
+/** Output and the source position of every output sample. */
+const stretch = (input, rate) => stretchAll(TimeStretcher, SR, input, { rate, chunk: SR / 10 });
 
 function cpu(rate) {
   const runs = [];
   for (let r = 0; r < 6; r++) {
     const start = performance.now();
-    stretch(speech, rate);
+    streamThrough(speech, rate);
     runs.push(performance.now() - start);
   }
   const ms = median(runs.slice(1));
@@ -245,23 +219,11 @@ function positionError(rate) {
   return round((worst / SR) * 1000, 2);
 }
 
-function onsetsOf(x, threshold, quiet) {
-  const found = [];
-  let silent = quiet;
-  for (let i = 0; i < x.length; i++) {
-    if (Math.abs(x[i]) > threshold) {
-      if (silent >= quiet) found.push(i);
-      silent = 0;
-    } else silent++;
-  }
-  return found;
-}
-
 function onsetError(rate) {
   const quiet = Math.round(SR * 0.015);
-  const heard = onsetsOf(tone.samples, 0.05, quiet);
+  const heard = onsets(tone.samples, 0.05, quiet);
   const { out, positions } = stretch(tone.samples, rate);
-  const heardOut = onsetsOf(out, 0.05, Math.round(quiet / rate));
+  const heardOut = onsets(out, 0.05, Math.round(quiet / rate));
   if (heardOut.length !== heard.length) return { words: heard.length, found: heardOut.length };
   const errors = heardOut.map((at, k) => Math.abs(positions[at] - heard[k]) / SR * 1000);
   return { words: heard.length, meanMs: round(errors.reduce((a, b) => a + b, 0) / errors.length), maxMs: round(Math.max(...errors)) };

@@ -1,26 +1,13 @@
 // The time-stretcher on real speech from the local voice server's engines: espeak (real, robotic speech)
 // and tone (a tone per word with exact word timings).
 import { afterAll, describe, expect, it } from 'vitest';
-import { createEspeakEngine, createToneEngine, isEspeakAvailable, type EngineWord, type SynthesisEngine } from 'cosyvoice-react/server';
+import { createEspeakEngine, createToneEngine, isEspeakAvailable, type SynthesisEngine } from 'cosyvoice-react/server';
 import { loadTimeStretcher } from './loadTimeStretcher';
-import { autocorrelationHz, onsets, stretchAll } from './stretchSignals';
+import { autocorrelationHz, onsets, stretchAll, synthesize } from './stretchSignals';
 
 const TimeStretcher = loadTimeStretcher();
 const TEXT = 'The quick brown fox jumps over the lazy dog, while seven bright wizards quietly vexed the jolly king.';
 const RATES = [0.5, 0.75, 1.5, 2];
-
-async function speak(engine: SynthesisEngine, sampleRate: number): Promise<{ samples: Float32Array; words: EngineWord[]; sampleRate: number }> {
-  const parts: Float32Array[] = [];
-  const request = { text: TEXT, language: 'en', speechRate: 1, pitchRate: 1, seed: 0, sampleRate };
-  const words = await engine.synthesize(request, (samples) => parts.push(samples), new AbortController().signal);
-  const samples = new Float32Array(parts.reduce((n, part) => n + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    samples.set(part, offset);
-    offset += part.length;
-  }
-  return { samples, words, sampleRate: engine.sampleRate ?? sampleRate };
-}
 
 function rms(x: Float32Array, from: number, length: number): number {
   let sum = 0;
@@ -37,7 +24,7 @@ describe.skipIf(!isEspeakAvailable())('TimeStretcher on espeak speech', () => {
   it('keeps duration, loudness contour and pitch: output at time t sounds like the source at the reported position', async () => {
     const engine = createEspeakEngine();
     engines.push(engine);
-    const { samples, sampleRate } = await speak(engine, 22050);
+    const { samples, sampleRate } = await synthesize(engine, TEXT, 22050);
     expect(samples.length).toBeGreaterThan(2 * sampleRate);
     const frame = Math.round(sampleRate * 0.04);
     let loudest = 0;
@@ -91,7 +78,7 @@ describe('TimeStretcher on the tone engine', () => {
   it('reports each word’s start within 8 ms of when it becomes audible, at every rate', async () => {
     const engine = createToneEngine();
     engines.push(engine);
-    const { samples, words, sampleRate } = await speak(engine, 24000);
+    const { samples, words, sampleRate } = await synthesize(engine, TEXT, 24000);
     const quiet = Math.round(sampleRate * 0.015);
     const heard = onsets(samples, 0.05, quiet);
     // Words are separated by silence: the onsets found are the words' starts.

@@ -1,3 +1,4 @@
+import type { EngineWord, SynthesisEngine } from 'cosyvoice-react/server';
 import type { TimeStretcher } from '../../src/playback/TimeStretcher';
 
 /** A sine of `hz` at `amplitude`. */
@@ -144,4 +145,18 @@ export function onsets(x: ArrayLike<number>, threshold: number, quietSamples: nu
     } else quiet++;
   }
   return found;
+}
+
+/** Speaks `text` with a local voice server engine; the samples joined, the words and their rate. */
+export async function synthesize(engine: SynthesisEngine, text: string, sampleRate: number): Promise<{ samples: Float32Array; words: EngineWord[]; sampleRate: number }> {
+  const parts: Float32Array[] = [];
+  const request = { text, language: 'en', speechRate: 1, pitchRate: 1, seed: 0, sampleRate };
+  const words = await engine.synthesize(request, (samples) => parts.push(samples), new AbortController().signal);
+  const samples = new Float32Array(parts.reduce((n, part) => n + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    samples.set(part, offset);
+    offset += part.length;
+  }
+  return { samples, words, sampleRate: engine.sampleRate ?? sampleRate };
 }
