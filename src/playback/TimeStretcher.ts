@@ -300,8 +300,8 @@ export class TimeStretcher {
   }
 
   // Picks the next segment and renders one hop: the current segment's continuation fading out while
-  // the new segment fades in. False when the look-ahead it needs has not arrived yet.
-  private nextHop(): boolean {
+  // the new segment fades in. Does nothing while the look-ahead it needs has not arrived.
+  private nextHop(): void {
     const hop = this.hopFor(this.speed);
     const radius = this.searchRadius;
     const end = this.base + this.length;
@@ -312,7 +312,7 @@ export class TimeStretcher {
       this.hopAdvance = 0;
       this.hopLength = 0;
       this.hopIndex = 0;
-      return false;
+      return;
     }
     this.preparedFromHop = this.lastHop;
     this.preparedFromNominal = this.nominal;
@@ -324,7 +324,7 @@ export class TimeStretcher {
     const last = this.ended ? Math.max(first, end) : Infinity;
     const lo = Math.min(Math.max(center - radius, first), last);
     const hi = Math.min(Math.max(center + radius, first), last);
-    if (!this.ended && Math.max(from, hi) + hop > end) return false;
+    if (!this.ended && Math.max(from, hi) + hop > end) return;
 
     const buffer = this.buffer;
     const base = this.base;
@@ -360,7 +360,6 @@ export class TimeStretcher {
     this.segmentEnd = best + hop;
     this.lastHop = hop;
     this.nominal = nominal;
-    return true;
   }
 
   // The start (buffer index, lo…hi) of the segment that best continues the one at `target`: normalised
