@@ -71,7 +71,7 @@ describe.skipIf(!isEspeakAvailable())('TimeStretcher on espeak speech', () => {
       expect(differences[Math.floor(differences.length / 2)]!, `rate ${rate}: median pitch difference (Hz)`).toBeLessThan(2);
       expect(differences[Math.floor(differences.length * 0.9)]!, `rate ${rate}: 90th percentile`).toBeLessThan(6);
     }
-  });
+  }, 60_000);
 });
 
 describe('TimeStretcher on the tone engine', () => {

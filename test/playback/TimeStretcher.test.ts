@@ -1,5 +1,6 @@
 // The time-stretcher the worklet runs: these tests run the shipped string (TIME_STRETCHER_SOURCE) in a
-// realm with only the JavaScript built-ins, as an AudioWorkletGlobalScope would.
+// realm with only the JavaScript built-ins, as an AudioWorkletGlobalScope would. Pure computation, so
+// slower on a busy machine: the longest tests get a minute.
 import { describe, expect, it } from 'vitest';
 import { PlaybackClock } from 'cosyvoice-react/playback';
 import { loadTimeStretcher } from './loadTimeStretcher';
@@ -77,7 +78,7 @@ describe('TimeStretcher: duration and position', () => {
       expect(ms(worst), `rate ${typeof rate === 'number' ? rate : 'changing'}`).toBeLessThan(3);
       expect(backwards).toBe(0);
     }
-  });
+  }, 60_000);
 
   it('moves the position forward at the rate without drifting: within one hop and one search radius of rate × time', () => {
     // A voiced sound whose best joins often lie behind the previous segment at slow rates.
@@ -93,7 +94,7 @@ describe('TimeStretcher: duration and position', () => {
       expect(ms(worst), `rate ${rate}`).toBeLessThan(15 + 8);
       expect(backwards, `rate ${rate}`).toBe(0);
     }
-  });
+  }, 60_000);
 
   it('gives a clock anchored at every join (position, slope) the exact position of every sample', () => {
     const input = voiced(SR, 120, 2, 0.03);
@@ -145,7 +146,7 @@ describe('TimeStretcher: rate 1 and rate changes', () => {
       const { out } = stretchAll(TimeStretcher, SR, input, { rate: schedule, pullSize: [128, 37, 256] });
       expect(maxStep(out)).toBeLessThanOrEqual(maxStep(input) * 1.02);
     }
-  });
+  }, 60_000);
 
   it('applies a new rate within one hop of output, and is back to exact passthrough within one hop of rate 1', () => {
     const input = noise(4 * SR, 0.3, 7);
@@ -238,7 +239,7 @@ describe('TimeStretcher: stream edges', () => {
       const { out } = stretchAll(TimeStretcher, SR, input, { rate: 1.5, chunk, pullSize: pullSize as number | number[] });
       expect(Buffer.from(out.buffer).equals(Buffer.from(reference.buffer)), `chunk ${chunk}`).toBe(true);
     }
-  });
+  }, 60_000);
 
   it('keeps only what it still needs: a 3-minute stream holds under 1 s of audio', () => {
     const stretcher = new TimeStretcher(SR);
@@ -256,14 +257,14 @@ describe('TimeStretcher: stream edges', () => {
     expect(stretcher.position).toBeGreaterThan(pushed - SR);
     expect((stretcher as unknown as { buffer: Float32Array }).buffer.length).toBeLessThan(SR);
     expect(pulled).toBeGreaterThan(0);
-  });
+  }, 60_000);
 
   it('one huge push: a minute at once at 2× comes out whole', () => {
     const input = voiced(SR, 200, 60);
     const { out, stretcher } = stretchAll(TimeStretcher, SR, input, { rate: 2, chunk: input.length, pullSize: 8192 });
     expect(Math.abs(ms(out.length) - 30_000)).toBeLessThan(8 / 2 + 1);
     expect(stretcher.position).toBe(input.length);
-  });
+  }, 60_000);
 
   it('reset(startFrame) starts a new stream there, keeping the rate; positions count from startFrame', () => {
     const stretcher = new TimeStretcher(SR);
