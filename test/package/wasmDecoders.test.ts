@@ -32,9 +32,10 @@ async function bundle(options: BuildOptions) {
     external: ['react', 'react-dom', 'react/jsx-runtime', '@tanstack/react-query'],
     ...options,
   });
-  const entry = result.outputFiles.find((file) => path.basename(file.path) === 'entry.js')!;
-  const lazy = result.outputFiles.filter((file) => file !== entry && file.path.endsWith('.js'));
-  const inputs = Object.keys(result.metafile.inputs);
+  const outputs = result.outputFiles!;
+  const entry = outputs.find((file) => path.basename(file.path) === 'entry.js')!;
+  const lazy = outputs.filter((file) => file !== entry && file.path.endsWith('.js'));
+  const inputs = Object.keys(result.metafile!.inputs);
   return { warnings: result.warnings, entry: entry.text, lazy: lazy.map((file) => file.text), inputs };
 }
 
@@ -68,12 +69,13 @@ describe('cosyvoice-react/wasm-decoders', () => {
     expect(browser.lazy.filter((code) => code.includes(MP3_DECODER_CODE) && !code.includes(OPUS_DECODER_CODE))).toHaveLength(1);
   });
 
-  for (const [name, options] of [
+  const servers: Array<[string, BuildOptions]> = [
     ['Node (server rendering)', { platform: 'node' }],
     ['React Server Components', { platform: 'node', conditions: ['react-server'] }],
     ['an edge runtime (edge-light, with the browser condition too)', { platform: 'browser', conditions: ['edge-light'] }],
     ['Cloudflare Workers (workerd)', { platform: 'neutral', conditions: ['workerd', 'worker', 'browser'] }],
-  ] as const) {
+  ];
+  for (const [name, options] of servers) {
     it(`keeps the decoders out of a server bundle for ${name}, without a warning`, async () => {
       const server = await bundle(options);
       expect(server.warnings).toEqual([]);

@@ -136,7 +136,11 @@ export async function readAloud(page: Page, timeoutMs = 30_000): Promise<Reading
  * error or warning (React's hydration warnings included) and no request failed.
  */
 export function expectReadAloud(reading: Reading, record: PageRecord): void {
-  expect(reading.states, 'the reading goes through its states to the end').toEqual(['connecting', 'buffering', 'speaking', 'ended']);
+  // From connecting to the end; a busy machine may starve the player into 'buffering' and back.
+  expect(reading.states[0]).toBe('connecting');
+  expect(reading.states.at(-1), `the reading ended (states: ${reading.states.join(' → ')})`).toBe('ended');
+  expect(reading.states).toContain('speaking');
+  expect(reading.states.filter((state) => !['connecting', 'buffering', 'speaking', 'ended'].includes(state))).toEqual([]);
   expect(reading.peak, 'sound reached the speakers').toBeGreaterThan(0.05);
   expect(reading.contextStates.length).toBeGreaterThanOrEqual(3);
   expect(new Set(reading.contextStates), 'the AudioContext ran while words were heard').toEqual(new Set(['running']));
