@@ -156,7 +156,8 @@ export function expectReadAloud(reading: Reading, record: PageRecord): void {
 export async function readAloudAt(browser: Browser, url: string, options: { withoutWebCodecs?: boolean; timeoutMs?: number } = {}): Promise<{ reading: Reading; record: PageRecord }> {
   const record = await openRecordedPage(browser, options);
   try {
-    await record.page.goto(url);
+    // A development server compiles the page on its first request: give it the same slack.
+    await record.page.goto(url, { timeout: options.timeoutMs ?? 90_000 });
     const reading = await readAloud(record.page, options.timeoutMs ?? 90_000);
     return { reading, record };
   } finally {

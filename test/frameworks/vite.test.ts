@@ -22,7 +22,7 @@ afterAll(async () => {
 describe('the example app (examples/vite-app)', () => {
   it('type-checks against the published types', () => {
     execFileSync(process.execPath, [path.join(projectRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: app.dir, stdio: 'pipe' });
-  }, 60_000);
+  }, 180_000);
 
   it('builds with Vite, with the React entry and stylesheet and without any Node server code', () => {
     const output = app.run('vite', ['build']);
@@ -83,5 +83,5 @@ describe('the example app (examples/vite-app)', () => {
     } catch (error) {
       throw new Error(`README examples do not type-check:\n${(error as { stdout?: string }).stdout ?? error}`);
     }
-  }, 60_000);
+  }, 180_000);
 });
