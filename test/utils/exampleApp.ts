@@ -1,6 +1,6 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { projectRoot } from './builtPackage';
@@ -59,6 +59,8 @@ export function prepareExampleApp(name: string): ExampleApp {
       rmSync(staging, { recursive: true, force: true }); // another run finished first
     }
   }
+  const now = new Date();
+  utimesSync(cache, now, now); // in use: not stale
   for (const entry of readdirSync(cacheRoot)) {
     const other = path.join(cacheRoot, entry);
     if (entry.startsWith(`${name}-`) && other !== cache && Date.now() - statSync(other).mtimeMs > STALE_CACHE_MS) rmSync(other, { recursive: true, force: true });
