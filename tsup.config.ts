@@ -11,8 +11,11 @@ const shared: Options = {
 
 // Node-only server code: encoders stay external, and espeak-ng (GPL-3.0) is never bundled.
 const serverExternal = [...shared.external!, 'wasm-media-encoders', 'opus-encdec', '@echogarden/espeak-ng-emscripten'];
-// The WASM decoders are fallbacks loaded by dynamic import only where WebCodecs is missing.
-const playbackExternal = [...shared.external!, 'opus-decoder', 'mpg123-decoder'];
+// The WASM decoders are fallbacks loaded on demand only where WebCodecs is missing, through the
+// `cosyvoice-react/wasm-decoders` entry, which the app's bundler resolves by its export conditions
+// (the browser build loads them; the server build keeps them out of server bundles).
+const wasmDecoders = ['opus-decoder', 'mpg123-decoder'];
+const playbackExternal = [...shared.external!, ...wasmDecoders, 'cosyvoice-react/wasm-decoders'];
 
 export default defineConfig([
   // The React entry keeps its "use client" directive (an entry file's directive survives esbuild).
@@ -21,6 +24,8 @@ export default defineConfig([
   { ...shared, entry: { index: 'src/index.ts' }, platform: 'neutral', external: playbackExternal },
   { ...shared, entry: { core: 'src/core/index.ts' }, platform: 'neutral' },
   { ...shared, entry: { playback: 'src/playback/index.ts' }, platform: 'neutral', external: [...playbackExternal, 'cosyvoice-react/core'] },
+  { ...shared, entry: { 'wasm-decoders': 'src/wasm-decoders/index.ts' }, platform: 'neutral', external: wasmDecoders },
+  { ...shared, entry: { 'wasm-decoders-server': 'src/wasm-decoders/server.ts' }, dts: false, platform: 'neutral', external: wasmDecoders },
   { ...shared, entry: { server: 'src/server/index.ts' }, platform: 'node', target: 'node20', shims: true, external: serverExternal },
   { ...shared, entry: { cli: 'src/server/cli.ts' }, format: ['esm'], dts: false, platform: 'node', target: 'node20', shims: true, external: serverExternal },
   { ...shared, entry: { 'server-browser': 'src/server/browser.ts' }, format: ['esm'], dts: false, platform: 'browser' },

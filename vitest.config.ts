@@ -47,8 +47,23 @@ export default defineConfig({
           name: 'node',
           environment: 'node',
           include: ['test/**/*.test.ts', 'test/**/*.ssr.test.tsx'],
-          exclude: ['test/**/*.browser.test.{ts,tsx}'],
+          exclude: ['test/**/*.browser.test.{ts,tsx}', 'test/frameworks/**'],
           testTimeout: 20_000,
+        },
+      },
+      {
+        // The example apps (Vite, Next.js) built from the packed tarball, served and read aloud in
+        // Chromium. Their production builds keep both cores busy for minutes, so they run after every
+        // other project, one file at a time, and share the machine with no timing-sensitive test.
+        extends: true,
+        test: {
+          name: 'frameworks',
+          environment: 'node',
+          include: ['test/frameworks/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
         },
       },
       {

@@ -8,6 +8,7 @@ export const sourceAliases = [
   { find: /^cosyvoice-react\/core$/, replacement: path.join(root, 'src/core/index.ts') },
   { find: /^cosyvoice-react\/playback$/, replacement: path.join(root, 'src/playback/index.ts') },
   { find: /^cosyvoice-react\/server$/, replacement: path.join(root, 'src/server/index.ts') },
+  { find: /^cosyvoice-react\/wasm-decoders$/, replacement: path.join(root, 'src/wasm-decoders/index.ts') },
   { find: /^cosyvoice-react$/, replacement: path.join(root, 'src/index.ts') },
 ];
 

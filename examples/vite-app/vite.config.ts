@@ -1,17 +1,23 @@
 import react from '@vitejs/plugin-react';
-import { defineConfig, type Plugin } from 'vite';
+import type { Server } from 'node:http';
+import { defineConfig, type Connect, type Plugin } from 'vite';
 
-/** In development, serve the local voice server (no API key) on the app's own origin. */
+/**
+ * In development (`vite`) and when previewing the production build (`vite preview`), serve the local
+ * voice server (no API key) on the app's own origin.
+ */
 function localVoiceServer(): Plugin {
+  const attach = async (httpServer: unknown, middlewares: Connect.Server) => {
+    if (!httpServer) return;
+    const { createLocalVoiceServer } = await import('cosyvoice-react/server');
+    const voice = createLocalVoiceServer({ engine: 'auto', server: httpServer as Server });
+    middlewares.use(voice.middleware);
+  };
   return {
     name: 'local-voice-server',
     apply: 'serve',
-    async configureServer(server) {
-      if (!server.httpServer) return;
-      const { createLocalVoiceServer } = await import('cosyvoice-react/server');
-      const voice = createLocalVoiceServer({ engine: 'auto', server: server.httpServer as never });
-      server.middlewares.use(voice.middleware);
-    },
+    configureServer: (server) => attach(server.httpServer, server.middlewares),
+    configurePreviewServer: (server) => attach(server.httpServer, server.middlewares),
   };
 }
 

@@ -1,4 +1,5 @@
 import { SynthesisError } from 'cosyvoice-react/core';
+import { loadMpegDecoder } from 'cosyvoice-react/wasm-decoders';
 import { audioDataToMono } from './audioDataToMono';
 import { Mp3FrameSplitter } from './Mp3FrameSplitter';
 import { CodecStreamDecoder, type CodecBackend, type CodecDecoderOptions } from './CodecStreamDecoder';
@@ -6,9 +7,9 @@ import type { DecoderSink } from './StreamDecoder';
 
 /**
  * Streamed MP3: frame sync → WebCodecs `AudioDecoder('mp3')` one frame per chunk, or the
- * `mpg123-decoder` WASM package (dynamic import) where WebCodecs is missing or lacks MP3. Neither trims
- * the encoder delay, so decoded lengths match the frame count the core's `AudioDurationCounter` uses
- * for word times.
+ * `mpg123-decoder` WASM package (loaded on demand, `cosyvoice-react/wasm-decoders`) where WebCodecs is
+ * missing or lacks MP3. Neither trims the encoder delay, so decoded lengths match the frame count the
+ * core's `AudioDurationCounter` uses for word times.
  *
  * @example
  * const mp3 = new Mp3StreamDecoder({ samples: play, error: fail });
@@ -63,7 +64,7 @@ function webCodecsMp3(sink: DecoderSink): CodecBackend {
 }
 
 async function wasmMp3(sink: DecoderSink): Promise<CodecBackend> {
-  const { MPEGDecoder } = await import('mpg123-decoder');
+  const { MPEGDecoder } = await loadMpegDecoder();
   // Gapless trimming would make decoded audio shorter than the frame count word times are based on.
   const decoder = new MPEGDecoder({ enableGapless: false });
   await decoder.ready;

@@ -1,4 +1,5 @@
 import { SynthesisError } from 'cosyvoice-react/core';
+import { loadOpusDecoder } from 'cosyvoice-react/wasm-decoders';
 import { audioDataToMono } from './audioDataToMono';
 import { OggPacketReader, opusPacketSamples } from './OggPacketReader';
 import { CodecStreamDecoder, type CodecBackend, type CodecDecoderOptions } from './CodecStreamDecoder';
@@ -7,7 +8,8 @@ import type { DecoderSink } from './StreamDecoder';
 /**
  * Streamed Ogg Opus: WebCodecs `AudioDecoder('opus')` behind a small Ogg demuxer (OpusHead as the
  * `description`, so the decoder applies the pre-skip), or, behind the same demuxer, the `opus-decoder`
- * WASM package, loaded by dynamic import only where `AudioDecoder` is missing or does not support Opus.
+ * WASM package, loaded on demand (`cosyvoice-react/wasm-decoders`) only where `AudioDecoder` is missing
+ * or does not support Opus.
  *
  * @example
  * const opus = new OpusStreamDecoder({ samples: play, error: fail });
@@ -83,7 +85,7 @@ function webCodecsOpus(sink: DecoderSink): CodecBackend {
 // The same demuxer as the WebCodecs path feeding `opus-decoder` packet by packet: a page is decoded as soon
 // as it is complete (a whole-file Ogg parser would hold it until the next page begins, a frame late).
 async function wasmOpus(sink: DecoderSink): Promise<CodecBackend> {
-  const { OpusDecoder } = await import('opus-decoder');
+  const { OpusDecoder } = await loadOpusDecoder();
   const packets = new OpusPacketStream();
   let decoder: InstanceType<typeof OpusDecoder> | undefined;
   let closed = false;
