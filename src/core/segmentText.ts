@@ -76,6 +76,57 @@ function endsInAbbreviation(text: string, start: number, end: number): boolean {
   return ABBREVIATIONS.has(word.toLowerCase());
 }
 
+// Text is segmented in chunks cut at sentence ends: Node 20's V8 segments a long string in quadratic
+// time (fixed in V8 12.3, crbug 326176949), while a chunk costs browsers only one iterator. Chunks
+// are cut at the first safe place after CHUNK_LENGTH characters, or at a space after 4 × CHUNK_LENGTH.
+const CHUNK_LENGTH = 2048;
+const TERMINALS = /* @__PURE__ */ new Set(['.', '!', '?', '。', '！', '？', '．', '…']);
+const CJK_TERMINALS = /* @__PURE__ */ new Set(['。', '！', '？']);
+const CLOSERS = /* @__PURE__ */ new Set(['"', "'", '”', '’', '」', '』', '）', ')', '】', '》', '〉', ']']);
+
+/** Calls `visit` with consecutive chunks `[start, end)` covering `text`, cut where a sentence surely ends. */
+function forEachChunk(text: string, visit: (start: number, end: number) => void): void {
+  let start = 0;
+  let safe = -1; // the latest place a new sentence surely starts
+  let space = -1; // the latest place after a space (a word boundary)
+  let afterTerminal = false; // the last non-space characters were sentence-ending punctuation (+ closers)
+  let terminalIsCjk = false;
+  let sawSpace = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i]!;
+    const code = char.charCodeAt(0);
+    if (isLineBreak(code)) {
+      safe = i + 1;
+      space = i + 1;
+      afterTerminal = false;
+    } else if (isSpace(code)) {
+      sawSpace = true;
+      space = i + 1;
+    } else {
+      const closes = afterTerminal && !sawSpace && CLOSERS.has(char);
+      if (afterTerminal && !closes && !TERMINALS.has(char) && (terminalIsCjk || (sawSpace && !/\p{Ll}/u.test(char)))) safe = i;
+      if (TERMINALS.has(char)) {
+        afterTerminal = true;
+        terminalIsCjk = CJK_TERMINALS.has(char);
+      } else if (!closes) afterTerminal = false;
+      sawSpace = false;
+    }
+    const length = i + 1 - start;
+    let cut = -1;
+    if (length >= CHUNK_LENGTH && safe > start) cut = safe;
+    else if (length >= 4 * CHUNK_LENGTH) {
+      cut = space > start ? space : i + 1;
+      // Never between the two halves of a surrogate pair.
+      if (cut < text.length && (text.charCodeAt(cut) & 0xfc00) === 0xdc00) cut--;
+    }
+    if (cut > start) {
+      visit(start, cut);
+      start = cut;
+    }
+  }
+  if (start < text.length) visit(start, text.length);
+}
+
 type Segmenter = { segment(text: string): Iterable<{ segment: string; index: number; isWordLike?: boolean }> };
 
 function createSegmenter(locale: string | undefined, granularity: 'sentence' | 'word'): Segmenter | undefined {
@@ -166,8 +217,14 @@ export function segmentText(text: string, options: SegmentTextOptions = {}): Tex
     }
     if (from < end) raw.push({ start: from, end });
   };
+  const chunks: number[] = [];
+  if (sentenceSegmenter || wordSegmenter) forEachChunk(text, (start) => chunks.push(start));
+  chunks.push(text.length);
   if (sentenceSegmenter) {
-    for (const segment of sentenceSegmenter.segment(text)) addRaw(segment.index, segment.index + segment.segment.length);
+    for (let c = 0; c + 1 < chunks.length; c++) {
+      const start = chunks[c]!;
+      for (const segment of sentenceSegmenter.segment(text.slice(start, chunks[c + 1]))) addRaw(start + segment.index, start + segment.index + segment.segment.length);
+    }
   } else {
     for (const span of fallbackSentences(text)) addRaw(span.start, span.end);
   }
@@ -190,8 +247,11 @@ export function segmentText(text: string, options: SegmentTextOptions = {}): Tex
     words.push({ start, end, index: words.length, sentenceIndex: sentence });
   };
   if (wordSegmenter) {
-    for (const segment of wordSegmenter.segment(text)) {
-      if (segment.isWordLike) addWord(segment.index, segment.index + segment.segment.length);
+    for (let c = 0; c + 1 < chunks.length; c++) {
+      const start = chunks[c]!;
+      for (const segment of wordSegmenter.segment(text.slice(start, chunks[c + 1]))) {
+        if (segment.isWordLike) addWord(start + segment.index, start + segment.index + segment.segment.length);
+      }
     }
   } else {
     for (const span of fallbackWords(text)) addWord(span.start, span.end);
@@ -205,6 +265,26 @@ export function segmentText(text: string, options: SegmentTextOptions = {}): Tex
     current.wordCount = word - current.firstWord;
   }
   return { text, sentences, words };
+}
+
+/**
+ * Pays `Intl.Segmenter`'s one-time start-up now: the first segmenter of a page makes ICU load its break
+ * rules, which takes tens of milliseconds (the text's size does not matter). Call it when a reading
+ * region mounts (in `requestIdleCallback` or an effect) so that `segmentText` in the user's click is
+ * fast. Returns whether there was a segmenter to start (`false` where `Intl.Segmenter` is missing).
+ *
+ * @example
+ * useEffect(() => { const id = requestIdleCallback(() => warmUpSegmenter(lang)); return () => cancelIdleCallback(id); }, [lang]);
+ */
+export function warmUpSegmenter(locale?: string): boolean {
+  let started = false;
+  for (const granularity of ['sentence', 'word'] as const) {
+    const segmenter = createSegmenter(locale, granularity);
+    if (!segmenter) continue;
+    for (const segment of segmenter.segment('A. B')) void segment;
+    started = true;
+  }
+  return started;
 }
 
 /**
