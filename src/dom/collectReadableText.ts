@@ -2,7 +2,11 @@ import { ReadableText, type ReadableTextRuns } from './ReadableText';
 
 /** Options of {@link collectReadableText}. */
 export interface CollectReadableTextOptions {
-  /** Read images by their `alt` text (an image without `alt`, or with `alt=""`, is never read). @default false */
+  /**
+   * Read images by their text alternative: `<img>` by its `alt`, other `role="img"` elements (an SVG
+   * chart, an emoji) by their `aria-label`. Images without one (or with `alt=""`) are never read, and
+   * the content of a `role="img"` element is never read as text. @default false
+   */
   imageAlt?: boolean;
   /** Code blocks (`<pre>`): `'skip'` them (they still end the sentence before them) or `'read'` them line by line. @default 'skip' */
   codeBlocks?: 'skip' | 'read';
@@ -73,6 +77,7 @@ function isEastAsianWide(code: number): boolean {
 }
 
 const SOFT_HYPHEN = 0xad;
+const CLOSING_PUNCTUATION = /* @__PURE__ */ new Set([...'.,!?;:)]}。，、！？；：）」』”’']);
 
 function isCollapsibleSpace(code: number): boolean {
   return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d || code === 0x0c || code === 0xa0;
@@ -96,7 +101,7 @@ function describe(value: unknown): string {
  *   read), `data-read-aloud="skip"` and `options.skip`; `<script>`, `<style>`, `<template>`,
  *   `<noscript>`, media and embedded content, form controls and buttons, ruby annotations;
  * - code blocks (`<pre>`) left out by default (`codeBlocks: 'read'` reads them), inline `<code>` read
- *   by default; image `alt` text only with `imageAlt: true`;
+ *   by default; images (`alt`, or `aria-label` of `role="img"`) only with `imageAlt: true`;
  * - whitespace collapsed the way CSS `white-space` shows it (no space at line starts and ends, one
  *   between words, across inline elements too: `<b>Hel</b>lo` is "Hello"); a source line break between
  *   two CJK characters is removed, as CSS does;
@@ -180,7 +185,11 @@ export function collectReadableText(root: Element, options: CollectReadableTextO
       pendingBreakNode = null;
       pendingSpaceNode = undefined;
     } else if (pendingSpaceNode !== undefined) {
-      const dropped = pendingSpaceIsSegmentBreak && isEastAsianWide(lastCode) && isEastAsianWide(chars.charCodeAt(0));
+      const next = chars.charCodeAt(0);
+      const dropped =
+        (pendingSpaceIsSegmentBreak && isEastAsianWide(lastCode) && isEastAsianWide(next)) ||
+        // The space after an image's alt text is not wanted before closing punctuation.
+        (pendingSpaceNode === null && CLOSING_PUNCTUATION.has(chars[0]!));
       if (!dropped) append(pendingSpaceNode, pendingSpaceOffset, ' ');
       pendingSpaceNode = undefined;
     }
@@ -227,8 +236,8 @@ export function collectReadableText(root: Element, options: CollectReadableTextO
     flush(data.length);
   };
 
-  const readAlt = (image: Element) => {
-    const alt = (image.getAttribute('alt') ?? '').trim().replace(/\s+/g, ' ');
+  const readAlt = (image: Element, label: string) => {
+    const alt = label.trim().replace(/\s+/g, ' ');
     if (alt === '') return;
     // An image between two words is a word of its own.
     if (!pendingBreak && pendingSpaceNode === undefined) space(null, 0, false);
@@ -236,8 +245,11 @@ export function collectReadableText(root: Element, options: CollectReadableTextO
     space(null, 0, false);
   };
 
-  /** Classifies an element: `null` to leave it out (then `block` says whether it still ends a line). */
-  const enter = (element: Element, parent: ElementState): { state: ElementState | null; block: boolean } => {
+  /**
+   * Classifies an element: `state: null` to leave its content out (`block` says whether it still ends a
+   * line); `label`: an image's text alternative to read instead.
+   */
+  const enter = (element: Element, parent: ElementState): { state: ElementState | null; block: boolean; label?: string } => {
     const name = element.localName;
     if (INVISIBLE_ELEMENTS.has(name) || element.hasAttribute('hidden')) return { state: null, block: false };
     if (parent.closedDetails && name !== 'summary') return { state: null, block: false };
@@ -246,9 +258,17 @@ export function collectReadableText(root: Element, options: CollectReadableTextO
     if (display === 'none') return { state: null, block: false };
     const block = isBlockDisplay(display) || name === 'br';
     const left = { state: null, block };
+    if (element.getAttribute('aria-hidden') === 'true') return left;
+    // Images: `<img alt>`, and anything with role="img" (an SVG chart, an emoji) by its aria-label.
+    const role = element.getAttribute('role');
+    if (name === 'img' || role === 'img') {
+      const visibility = style?.visibility ?? 'visible';
+      const shown = visibility !== 'hidden' && visibility !== 'collapse' && role !== 'presentation' && role !== 'none';
+      const label = imageAlt && shown ? (name === 'img' ? element.getAttribute('alt') : element.getAttribute('aria-label')) : null;
+      return label ? { state: null, block, label } : left;
+    }
     if (
       SKIPPED_ELEMENTS.has(name) ||
-      element.getAttribute('aria-hidden') === 'true' ||
       element.getAttribute(READ_ALOUD_ATTRIBUTE) === 'skip' ||
       (skip !== undefined && element.matches(skip)) ||
       (style as (CSSStyleDeclaration & { contentVisibility?: string }) | undefined)?.contentVisibility === 'hidden'
@@ -293,15 +313,15 @@ export function collectReadableText(root: Element, options: CollectReadableTextO
       if (state.visible && !(state.closedDetails)) readText(node as Text, state);
     } else if (node.nodeType === 1) {
       const element = node as Element;
-      const { state: child, block } = enter(element, state);
-      if (!child) {
+      const { state: child, block, label } = enter(element, state);
+      if (label !== undefined) {
+        if (block) lineBreak();
+        readAlt(element, label);
+        if (block) lineBreak();
+      } else if (!child) {
         if (block) lineBreak();
       } else if (element.localName === 'br') {
         lineBreak();
-      } else if (element.localName === 'img') {
-        if (block) lineBreak();
-        if (imageAlt && child.visible && element.getAttribute('role') !== 'presentation' && element.getAttribute('role') !== 'none') readAlt(element);
-        if (block) lineBreak();
       } else {
         if (block) lineBreak();
         if (element.firstChild) {

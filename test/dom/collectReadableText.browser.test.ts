@@ -111,6 +111,17 @@ describe('collectReadableText', () => {
     expect((position.node as Text).data[position.offset]).toBe('\n');
   });
 
+  it('reads role="img" elements by their aria-label when asked, never their content', () => {
+    const root = mount(`<p>Weather <span role="img" aria-label="sunny">☀️</span> today<svg role="img" aria-label="Chart of sales" width="20" height="10"><text y="10">42</text></svg>.</p>
+<p><img src="" alt="decorative" role="presentation">Plain <img src="" alt="hidden image" style="visibility:hidden"></p>`);
+    expect(collectReadableText(root).text).toBe('Weather today.\nPlain');
+    const readable = collectReadableText(root, { imageAlt: true });
+    expect(readable.text).toBe('Weather sunny today Chart of sales.\nPlain');
+    const at = readable.text.indexOf('sunny');
+    const [range] = readable.rangesFor(at, at + 5);
+    expect(range!.startContainer.childNodes[range!.startOffset]).toBe(root.querySelector('[aria-label="sunny"]'));
+  });
+
   it('keeps a word split by inline elements whole, with one range per piece', () => {
     const root = mount('<p><b>Hel</b>lo <i>wo</i><span>r</span>ld, <a href="#x"><em>re</em></a>ad me</p>');
     const readable = collectReadableText(root);
