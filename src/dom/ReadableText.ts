@@ -27,6 +27,19 @@ export interface ReadableTextRuns {
   nodeLastRun: number[];
 }
 
+/** Binary search in the sorted `values[low..high]`: the last index whose value is at most `target`, or -1. */
+function lastAtOrBefore(values: readonly number[], target: number, low: number, high: number): number {
+  let found = -1;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    if (values[mid]! <= target) {
+      found = mid;
+      low = mid + 1;
+    } else high = mid - 1;
+  }
+  return found;
+}
+
 /**
  * The text a listener hears from a region of the page, with the way back from any span of it to the
  * DOM: `rangesFor(start, end)` gives the `Range`s that show those characters on the page, and
@@ -80,18 +93,7 @@ export class ReadableText {
 
   /** The run containing spoken offset `offset` (the last run starting at or before it). */
   #runAt(offset: number): number {
-    const { runStart } = this.#runs;
-    let low = 0;
-    let high = runStart.length - 1;
-    let found = -1;
-    while (low <= high) {
-      const mid = (low + high) >> 1;
-      if (runStart[mid]! <= offset) {
-        found = mid;
-        low = mid + 1;
-      } else high = mid - 1;
-    }
-    return found;
+    return lastAtOrBefore(this.#runs.runStart, offset, 0, this.#runs.runStart.length - 1);
   }
 
   /**
@@ -202,17 +204,7 @@ export class ReadableText {
     const index = this.#indexOfNode(node);
     if (index !== undefined) {
       if (node.nodeType !== 3) return bias === 'forward' || offset === 0 ? runStart[nodeFirstRun[index]!]! : this.#runEnd(nodeLastRun[index]!);
-      // The last run of this node starting at or before the DOM offset.
-      let low = nodeFirstRun[index]!;
-      let high = nodeLastRun[index]!;
-      let run = -1;
-      while (low <= high) {
-        const mid = (low + high) >> 1;
-        if (runDom[mid]! <= offset) {
-          run = mid;
-          low = mid + 1;
-        } else high = mid - 1;
-      }
+      const run = lastAtOrBefore(runDom, offset, nodeFirstRun[index]!, nodeLastRun[index]!);
       if (run < 0) return bias === 'forward' ? runStart[nodeFirstRun[index]!]! : this.#endOfNode(index - 1);
       const within = offset - runDom[run]!;
       const runLength = this.#runEnd(run) - runStart[run]!;

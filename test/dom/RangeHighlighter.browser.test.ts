@@ -2,19 +2,11 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { segmentText } from '../../src/core/segmentText';
 import { collectReadableText } from '../../src/dom/collectReadableText';
 import { HIGHLIGHT_OVERLAY_ATTRIBUTE, RangeHighlighter, supportsCustomHighlights } from '../../src/dom/RangeHighlighter';
-import { MARKDOWN_ARTICLE } from './regionFixtures';
+import { MARKDOWN_ARTICLE, mountRegion, removeMountedRegions } from './regionFixtures';
 
-const mounted: Element[] = [];
 const highlighters: RangeHighlighter[] = [];
 
-function mount(html: string): HTMLElement {
-  const element = document.createElement('article');
-  element.style.cssText = 'font: 20px/1.6 sans-serif; width: 360px;';
-  element.innerHTML = html;
-  document.body.appendChild(element);
-  mounted.push(element);
-  return element;
-}
+const mount = (html: string) => mountRegion(html, { style: 'font: 20px/1.6 sans-serif; width: 360px;' });
 
 function highlighter(options?: ConstructorParameters<typeof RangeHighlighter>[0]): RangeHighlighter {
   const created = new RangeHighlighter(options);
@@ -24,7 +16,7 @@ function highlighter(options?: ConstructorParameters<typeof RangeHighlighter>[0]
 
 afterEach(() => {
   for (const created of highlighters.splice(0)) created.clear();
-  for (const element of mounted.splice(0)) element.remove();
+  removeMountedRegions();
 });
 
 beforeAll(() => {

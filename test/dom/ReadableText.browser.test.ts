@@ -2,21 +2,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
 import { segmentText, spanIndexAt } from '../../src/core/segmentText';
 import { collectReadableText } from '../../src/dom/collectReadableText';
-import { MARKDOWN_ARTICLE } from './regionFixtures';
+import { MARKDOWN_ARTICLE, mountRegion, removeMountedRegions } from './regionFixtures';
 
-const mounted: Element[] = [];
-
-function mount(html: string): HTMLElement {
-  const element = document.createElement('article');
-  element.style.cssText = 'font: 20px/1.6 sans-serif; width: 380px; padding: 8px;';
-  element.innerHTML = html;
-  document.body.appendChild(element);
-  mounted.push(element);
-  return element;
-}
+const mount = (html: string) => mountRegion(html, { style: 'font: 20px/1.6 sans-serif; width: 380px; padding: 8px;' });
 
 afterEach(() => {
-  for (const element of mounted.splice(0)) element.remove();
+  removeMountedRegions();
   document.getSelection()?.removeAllRanges();
 });
 
@@ -82,10 +73,7 @@ describe('ReadableText hit testing', () => {
 
   it('returns null for a point outside the region', () => {
     const root = mount('<p>Inside</p>');
-    const outside = document.createElement('p');
-    outside.textContent = 'Outside the region';
-    document.body.appendChild(outside);
-    mounted.push(outside);
+    const outside = mountRegion('Outside the region', { tag: 'p' });
     const readable = collectReadableText(root);
     const rect = outside.getBoundingClientRect();
     expect(readable.offsetAtPoint(rect.left + 5, rect.top + rect.height / 2)).toBeNull();
@@ -111,10 +99,7 @@ describe('ReadableText hit testing', () => {
     // A collapsed selection, or one outside the region, is nothing to read.
     selection.collapse(textNodeContaining(root, 'two'), 1);
     expect(readable.spanOfSelection(selection)).toBeNull();
-    const outside = document.createElement('p');
-    outside.textContent = 'elsewhere';
-    document.body.appendChild(outside);
-    mounted.push(outside);
+    const outside = mountRegion('elsewhere', { tag: 'p' });
     selection.selectAllChildren(outside);
     expect(readable.spanOfSelection(selection)).toBeNull();
   });

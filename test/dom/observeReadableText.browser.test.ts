@@ -1,16 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { observeReadableText, type ReadableTextChange, type ReadableTextObserver } from '../../src/dom/observeReadableText';
+import { mountRegion, removeMountedRegions } from './regionFixtures';
 
-const mounted: Element[] = [];
 const observers: ReadableTextObserver[] = [];
 
-function mount(html: string): HTMLElement {
-  const element = document.createElement('section');
-  element.innerHTML = html;
-  document.body.appendChild(element);
-  mounted.push(element);
-  return element;
-}
+const mount = (html: string) => mountRegion(html, { tag: 'section' });
 
 function observe(root: Element, options: Partial<Parameters<typeof observeReadableText>[1]> = {}) {
   const changes: ReadableTextChange[] = [];
@@ -24,7 +18,7 @@ const mutationsDelivered = () => new Promise<void>((resolve) => setTimeout(resol
 
 afterEach(() => {
   for (const observer of observers.splice(0)) observer.disconnect();
-  for (const element of mounted.splice(0)) element.remove();
+  removeMountedRegions();
 });
 
 describe('observeReadableText', () => {

@@ -1,5 +1,22 @@
 // Hand-written HTML in the shape Markdown renderers (marked, markdown-it, remark) produce, with the
-// whitespace between blocks that they leave in the source.
+// whitespace between blocks that they leave in the source; and mounting regions in the test page.
+
+const mounted: Element[] = [];
+
+/** Appends an element with `html` inside to the page; `removeMountedRegions` (after each test) takes it away. */
+export function mountRegion(html: string, { tag = 'article', style = '' }: { tag?: string; style?: string } = {}): HTMLElement {
+  const element = document.createElement(tag);
+  if (style) element.style.cssText = style;
+  element.innerHTML = html;
+  document.body.appendChild(element);
+  mounted.push(element);
+  return element;
+}
+
+/** Removes what `mountRegion` added. */
+export function removeMountedRegions(): void {
+  for (const element of mounted.splice(0)) element.remove();
+}
 
 /** A small PNG (1×1, transparent) for `<img>` elements that must load without network. */
 export const PIXEL_PNG = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=';
@@ -36,8 +53,8 @@ console.log(answer);
 <p>Tom &amp; Jerry &lt;3 caf&eacute; na&iuml;ve&nbsp;text.</p>
 `;
 
-/** What {@link MARKDOWN_ARTICLE} reads as with the default options. */
-export const MARKDOWN_ARTICLE_TEXT = [
+/** The lines (one per block, table cell or list item) {@link MARKDOWN_ARTICLE} reads as with the default options. */
+export const MARKDOWN_ARTICLE_LINES = [
   'Reading aloud',
   'This article has a link, emphasis and strong text. Call speak() to start.',
   'Lists',
@@ -50,4 +67,7 @@ export const MARKDOWN_ARTICLE_TEXT = [
   'Pictures say more.',
   'Quoted text without a full stop',
   'Tom & Jerry <3 café naïve text.',
-].join('\n');
+];
+
+/** What {@link MARKDOWN_ARTICLE} reads as with the default options. */
+export const MARKDOWN_ARTICLE_TEXT = MARKDOWN_ARTICLE_LINES.join('\n');
