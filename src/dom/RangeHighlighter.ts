@@ -191,7 +191,7 @@ class HighlightOverlay {
     };
     // Sentence first, so the word's boxes lie on top.
     this.#layers = { sentence: layer('sentence'), word: layer('word') };
-    document.body.appendChild(container);
+    (document.body ?? document.documentElement).appendChild(container);
     document.defaultView?.addEventListener('resize', this.#schedule, { passive: true });
     // Capture: scrolling of any scroll container moves the text under the boxes.
     document.addEventListener('scroll', this.#schedule, { passive: true, capture: true });
