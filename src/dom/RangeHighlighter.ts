@@ -223,7 +223,14 @@ class HighlightOverlay {
       // A StaticRange has no geometry; measure a live copy of it.
       const live = range instanceof Range ? range : this.#toLiveRange(range);
       if (!live) continue;
-      for (const rect of live.getClientRects()) if (rect.width > 0 && rect.height > 0) rects.push(rect);
+      const clip = this.#visibleArea(live.commonAncestorContainer);
+      for (const rect of live.getClientRects()) {
+        const left = Math.max(rect.left, clip.left);
+        const top = Math.max(rect.top, clip.top);
+        const right = Math.min(rect.right, clip.right);
+        const bottom = Math.min(rect.bottom, clip.bottom);
+        if (right > left && bottom > top) rects.push(new DOMRect(left, top, right - left, bottom - top));
+      }
     }
     while (layer.boxes.length < rects.length) {
       const box = this.#document.createElement('div');
@@ -237,6 +244,29 @@ class HighlightOverlay {
         `position:absolute;left:${rect.left - origin.left}px;top:${rect.top - origin.top}px;width:${rect.width}px;height:${rect.height}px;` +
         `mix-blend-mode:multiply;border-radius:2px;${OVERLAY_BOX_STYLE[name]}`;
     });
+  }
+
+  /**
+   * The part of the viewport where text under `node` can be seen: the boxes of its scrolling (or
+   * clipping) ancestors intersected, so the boxes of a word scrolled out of its container are cut away
+   * instead of floating over the page.
+   */
+  #visibleArea(node: Node): { left: number; top: number; right: number; bottom: number } {
+    const area = { left: -Infinity, top: -Infinity, right: Infinity, bottom: Infinity };
+    const view = this.#document.defaultView;
+    const { body, documentElement } = this.#document;
+    for (let element = node.nodeType === 1 ? (node as Element) : node.parentElement; element; element = element.parentElement) {
+      // The root's and body's overflow belongs to the viewport, which scrolls the overlay along.
+      if (element === body || element === documentElement) break;
+      const style = view?.getComputedStyle(element);
+      if (!style || (style.overflowX === 'visible' && style.overflowY === 'visible')) continue;
+      const box = element.getBoundingClientRect();
+      area.left = Math.max(area.left, box.left + element.clientLeft);
+      area.top = Math.max(area.top, box.top + element.clientTop);
+      area.right = Math.min(area.right, box.left + element.clientLeft + element.clientWidth);
+      area.bottom = Math.min(area.bottom, box.top + element.clientTop + element.clientHeight);
+    }
+    return area;
   }
 
   #toLiveRange(range: AbstractRange): Range | undefined {

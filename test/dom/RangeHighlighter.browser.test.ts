@@ -176,20 +176,30 @@ describe('RangeHighlighter overlay (where the API is missing)', () => {
     expect(document.body.outerHTML).toBe(before);
   });
 
-  it('follows the text when a scroll container scrolls', async () => {
-    const root = mount(`<div style="height: 80px; overflow-y: scroll">${'<p>Filler line of text.</p>'.repeat(6)}<p>Target word here.</p></div>`);
+  it('follows the text when a scroll container scrolls, and cuts away what the container hides', async () => {
+    const root = mount(`<div style="height: 80px; overflow-y: scroll">${'<p>Filler line of text.</p>'.repeat(6)}<p>Target word here.</p>${'<p>After.</p>'.repeat(4)}</div>`);
+    const scroller = root.firstElementChild!;
+    scroller.scrollIntoView({ block: 'center' });
+    const scrollTo = async (top: number) => {
+      const scrolled = new Promise((resolve) => scroller.addEventListener('scroll', resolve, { once: true }));
+      scroller.scrollTop = top;
+      await scrolled;
+      await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    };
     const readable = collectReadableText(root);
     const at = readable.text.indexOf('Target');
     const target = readable.rangesFor(at, at + 6);
     const painter = highlighter({ mode: 'overlay' });
     painter.setWord(target);
+    // Below the container's visible part: nothing floats over the page.
+    expect(target[0]!.getBoundingClientRect().top).toBeGreaterThan(scroller.getBoundingClientRect().bottom);
+    expect(overlayBoxes('word')).toHaveLength(0);
+
+    await scrollTo(target[0]!.getBoundingClientRect().top - scroller.getBoundingClientRect().top - 30);
     expectBoxesOver('word', target);
     const topBefore = overlayBoxes('word')[0]!.getBoundingClientRect().top;
-    const scroller = root.firstElementChild!;
-    scroller.scrollTop = 100;
-    await new Promise((resolve) => scroller.addEventListener('scroll', resolve, { once: true }));
-    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
-    expect(overlayBoxes('word')[0]!.getBoundingClientRect().top).toBeCloseTo(topBefore - 100, 0);
+    await scrollTo(scroller.scrollTop + 20);
+    expect(overlayBoxes('word')[0]!.getBoundingClientRect().top).toBeCloseTo(topBefore - 20, 0);
     expectBoxesOver('word', target);
   });
 });
