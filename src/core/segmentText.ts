@@ -82,6 +82,7 @@ function endsInAbbreviation(text: string, start: number, end: number): boolean {
 const CHUNK_LENGTH = 2048;
 const TERMINALS = /* @__PURE__ */ new Set(['.', '!', '?', '。', '！', '？', '．', '…']);
 const CJK_TERMINALS = /* @__PURE__ */ new Set(['。', '！', '？']);
+const LOWERCASE = /\p{Ll}/u;
 const CLOSERS = /* @__PURE__ */ new Set(['"', "'", '”', '’', '」', '』', '）', ')', '】', '》', '〉', ']']);
 
 /** Calls `visit` with consecutive chunks `[start, end)` covering `text`, cut where a sentence surely ends. */
@@ -104,7 +105,7 @@ function forEachChunk(text: string, visit: (start: number, end: number) => void)
       space = i + 1;
     } else {
       const closes = afterTerminal && !sawSpace && CLOSERS.has(char);
-      if (afterTerminal && !closes && !TERMINALS.has(char) && (terminalIsCjk || (sawSpace && !/\p{Ll}/u.test(char)))) safe = i;
+      if (afterTerminal && !closes && !TERMINALS.has(char) && (terminalIsCjk || (sawSpace && !LOWERCASE.test(char)))) safe = i;
       if (TERMINALS.has(char)) {
         afterTerminal = true;
         terminalIsCjk = CJK_TERMINALS.has(char);
