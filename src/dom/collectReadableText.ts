@@ -207,7 +207,8 @@ export function collectReadableText(root: Element, options: CollectReadableTextO
   const space = (node: Text | Element | null, domOffset: number, isSegmentBreak: boolean) => {
     if (pendingBreak || length === 0 || lastCode === 0x0a) return; // no space at a line start
     if (pendingSpaceNode !== undefined) {
-      pendingSpaceIsSegmentBreak &&= isSegmentBreak;
+      // CSS drops the spaces around a source line break, then the break itself between CJK characters.
+      pendingSpaceIsSegmentBreak ||= isSegmentBreak;
       return;
     }
     pendingSpaceNode = node;

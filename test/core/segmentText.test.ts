@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { segmentText, spanIndexAt, warmUpSegmenter, type TextSegmentation } from '../../src/core/segmentText';
+import { segmentText, segmentWords, spanIndexAt, warmUpSegmenter, type TextSegmentation } from '../../src/core/segmentText';
 
 const sentencesOf = (result: TextSegmentation) => result.sentences.map((s) => result.text.slice(s.start, s.end));
 const wordsOf = (result: TextSegmentation) => result.words.map((w) => result.text.slice(w.start, w.end));
@@ -104,6 +104,33 @@ describe('segmentText', () => {
     expect(result.sentences).toHaveLength(20_000);
     expect(result.words).toHaveLength(120_000);
     expect(result.words.at(-1)!.sentenceIndex).toBe(19_999);
+  });
+});
+
+describe('segmentText without words', () => {
+  it('finds the same sentences and no words', () => {
+    const text = 'Title\nOne sentence here. Another one!';
+    const result = segmentText(text, { locale: 'en', words: false });
+    expect(result.sentences).toEqual(segmentText(text, { locale: 'en' }).sentences.map((s) => ({ ...s, firstWord: 0, wordCount: 0 })));
+    expect(result.words).toEqual([]);
+  });
+});
+
+describe('segmentWords', () => {
+  const text = 'Title\nOne sentence here. 你好，世界。';
+  it('gives the words of a part of the text, with offsets into the whole text', () => {
+    const start = text.indexOf('One');
+    const end = text.indexOf('你');
+    const words = segmentWords(text, { locale: 'en', start, end });
+    expect(words.map((w) => text.slice(w.start, w.end))).toEqual(['One', 'sentence', 'here']);
+    expect(segmentWords(text, { locale: 'zh', start: end }).map((w) => text.slice(w.start, w.end)).join('')).toBe('你好世界');
+  });
+
+  it('gives the words segmentText finds, and clamps the part to the text', () => {
+    expect(segmentWords(text, { locale: 'en' })).toEqual(segmentText(text, { locale: 'en' }).words.map(({ start, end }) => ({ start, end })));
+    expect(segmentWords(text, { start: -5, end: 5 }).map((w) => text.slice(w.start, w.end))).toEqual(['Title']);
+    expect(segmentWords(text, { start: 500 })).toEqual([]);
+    expect(withoutSegmenter(() => segmentWords(text, { start: 6, end: 9 }))).toEqual([{ start: 6, end: 9 }]);
   });
 });
 

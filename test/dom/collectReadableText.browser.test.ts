@@ -168,7 +168,7 @@ next</div>`);
   it('reads CJK text without spaces and drops a source line break between ideographs', () => {
     const root = mount(`<h2>静夜思</h2>
 <p>床前明月光，
-疑是地上霜。<b>举头</b>望明月，低头思故乡。</p>
+    疑是地上霜。<b>举头</b>望明月，低头思故乡。</p>
 <p lang="ja">吾輩は<ruby>猫<rt>ねこ</rt></ruby>である。名前はまだ無い。</p>`);
     root.setAttribute('lang', 'zh');
     const readable = collectReadableText(root);
