@@ -200,8 +200,8 @@ function fallbackWords(text: string): TextSpan[] {
 /**
  * Cuts `text` into sentences and words with their offsets, for navigation (previous / next sentence),
  * starting anywhere (the word at a click) and highlighting the current sentence. Uses
- * `Intl.Segmenter` (dictionary word breaks for Chinese, Japanese and Thai) and a simple fallback where
- * it is missing. A line break always ends a sentence, so headings, list items and table cells that
+ * `Intl.Segmenter` (dictionary word breaks for Chinese, Japanese and Thai; Chrome 87+, Firefox 125+,
+ * Safari 14.1+, Node 16+) and a simple fallback where it is missing. A line break always ends a sentence, so headings, list items and table cells that
  * end without punctuation are sentences of their own when the text puts a line break after them (as
  * the text of a page region does). Sentences are trimmed and never empty; a sentence may have no
  * words ("—", "***"). Periods after common English abbreviations and initials do not end sentences.

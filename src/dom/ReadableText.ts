@@ -262,6 +262,8 @@ export class ReadableText {
    * there (`caretPositionFromPoint`, or `caretRangeFromPoint` where only that exists) gives two
    * candidates, the characters on either side of it, and the one whose box is nearer wins. `null` when
    * the point is not over the region. The word clicked is `words[spanIndexAt(words, offset)]`.
+   * (`caretPositionFromPoint`: Chrome 128+, Firefox, Safari 26.2+; `caretRangeFromPoint`: Chrome,
+   * Safari, Firefox 150+.)
    */
   offsetAtPoint(x: number, y: number): number | null {
     const document = this.root.ownerDocument as Document & {
