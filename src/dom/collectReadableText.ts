@@ -36,9 +36,13 @@ type SpaceMode = 'collapse' | 'preserve-breaks';
 
 interface ElementState {
   element: Element;
-  /** Whether its text is shown (`visibility` is inherited and can be overridden by a descendant). */
-  visible: boolean;
-  spaces: SpaceMode;
+  /** Its computed style (read lazily: most elements hold no text of their own). */
+  style: CSSStyleDeclaration | undefined;
+  /**
+   * Whether its text is shown (`visibility` is inherited, and a descendant can override it) and how its
+   * whitespace collapses, once a text node needs them.
+   */
+  text: { visible: boolean; spaces: SpaceMode } | undefined;
   /** Ends a line on both sides (block, list item, table cell, flex or grid item…). */
   block: boolean;
   /** A `<details>` that is closed: only its `<summary>` shows. */
@@ -49,6 +53,11 @@ interface ElementState {
 
 function isBlockDisplay(display: string): boolean {
   return !(display.startsWith('inline') || display === 'contents' || display.startsWith('ruby') || display === 'math' || display === '');
+}
+
+function textStyleOf(style: CSSStyleDeclaration): { visible: boolean; spaces: SpaceMode } {
+  const visibility = style.visibility;
+  return { visible: visibility !== 'hidden' && visibility !== 'collapse', spaces: spaceMode(style) };
 }
 
 function spaceMode(style: CSSStyleDeclaration): SpaceMode {
@@ -216,7 +225,7 @@ export function collectReadableText(root: Element, options: CollectReadableTextO
     pendingSpaceIsSegmentBreak = isSegmentBreak;
   };
 
-  const readText = (node: Text, state: ElementState) => {
+  const readText = (node: Text, spaces: SpaceMode) => {
     const data = node.data;
     let contentStart = -1;
     const flush = (end: number) => {
@@ -230,7 +239,7 @@ export function collectReadableText(root: Element, options: CollectReadableTextO
       } else if (isCollapsibleSpace(code)) {
         flush(i);
         const isNewline = code === 0x0a || code === 0x0d;
-        if (isNewline && state.spaces === 'preserve-breaks') lineBreak(node, i);
+        if (isNewline && spaces === 'preserve-breaks') lineBreak(node, i);
         else space(node, i, isNewline);
       } else if (contentStart < 0) contentStart = i;
     }
@@ -279,12 +288,11 @@ export function collectReadableText(root: Element, options: CollectReadableTextO
     const isCodeBlock = name === 'pre';
     if (isCodeBlock && codeBlocks === 'skip') return left;
     if (name === 'code' && !parent.inCodeBlock && inlineCode === 'skip') return left;
-    const visibility = style?.visibility ?? 'visible';
     return {
       state: {
         element,
-        visible: visibility !== 'hidden' && visibility !== 'collapse',
-        spaces: style ? spaceMode(style) : parent.spaces,
+        style,
+        text: style ? undefined : parent.text,
         block,
         closedDetails: name === 'details' && !element.hasAttribute('open'),
         inCodeBlock: parent.inCodeBlock || isCodeBlock,
@@ -297,8 +305,8 @@ export function collectReadableText(root: Element, options: CollectReadableTextO
   const stack: ElementState[] = [
     {
       element: root,
-      visible: true,
-      spaces: rootStyle ? spaceMode(rootStyle) : 'collapse',
+      style: rootStyle,
+      text: { visible: true, spaces: rootStyle ? spaceMode(rootStyle) : 'collapse' },
       block: true,
       closedDetails: root.localName === 'details' && !root.hasAttribute('open'),
       inCodeBlock: root.localName === 'pre' || root.closest('pre') !== null,
@@ -311,7 +319,10 @@ export function collectReadableText(root: Element, options: CollectReadableTextO
     let descend = false;
     const state = stack[stack.length - 1]!;
     if (node.nodeType === 3) {
-      if (state.visible && !(state.closedDetails)) readText(node as Text, state);
+      if (!state.closedDetails) {
+        const text = (state.text ??= textStyleOf(state.style!));
+        if (text.visible) readText(node as Text, text.spaces);
+      }
     } else if (node.nodeType === 1) {
       const element = node as Element;
       const { state: child, block, label } = enter(element, state);
