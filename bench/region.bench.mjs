@@ -1,0 +1,81 @@
+// Region bench: a 10 000-word article rendered as Markdown renderers write it, read and highlighted in
+// place in Debian's Chromium; writes bench/results/region.json (setup as one task, cost per word
+// change, hit testing). Run: node bench/region.bench.mjs
+import { mkdirSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { chromium } from 'playwright-core';
+
+const root = path.join(import.meta.dirname, '..');
+const bundle = await build({
+  entryPoints: [path.join(root, 'bench/regionPage.ts')],
+  bundle: true,
+  format: 'esm',
+  write: false,
+  target: 'es2022',
+  minify: true,
+  define: { 'process.env.NODE_ENV': '"production"' },
+  logLevel: 'error',
+});
+const script = bundle.outputFiles[0].text;
+const html = '<!doctype html><meta charset="utf-8"><title>region bench</title><script type="module" src="/bench.js"></script>';
+const server = http.createServer((req, res) => {
+  if (req.url === '/bench.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
+  else res.writeHead(200, { 'content-type': 'text/html' }).end(html);
+});
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const { port } = server.address();
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+const PAGES = 7;
+try {
+  // Setup is measured on fresh pages (first use of everything: JIT, Intl.Segmenter data), the rest on the first.
+  const cold = [];
+  let result;
+  for (let i = 0; i < PAGES; i++) {
+    const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.waitForFunction(() => typeof window.runBench === 'function');
+    const run = await page.evaluate((full) => window.runBench({ full }), i === 0);
+    if (i === 0) result = run;
+    cold.push(run);
+    await page.close();
+  }
+  const median = (key) => cold.map((run) => run[key]).sort((a, b) => a - b)[Math.floor(PAGES / 2)];
+  Object.assign(result, {
+    setupMs: median('setupMs'),
+    setupMinMs: Math.min(...cold.map((run) => run.setupMs)),
+    collectMinMs: Math.min(...cold.map((run) => run.collectMs)),
+    segmentMinMs: Math.min(...cold.map((run) => run.segmentMs)),
+    collectMs: median('collectMs'),
+    segmentMs: median('segmentMs'),
+    segmenterStartupMs: median('segmenterStartupMs'),
+    segmentWithWordsMs: median('segmentWithWordsMs'),
+  });
+  const rounded = Object.fromEntries(Object.entries(result).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v * 1000) / 1000 : v]));
+  const report = {
+    date: new Date().toISOString(),
+    chromium: browser.version(),
+    // Other work on this 2-core machine inflates every figure; this says how much was going on.
+    loadAverage: (await import('node:os')).loadavg()[0],
+    ...rounded,
+    notes: {
+      setupMs: `collectReadableText + segmentText(text, { words: false }) (the sentences) on the rendered article, as one task: median (and min) over ${PAGES} fresh pages (cold code), after warmUpSegmenter ran in an earlier task`,
+      segmentWithWordsMs: 'segmentText with the words too (10 000 words), in a later task, cold code',
+      segmenterStartupMs: "Intl.Segmenter's one-time start-up in a page (ICU loading its break rules), whatever the text's size: warmUpSegmenter pays it when the region mounts",
+      warm: 'the same on a page where it ran before (a rebuild after a change, a second region)',
+      wordChange: 'rangesFor(word) (+ the sentence when it changes) into CSS.highlights; JavaScript time, rendering not included',
+      overlayWordChange: 'the fallback: getClientRects() of the ranges and absolutely positioned boxes',
+    },
+    budgets: { setupMs: '<= 50 ms as one task', wordChangeMedianMs: '<= 1 ms' },
+  };
+  mkdirSync(path.join(root, 'bench/results'), { recursive: true });
+  writeFileSync(path.join(root, 'bench/results/region.json'), `${JSON.stringify(report, null, 2)}\n`);
+  console.log(JSON.stringify(report, null, 2));
+} finally {
+  await browser.close();
+  server.close();
+}
