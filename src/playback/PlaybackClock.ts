@@ -16,6 +16,12 @@ export interface OutputClockSource {
   getOutputTimestamp?(): AudioTimestamp;
 }
 
+/** A checked `getOutputTimestamp()` reading: context time `contextTime` was audible at `performanceTime`. */
+export interface OutputTimestamp {
+  contextTime: number;
+  performanceTime: number;
+}
+
 // What a plausible output timestamp may differ from currentTime beyond the reported latency: the audio
 // callback's block (1024 frames at 44.1 kHz is 23 ms) and the steps in which currentTime moves.
 const STAMP_SLACK_S = 0.025;
@@ -111,7 +117,7 @@ export class PlaybackClock {
    * and extrapolated to `nowMs` it is behind `currentTime` by no more than the latency (plus one audio
    * block), never ahead of it.
    */
-  static plausibleOutputTimestamp(context: OutputClockSource, nowMs: number): AudioTimestamp | undefined {
+  static plausibleOutputTimestamp(context: OutputClockSource, nowMs: number): OutputTimestamp | undefined {
     const stamp = context.getOutputTimestamp?.();
     const contextTime = stamp?.contextTime ?? 0;
     const performanceTime = stamp?.performanceTime ?? 0;

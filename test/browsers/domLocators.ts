@@ -18,7 +18,7 @@ import {
   triggerCommandWithTrace,
 } from '@vitest/browser/locators';
 import { page, server, type UserEventClickOptions } from 'vitest/browser';
-import { __INTERNAL } from 'vitest/internal/browser';
+import * as internal from 'vitest/internal/browser';
 
 /** A locator resolved in the page; its actions send the driver the CSS selector of the element found. */
 class DomLocator extends Locator {
@@ -62,4 +62,5 @@ page.extend({
   elementLocator: (element: Element) => new DomLocator(selectorEngine.generateSelectorSimple(element)),
 });
 
-__INTERNAL._createLocator = (selector: string) => new DomLocator(selector);
+// Vitest's hook for locators created from a selector (e.g. by `expect.element`); not in its typings.
+(internal as unknown as { __INTERNAL: { _createLocator: (selector: string) => Locator } }).__INTERNAL._createLocator = (selector) => new DomLocator(selector);

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { defineBrowserProvider } from '@vitest/browser';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import type { BrowserProvider, BrowserProviderOption, TestProject } from 'vitest/node';
+import { registerClick } from './registerClick';
 
 /** Debian's `firefox-esr` package puts the real binary here (`/usr/bin/firefox` is a shell wrapper). */
 export const FIREFOX_PATH = process.env.FIREFOX_PATH ?? '/usr/lib/firefox-esr/firefox-esr';
@@ -111,9 +112,7 @@ class FirefoxBidiProvider implements BrowserProvider {
   constructor(project: TestProject, options: FirefoxProviderOptions) {
     this.#project = project;
     this.#options = options;
-    project.browser!.registerCommand('__vitest_click', async (context, selector: string) => {
-      await clickInTestFrame((context as unknown as { page: Page }).page, selector);
-    });
+    registerClick(project, (context, selector) => clickInTestFrame((context as unknown as { page: Page }).page, selector));
   }
 
   getCommandsContext(sessionId: string): Record<string, unknown> {

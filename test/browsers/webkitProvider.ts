@@ -7,6 +7,7 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { defineBrowserProvider } from '@vitest/browser';
 import type { BrowserProvider, BrowserProviderOption, TestProject } from 'vitest/node';
+import { registerClick } from './registerClick';
 
 /** Where Debian's `libwebkit2gtk-4.1-0` puts MiniBrowser. */
 export const MINIBROWSER_PATH = process.env.MINIBROWSER_PATH ?? '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
@@ -172,7 +173,7 @@ class WebKitWebDriverProvider implements BrowserProvider {
 
   constructor(project: TestProject, options: WebKitProviderOptions) {
     this.#options = options;
-    project.browser!.registerCommand('__vitest_click', async (_context, selector: string) => {
+    registerClick(project, async (_context, selector) => {
       const session = await this.#session;
       if (!session) throw new Error('WebKit is not running.');
       await session.clickInTestFrame(selector);
