@@ -1,8 +1,10 @@
 import path from 'node:path';
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
 import { storybookTest } from '@storybook/addon-vitest/vitest-plugin';
 import { sourceAliases } from './.storybook/aliases.ts';
+import { firefox } from './test/browsers/firefoxProvider.ts';
+import { webkit } from './test/browsers/webkitProvider.ts';
 
 const root = import.meta.dirname;
 const react18 = path.join(root, 'test/react18/node_modules');
@@ -35,6 +37,42 @@ const browserProvider = () =>
   playwright({
     launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS },
   });
+
+/**
+ * The browser tests and every story again in Firefox ESR and WebKitGTK (Debian's, installed by `npm test`),
+ * through the providers in test/browsers/. Chromium-only tests are listed in `exclude`.
+ */
+function otherEngine(engine: 'firefox' | 'webkit'): TestProjectInlineConfiguration[] {
+  const provider = engine === 'firefox' ? firefox() : webkit();
+  // Loaded by the player on first use; pre-bundled up front so Vite does not reload the page mid-test.
+  const optimizeDeps = { include: ['opus-decoder', 'mpg123-decoder'] };
+  return [
+    {
+      extends: true,
+      optimizeDeps,
+      test: {
+        name: `browser-${engine}`,
+        include: ['test/**/*.browser.test.{ts,tsx}'],
+        // Not yet in WebKit (see README, Browser support): the player's timing tests assume a worklet that
+        // loads at once (WebKitGTK takes ~0.5 s), and one of them kills WebKitGTK's web process.
+        exclude: engine === 'webkit' ? ['test/playback/player.browser.test.ts', 'test/playback/demo.browser.test.ts'] : [],
+        globalSetup: ['test/components/voiceServer.globalSetup.ts'],
+        testTimeout: 30_000,
+        browser: { enabled: true, headless: true, screenshotFailures: false, provider, instances: [{ browser: engine }] },
+      },
+    },
+    {
+      extends: true,
+      optimizeDeps,
+      plugins: [storybookTest({ configDir: path.join(root, '.storybook') })],
+      test: {
+        name: `storybook-${engine}`,
+        testTimeout: 70_000,
+        browser: { enabled: true, headless: true, screenshotFailures: false, provider, instances: [{ browser: engine }] },
+      },
+    },
+  ];
+}
 
 export default defineConfig({
   // Tests import through the public entry points; these map them to the sources.
@@ -121,6 +159,8 @@ export default defineConfig({
           },
         },
       },
+      ...otherEngine('firefox'),
+      ...otherEngine('webkit'),
     ],
   },
 });

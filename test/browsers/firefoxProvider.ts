@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { defineBrowserProvider } from '@vitest/browser';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import type { BrowserProvider, BrowserProviderOption, TestProject } from 'vitest/node';
-import { registerClick } from './registerClick';
+import { registerClick } from './registerClick.ts';
 
 /** Debian's `firefox-esr` package puts the real binary here (`/usr/bin/firefox` is a shell wrapper). */
 export const FIREFOX_PATH = process.env.FIREFOX_PATH ?? '/usr/lib/firefox-esr/firefox-esr';

@@ -52,8 +52,8 @@ describe('createAudioPlayer: an output timestamp off the performance clock (WebK
       if (index >= 0 && sequence.at(-1) !== index) sequence.push(index);
     });
     const audioMs = 1300;
-    // Generous for a loaded machine; the stamps above would hold "ended" back by seconds.
-    const done = endedWithin(player, audioMs + 2500);
+    // Generous for a loaded machine and a worklet still loading; the stamps above would hold "ended" back by seconds.
+    const done = endedWithin(player, audioMs + 3500);
     const startedAt = performance.now();
     for (const chunk of chunks(pcm16(24000, audioMs / 1000, clickTrack(WORDS_MS)))) player.enqueue(chunk);
     player.endOfStream();
@@ -81,7 +81,9 @@ describe('createAudioPlayer: an output timestamp off the performance clock (WebK
     player.reset();
     const t0 = context.currentTime;
     player.enqueue(pcm16(24000, 2, clickTrack([])));
-    await sleep(400);
+    // From the moment it plays (the worklet may still be loading: ~0.5 s in WebKitGTK).
+    await expect.poll(() => player.getSnapshot().state, { timeout: 5000 }).toBe('playing');
+    await sleep(200);
     const first = { position: player.getPositionMs(), time: context.currentTime };
     await sleep(300);
     const second = { position: player.getPositionMs(), time: context.currentTime };
