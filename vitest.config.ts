@@ -63,7 +63,6 @@ function otherEngine(engine: 'firefox' | 'webkit'): TestProjectInlineConfigurati
     },
     {
       extends: true,
-      optimizeDeps,
       plugins: [storybookTest({ configDir: path.join(root, '.storybook') })],
       test: {
         name: `storybook-${engine}`,
@@ -73,6 +72,30 @@ function otherEngine(engine: 'firefox' | 'webkit'): TestProjectInlineConfigurati
     },
   ];
 }
+
+/**
+ * Firefox with a real (null) audio device: a private PulseAudio sink instead of the mock backend, and no
+ * autoplay allowance, so an AudioContext starts only from a trusted click and takes the device's real
+ * start-up time. For tests named `*.firefox-pulse.test.ts(x)`; the pending ones (`*.firefox-pulse.pending.tsx`)
+ * join with `COSYVOICE_PENDING=1` (see test/reliability/slowAudioDevice.firefox-pulse.pending.tsx).
+ */
+const firefoxWithDevice: TestProjectInlineConfiguration = {
+  extends: true,
+  optimizeDeps: { include: ['opus-decoder', 'mpg123-decoder'] },
+  test: {
+    name: 'browser-firefox-pulse',
+    include: ['test/**/*.firefox-pulse.test.{ts,tsx}', ...(process.env.COSYVOICE_PENDING ? ['test/**/*.firefox-pulse.pending.{ts,tsx}'] : [])],
+    globalSetup: ['test/components/voiceServer.globalSetup.ts', 'test/browsers/pulseAudio.globalSetup.ts'],
+    testTimeout: 60_000,
+    browser: {
+      enabled: true,
+      headless: true,
+      screenshotFailures: false,
+      provider: firefox({ audioOutput: 'system', autoplay: false }),
+      instances: [{ browser: 'firefox' }],
+    },
+  },
+};
 
 export default defineConfig({
   // Tests import through the public entry points; these map them to the sources.
@@ -161,6 +184,7 @@ export default defineConfig({
       },
       ...otherEngine('firefox'),
       ...otherEngine('webkit'),
+      ...(process.env.COSYVOICE_PENDING ? [firefoxWithDevice] : []),
     ],
   },
 });
