@@ -18,14 +18,6 @@ async function setup(format: AudioFormatSpec, extra: { forceWasmDecoder?: boolea
     player.dispose();
     await context.close();
   });
-  // unlock() resolves once the context runs; the player's worklet may still be loading (~0.5 s in
-  // WebKitGTK). A short silent playthrough first, so the timings below start from a ready player.
-  const warm = ended(player);
-  player.reset({ format: AudioFormat.PCM_24000HZ_MONO_16BIT });
-  player.enqueue(new Uint8Array(480));
-  player.endOfStream();
-  await warm;
-  player.reset({ format });
   return { context, tap, player };
 }
 
