@@ -1,8 +1,10 @@
 import path from 'node:path';
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
 import { storybookTest } from '@storybook/addon-vitest/vitest-plugin';
 import { sourceAliases } from './.storybook/aliases.ts';
+import { firefox } from './test/browsers/firefoxProvider.ts';
+import { webkit } from './test/browsers/webkitProvider.ts';
 
 const root = import.meta.dirname;
 const react18 = path.join(root, 'test/react18/node_modules');
@@ -35,6 +37,65 @@ const browserProvider = () =>
   playwright({
     launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS },
   });
+
+/**
+ * The browser tests and every story again in Firefox ESR and WebKitGTK (Debian's, installed by `npm test`),
+ * through the providers in test/browsers/. Chromium-only tests are listed in `exclude`.
+ */
+function otherEngine(engine: 'firefox' | 'webkit'): TestProjectInlineConfiguration[] {
+  const provider = engine === 'firefox' ? firefox() : webkit();
+  // Loaded by the player on first use; pre-bundled up front so Vite does not reload the page mid-test.
+  const optimizeDeps = { include: ['opus-decoder', 'mpg123-decoder'] };
+  return [
+    {
+      extends: true,
+      optimizeDeps,
+      test: {
+        name: `browser-${engine}`,
+        include: ['test/**/*.browser.test.{ts,tsx}'],
+        // Not yet in WebKit (see README, Browser support): the player's timing tests assume a worklet that
+        // loads at once (WebKitGTK takes ~0.5 s), and one of them kills WebKitGTK's web process.
+        exclude: engine === 'webkit' ? ['test/playback/player.browser.test.ts', 'test/playback/demo.browser.test.ts'] : [],
+        globalSetup: ['test/components/voiceServer.globalSetup.ts'],
+        testTimeout: 30_000,
+        browser: { enabled: true, headless: true, screenshotFailures: false, provider, instances: [{ browser: engine }] },
+      },
+    },
+    {
+      extends: true,
+      plugins: [storybookTest({ configDir: path.join(root, '.storybook') })],
+      test: {
+        name: `storybook-${engine}`,
+        testTimeout: 70_000,
+        browser: { enabled: true, headless: true, screenshotFailures: false, provider, instances: [{ browser: engine }] },
+      },
+    },
+  ];
+}
+
+/**
+ * Firefox with a real (null) audio device: a private PulseAudio sink instead of the mock backend, and no
+ * autoplay allowance, so an AudioContext starts only from a trusted click and takes the device's real
+ * start-up time. For tests named `*.firefox-pulse.test.ts(x)`; the pending ones (`*.firefox-pulse.pending.tsx`)
+ * join with `COSYVOICE_PENDING=1` (see test/reliability/slowAudioDevice.firefox-pulse.pending.tsx).
+ */
+const firefoxWithDevice: TestProjectInlineConfiguration = {
+  extends: true,
+  optimizeDeps: { include: ['opus-decoder', 'mpg123-decoder'] },
+  test: {
+    name: 'browser-firefox-pulse',
+    include: ['test/**/*.firefox-pulse.test.{ts,tsx}', ...(process.env.COSYVOICE_PENDING ? ['test/**/*.firefox-pulse.pending.{ts,tsx}'] : [])],
+    globalSetup: ['test/components/voiceServer.globalSetup.ts', 'test/browsers/pulseAudio.globalSetup.ts'],
+    testTimeout: 60_000,
+    browser: {
+      enabled: true,
+      headless: true,
+      screenshotFailures: false,
+      provider: firefox({ audioOutput: 'system', autoplay: false }),
+      instances: [{ browser: 'firefox' }],
+    },
+  },
+};
 
 export default defineConfig({
   // Tests import through the public entry points; these map them to the sources.
@@ -136,6 +197,9 @@ export default defineConfig({
           },
         },
       },
+      ...otherEngine('firefox'),
+      ...otherEngine('webkit'),
+      ...(process.env.COSYVOICE_PENDING ? [firefoxWithDevice] : []),
     ],
   },
 });

@@ -1,5 +1,6 @@
-// `npm test`: makes sure Debian's Chromium is there, type-checks, builds, runs every vitest project
-// (node, jsdom, browser) and ends with the plain line "N passed, N failed".
+// `npm test`: makes sure Debian's Chromium, Firefox ESR and WebKitGTK are there, type-checks, builds, runs
+// every vitest project (node, jsdom, and the browser and story projects in all three engines) and ends with
+// the plain line "N passed, N failed".
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -18,27 +19,44 @@ function step(title, command, args, options = {}) {
   }
 }
 
-function ensureChromium() {
-  const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  if (existsSync(chromium)) return;
+// Every browser the tests run in comes from Debian: what is missing is installed with apt-get when we
+// are root (one `apt-get update` first), never downloaded from anywhere else.
+const BROWSERS = [
+  { what: 'Chromium', path: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', packages: ['chromium'], env: 'CHROMIUM_PATH' },
+  { what: 'Firefox ESR', path: process.env.FIREFOX_PATH ?? '/usr/lib/firefox-esr/firefox-esr', packages: ['firefox-esr'], env: 'FIREFOX_PATH' },
+  // WebKitGTK's driver and MiniBrowser, and the virtual display it needs (no headless mode).
+  { what: 'WebKitGTK (WebKitWebDriver)', path: '/usr/bin/WebKitWebDriver', packages: ['webkit2gtk-driver'] },
+  { what: 'Xvfb (xvfb-run)', path: '/usr/bin/xvfb-run', packages: ['xvfb'] },
+  // A private null sink gives Firefox a real audio device (the browser-firefox-pulse project).
+  { what: 'PulseAudio', path: '/usr/bin/pulseaudio', packages: ['pulseaudio'], noRecommends: true },
+];
+
+function ensureBrowsers() {
+  const missing = BROWSERS.filter((browser) => !existsSync(browser.path));
+  if (missing.length === 0) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const hasApt = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
   if (isRoot && hasApt) {
-    console.log(`Chromium not found at ${chromium}: installing Debian's chromium package`);
+    console.log(`Not found: ${missing.map((browser) => browser.what).join(', ')}. Installing Debian's packages.`);
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     step('apt-get update', 'apt-get', ['update', '-qq']);
-    step('apt-get install chromium', 'apt-get', ['install', '-y', '-qq', 'chromium'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    const plain = missing.filter((browser) => !browser.noRecommends).flatMap((browser) => browser.packages);
+    const lean = missing.filter((browser) => browser.noRecommends).flatMap((browser) => browser.packages);
+    if (plain.length > 0) step(`apt-get install ${plain.join(' ')}`, 'apt-get', ['install', '-y', '-qq', ...plain], { env });
+    if (lean.length > 0) step(`apt-get install ${lean.join(' ')}`, 'apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...lean], { env });
     return;
   }
+  const packages = missing.flatMap((browser) => browser.packages).join(' ');
   console.error(
-    `Chromium not found at ${chromium}. The browser tests run in Debian's chromium:\n` +
-      `  sudo apt-get update && sudo apt-get install -y chromium\n` +
-      `or point CHROMIUM_PATH at another Chromium binary.`,
+    `Not found: ${missing.map((browser) => `${browser.what} at ${browser.path}`).join(', ')}. The browser tests run in Debian's browsers:\n` +
+      `  sudo apt-get update && sudo apt-get install -y ${packages}\n` +
+      `or point ${missing.filter((browser) => browser.env).map((browser) => browser.env).join(' / ') || 'the paths'} at other binaries.`,
   );
   console.log('0 passed, 1 failed');
   process.exit(1);
 }
 
-ensureChromium();
+ensureBrowsers();
 // React 18 for the `react18` test project (the package itself develops against React 19).
 if (!existsSync(path.join(root, 'test/react18/node_modules/react/package.json'))) {
   step('install React 18 for the react18 test project', 'npm', ['ci', '--prefix', 'test/react18', '--no-audit', '--no-fund']);

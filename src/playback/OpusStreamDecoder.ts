@@ -8,8 +8,9 @@ import type { DecoderSink } from './StreamDecoder';
 /**
  * Streamed Ogg Opus: WebCodecs `AudioDecoder('opus')` behind a small Ogg demuxer (OpusHead as the
  * `description`, so the decoder applies the pre-skip), or, behind the same demuxer, the `opus-decoder`
- * WASM package, loaded on demand (`cosyvoice-react/wasm-decoders`) only where `AudioDecoder` is missing
- * or does not support Opus.
+ * WASM package, loaded on demand (`cosyvoice-react/wasm-decoders`) where `AudioDecoder` is missing, does
+ * not support Opus, fails on the data, or is WebKit's (it killed WebKitGTK's web process on real data, so it
+ * is never tried in WebKit engines: Safari, every iOS browser, WebKitGTK).
  *
  * @example
  * const opus = new OpusStreamDecoder({ samples: play, error: fail });
@@ -18,8 +19,21 @@ import type { DecoderSink } from './StreamDecoder';
  */
 export class OpusStreamDecoder extends CodecStreamDecoder {
   constructor(sink: DecoderSink, options: CodecDecoderOptions = {}) {
-    super(sink, { label: 'Ogg Opus', probe: { codec: 'opus', sampleRate: 48000, numberOfChannels: 1 }, webCodecs: webCodecsOpus, wasm: wasmOpus }, options);
+    super(
+      sink,
+      { label: 'Ogg Opus', probe: { codec: 'opus', sampleRate: 48000, numberOfChannels: 1 }, webCodecsCrashes: isWebKitEngine, webCodecs: webCodecsOpus, wasm: wasmOpus },
+      options,
+    );
   }
+}
+
+// WebKitGTK 2.50 says it supports Opus, then decoding with the OpusHead description and copying the
+// AudioData out crashed the web process (3 of 3); Safari shares the engine. A crash cannot be caught or
+// probed from the page, so WebKit is told by its user agent: AppleWebKit without Chrome (every iOS
+// browser is WebKit too, whatever its name).
+function isWebKitEngine(): boolean {
+  const userAgent = typeof navigator === 'undefined' ? '' : navigator.userAgent;
+  return userAgent.includes('AppleWebKit/') && !/\b(?:Headless)?Chrom(?:e|ium)\//.test(userAgent);
 }
 
 /**

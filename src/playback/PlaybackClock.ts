@@ -8,6 +8,24 @@ export interface ClockAnchor {
   rate: number;
 }
 
+/** The part of an `AudioContext` that tells what is audible now (a subset, so fakes can stand in). */
+export interface OutputClockSource {
+  readonly currentTime: number;
+  readonly baseLatency?: number;
+  readonly outputLatency?: number;
+  getOutputTimestamp?(): AudioTimestamp;
+}
+
+/** A checked `getOutputTimestamp()` reading: context time `contextTime` was audible at `performanceTime`. */
+export interface OutputTimestamp {
+  contextTime: number;
+  performanceTime: number;
+}
+
+// What a plausible output timestamp may differ from currentTime beyond the reported latency: the audio
+// callback's block (1024 frames at 44.1 kHz is 23 ms) and the steps in which currentTime moves.
+const STAMP_SLACK_S = 0.025;
+
 /**
  * The heard-audio clock: a piecewise-linear map from output time to source frames, built from the
  * anchors the worklet reports (frames it actually output) rather than from elapsed time, so a network
@@ -89,6 +107,25 @@ export class PlaybackClock {
     if (frames < this.#floor) frames = this.#floor;
     this.#floor = frames;
     return frames;
+  }
+
+  /**
+   * `context.getOutputTimestamp()` when it is plausible, else `undefined` (use `currentTime` minus the
+   * latency instead). Checked on every reading: it is `{0, 0}` for the first ~40 ms after creation or
+   * resume, and WebKitGTK's `performanceTime` is not on the `performance.now()` clock at all (it ran
+   * ahead, twice as fast), which froze the heard position near 0. Plausible means: not in the future,
+   * and extrapolated to `nowMs` it is behind `currentTime` by no more than the latency (plus one audio
+   * block), never ahead of it.
+   */
+  static plausibleOutputTimestamp(context: OutputClockSource, nowMs: number): OutputTimestamp | undefined {
+    const stamp = context.getOutputTimestamp?.();
+    const contextTime = stamp?.contextTime ?? 0;
+    const performanceTime = stamp?.performanceTime ?? 0;
+    if (!(contextTime > 0 && performanceTime > 0) || performanceTime > nowMs + STAMP_SLACK_S * 1000) return undefined;
+    const behind = context.currentTime - (contextTime + (nowMs - performanceTime) / 1000);
+    const latency = context.outputLatency || context.baseLatency || 0;
+    if (behind < -STAMP_SLACK_S || behind > latency + STAMP_SLACK_S) return undefined;
+    return { contextTime, performanceTime };
   }
 
   /** The heard position in ms of source audio at output time `time` (seconds). */

@@ -458,14 +458,15 @@ class WebAudioPlayer implements AudioPlayer {
     if (!context) return;
     this.#ttfaPending = false;
     // The worklet's wall clock is Date.now() (1 ms steps); without it, estimate from currentTime.
-    const renderedAt = wall > 0 ? wall - performance.timeOrigin : now() - Math.max(0, context.currentTime - ctxTime) * 1000;
-    const stamp = context.getOutputTimestamp?.();
-    const audibleAt =
-      stamp && stamp.contextTime && stamp.performanceTime
-        ? stamp.performanceTime + (ctxTime - stamp.contextTime) * 1000
-        : renderedAt + (context.outputLatency || context.baseLatency || 0) * 1000;
+    // Never before the first chunk came: the worklet's Date.now() and the page's timeOrigin may disagree by
+    // a few ms (they did in Firefox).
+    const renderedAt = Math.max(wall > 0 ? wall - performance.timeOrigin : now() - Math.max(0, context.currentTime - ctxTime) * 1000, this.#firstEnqueueAt ?? 0);
+    const stamp = PlaybackClock.plausibleOutputTimestamp(context, now());
+    const audibleAt = stamp
+      ? stamp.performanceTime + (ctxTime - stamp.contextTime) * 1000
+      : renderedAt + (context.outputLatency || context.baseLatency || 0) * 1000;
     if (this.#firstEnqueueAt !== undefined) this.#firstChunkToRenderMs = Math.max(0, renderedAt - this.#firstEnqueueAt);
-    this.#store.update({ timeToFirstAudioMs: Math.max(0, audibleAt - this.#speakStart) });
+    this.#store.update({ timeToFirstAudioMs: Math.max(0, Math.max(audibleAt, renderedAt) - this.#speakStart) });
   }
 
   #finish(reason: EndedReason): void {
@@ -585,10 +586,11 @@ class WebAudioPlayer implements AudioPlayer {
 
   /** Context time of the sample reaching the listener now. */
   #audibleContextTime(context: AudioContext): number {
-    const stamp = context.getOutputTimestamp?.();
-    // getOutputTimestamp() is {0, 0} for the first ~40 ms after creation or resume.
-    if (stamp && stamp.contextTime && stamp.performanceTime) {
-      const t = stamp.contextTime + (now() - stamp.performanceTime) / 1000;
+    // getOutputTimestamp() is {0, 0} for the first ~40 ms after creation or resume, and off-clock in WebKitGTK.
+    const nowMs = now();
+    const stamp = PlaybackClock.plausibleOutputTimestamp(context, nowMs);
+    if (stamp) {
+      const t = stamp.contextTime + (nowMs - stamp.performanceTime) / 1000;
       return Math.min(t, context.currentTime);
     }
     return context.currentTime - (context.outputLatency || context.baseLatency || 0);

@@ -43,6 +43,13 @@ class CosyVoicePlayerProcessor extends AudioWorkletProcessor {
     this.state = 'idle';
     this.sinceReport = 0;
     this.reportEvery = Math.max(1, Math.round(0.025 * sampleRate / 128));
+    // Reports held until the second quantum: Chromium gives a new processor's first process() call a
+    // stale currentTime (the worklet scope's time when it last ran, e.g. when the module loaded, up to
+    // hundreds of ms ago on a busy machine), which would stamp the start of playback in the past and run
+    // the heard-audio clock ahead. From the second call on it is current, so they are stamped from that.
+    this.held = [];
+    this.calls = 0;
+    this.quantum = 128;
     this.port.onmessage = (event) => this.onMessage(event.data);
   }
 
@@ -80,7 +87,7 @@ class CosyVoicePlayerProcessor extends AudioWorkletProcessor {
   }
 
   report(at, change) {
-    this.port.postMessage({
+    const message = {
       // Wall clock (ms) when this quantum was rendered, on state changes only: the real render moment
       // for time-to-first-audio (performance.now() does not exist in AudioWorkletGlobalScope).
       wall: change ? Date.now() : 0,
@@ -90,8 +97,20 @@ class CosyVoicePlayerProcessor extends AudioWorkletProcessor {
       ctxTime: currentTime + at / sampleRate,
       state: this.state,
       rate: this.state === 'playing' ? this.srcRate : 0,
-    });
+    };
+    if (this.held) this.held.push([message, at]);
+    else this.port.postMessage(message);
     this.sinceReport = 0;
+  }
+
+  // The first quantum started one quantum before the current (now trustworthy) currentTime.
+  releaseHeld() {
+    const start = currentTime - this.quantum / sampleRate;
+    for (const [message, at] of this.held) {
+      message.ctxTime = start + at / sampleRate;
+      this.port.postMessage(message);
+    }
+    this.held = null;
   }
 
   setState(state, at) {
@@ -134,10 +153,13 @@ class CosyVoicePlayerProcessor extends AudioWorkletProcessor {
   }
 
   process(inputs, outputs) {
+    if (this.held && this.calls > 0) this.releaseHeld();
+    this.calls++;
     const output = outputs[0];
     const channel = output && output[0];
     if (!channel) return true;
     const n = channel.length;
+    this.quantum = n;
     if (this.paused) return true;
     for (let i = 0; i < n; i++) {
       const value = this.next();

@@ -98,7 +98,12 @@ describe('components in Chromium with real audio', () => {
     await expect.poll(() => speech!.status, { timeout: 9000 }).toBe('ended');
     observer.disconnect();
 
-    expect(samples.map((sample) => sample.text)).toEqual(WORDS);
+    // In order, through to the last word. A main thread that stalls (a loaded machine) may miss a word's
+    // frames entirely, so not every word has to be seen; none may come out of order or twice.
+    const seen = samples.map((sample) => WORDS.indexOf(sample.text));
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThan(seen[i - 1]!);
+    expect(seen.at(-1)).toBe(WORDS.length - 1);
+    expect(seen.length).toBeGreaterThanOrEqual(WORDS.length / 2);
     // The highlight changed when the word's audio was being heard (the player's clock counts played samples).
     for (const { word, positionMs } of samples) {
       expect(positionMs).toBeGreaterThanOrEqual(word!.beginMs - 50);

@@ -50,4 +50,34 @@ describe('PlaybackClock', () => {
     clock.addAnchor({ played: 2000, time: 1, rate: 1000 });
     expect(clock.positionMsAt(1.1)).toBeCloseTo(2100, 6);
   });
+
+  describe('plausibleOutputTimestamp', () => {
+    const context = (stamp: AudioTimestamp, currentTime: number, outputLatency = 0.032) => ({
+      currentTime,
+      outputLatency,
+      baseLatency: 0.01,
+      getOutputTimestamp: () => stamp,
+    });
+
+    it('takes a stamp that is one latency behind currentTime (Chromium: 32–40 ms)', () => {
+      // Stamped 5 ms ago at context time 1.000; extrapolated to now that is 1.005, 35 ms behind 1.040.
+      const stamp = { contextTime: 1, performanceTime: 995 };
+      expect(PlaybackClock.plausibleOutputTimestamp(context(stamp, 1.04), 1000)).toEqual(stamp);
+    });
+
+    it('refuses {0, 0} (the first ~40 ms after creation or resume) and a missing API', () => {
+      expect(PlaybackClock.plausibleOutputTimestamp(context({ contextTime: 0, performanceTime: 0 }, 0.02), 1000)).toBeUndefined();
+      expect(PlaybackClock.plausibleOutputTimestamp({ currentTime: 1, baseLatency: 0.01 }, 1000)).toBeUndefined();
+    });
+
+    it("refuses WebKitGTK's stamps: performanceTime in the future, running at twice the speed", () => {
+      // Measured in WebKitGTK 2.50: at performance.now() 2096 the stamp said { 1.033 s, 3127 ms }.
+      expect(PlaybackClock.plausibleOutputTimestamp(context({ contextTime: 1.033287981, performanceTime: 3127 }, 1.0362, 0), 2096)).toBeUndefined();
+    });
+
+    it('refuses a stamp that drifted behind currentTime by more than the latency, or ahead of it', () => {
+      expect(PlaybackClock.plausibleOutputTimestamp(context({ contextTime: 1, performanceTime: 1000 }, 1.2), 1000)).toBeUndefined();
+      expect(PlaybackClock.plausibleOutputTimestamp(context({ contextTime: 1.1, performanceTime: 1000 }, 1.0), 1000)).toBeUndefined();
+    });
+  });
 });

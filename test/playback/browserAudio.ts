@@ -1,4 +1,8 @@
 // Helpers for the browser tests: test signals, and a tap that records what the player's graph outputs.
+import { PlaybackClock } from 'cosyvoice-react/playback';
+
+/** The engine these tests run in (WebKit: Safari's engine, here WebKitGTK). */
+export const isWebKit = navigator.userAgent.includes('AppleWebKit/') && !/Chrom(e|ium)\//.test(navigator.userAgent);
 
 /** PCM16 little-endian mono bytes of `fn(t)` (t in seconds). */
 export function pcm16(rate: number, seconds: number, fn: (t: number) => number): Uint8Array {
@@ -142,9 +146,28 @@ export function clickIndexes(samples: Float32Array): number[] {
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Performance time at which the sample rendered at context time `ctxTime` is heard. */
-export function audibleAt(context: AudioContext, ctxTime: number): number {
-  const stamp = context.getOutputTimestamp();
-  if (stamp.contextTime && stamp.performanceTime) return stamp.performanceTime + (ctxTime - stamp.contextTime) * 1000;
-  return performance.now() + (ctxTime - context.currentTime + (context.outputLatency || context.baseLatency)) * 1000;
+/**
+ * Records, while audio plays, when context time is heard on the performance.now() clock: from
+ * getOutputTimestamp() where it is plausible, else from currentTime minus the latency. One reading at the
+ * end is not enough: a context's clock may run at another rate than performance.now() (Firefox's mock
+ * audio backend runs ~6% slow), so a sample is mapped through the reading nearest to it.
+ */
+export function recordHeardClock(context: AudioContext, everyMs = 10) {
+  const readings: { contextTime: number; performanceTime: number }[] = [];
+  const read = () => {
+    const now = performance.now();
+    const stamp = PlaybackClock.plausibleOutputTimestamp(context, now);
+    readings.push(stamp ?? { contextTime: context.currentTime - (context.outputLatency || context.baseLatency || 0), performanceTime: now });
+  };
+  read();
+  const timer = setInterval(read, everyMs);
+  return {
+    stop: () => clearInterval(timer),
+    /** Performance time at which the sample rendered at context time `ctxTime` was heard. */
+    audibleAt(ctxTime: number): number {
+      let nearest = readings[0]!;
+      for (const reading of readings) if (Math.abs(reading.contextTime - ctxTime) < Math.abs(nearest.contextTime - ctxTime)) nearest = reading;
+      return nearest.performanceTime + (ctxTime - nearest.contextTime) * 1000;
+    },
+  };
 }

@@ -137,4 +137,24 @@ describe('player worklet processor', () => {
     expect(playing.length).toBeLessThanOrEqual(45);
     for (const m of playing.slice(1)) expect(m.played).toBeCloseTo(m.ctxTime * 48000, 0);
   });
+
+  it("stamps reports from a new processor's first quantum from the second quantum's currentTime (Chromium's first one is stale)", () => {
+    const w = loadProcessor(48000);
+    // Chromium: the scope's time is still that of the module load (0.1 s) in the node's first call, though
+    // the context is at 0.4 s; from the second call on it is current.
+    w.setCurrentTime(0.1);
+    w.send({ type: 'format', srcRate: 48000 });
+    w.send({ type: 'pcm', epoch: 0, samples: ramp(4800) });
+    w.render(1);
+    expect(w.messages).toEqual([]); // held: the stamp would be 0.3 s in the past
+    w.setCurrentTime(0.4 + 128 / 48000);
+    w.render(10);
+    const first = w.messages[0]!;
+    expect(first.state).toBe('playing');
+    expect(first.played).toBeLessThanOrEqual(1);
+    expect(first.ctxTime).toBeCloseTo(0.4, 9);
+    // Later reports are consistent with it: frames played over elapsed context time at the source rate.
+    const later = w.messages.at(-1)!;
+    expect((later.played - first.played) / (later.ctxTime - first.ctxTime)).toBeCloseTo(48000, -2); // within one frame's count
+  });
 });

@@ -30,6 +30,11 @@ export function loadProcessor(sampleRate: number) {
   const processor = new Processor!();
   return {
     messages,
+    /** Sets the scope's `currentTime` (and `currentFrame`) that the next quantum reads. */
+    setCurrentTime(seconds: number) {
+      context.currentFrame = Math.round(seconds * sampleRate);
+      context.currentTime = context.currentFrame / sampleRate;
+    },
     send(data: unknown) {
       processor.port.onmessage({ data });
     },
