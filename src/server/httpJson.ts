@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { jsonNestsWithin } from './jsonNestsWithin';
 
 /** How long a client may take to send a request body, unless a server is given another deadline. */
 export const DEFAULT_BODY_TIMEOUT_MS = 10_000;
 /** The largest request body the JSON endpoints read. */
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** How deep a request body may nest (the service's bodies nest three or four levels). */
+const MAX_BODY_DEPTH = 32;
 
 /** Why {@link readJsonBody} gave up: the body was over the limit, too slow, cut off, or not JSON. */
 export class BodyError extends Error {
@@ -48,6 +51,7 @@ export function readJsonBody(request: IncomingMessage, { limit = MAX_BODY_BYTES,
       }
       const text = Buffer.concat(chunks).toString('utf8').trim();
       if (text === '') return resolve(undefined);
+      if (!jsonNestsWithin(text, MAX_BODY_DEPTH)) return reject(new BodyError('not-json', `Request body nests deeper than ${MAX_BODY_DEPTH} levels`));
       try {
         resolve(JSON.parse(text));
       } catch {
@@ -63,6 +67,8 @@ export function readJsonBody(request: IncomingMessage, { limit = MAX_BODY_BYTES,
     const onAbort = (): void => finish(new BodyError('aborted', 'Request body was cut off'));
     const timer = setTimeout(() => finish(new BodyError('timeout', `Request body not received within ${timeoutMs} ms`)), timeoutMs);
     timer.unref?.();
+    // Already read by someone else (a body parser in the host app): nothing more will come.
+    if (request.readableEnded) return finish(undefined);
     request.on('data', onData);
     request.on('end', onEnd);
     request.on('error', onAbort);

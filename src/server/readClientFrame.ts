@@ -1,4 +1,5 @@
 import { isRecord } from './isRecord';
+import { jsonNestsWithin } from './jsonNestsWithin';
 import { readTaskParameters, type TaskParameters } from './readTaskParameters';
 import { SERVER_ERRORS, TaskFailure, missingParameter } from './serverErrors';
 
@@ -19,6 +20,8 @@ export const DOCUMENTED_PARAMETERS: readonly string[] = Object.freeze([
 export const SDK_PARAMETERS: readonly string[] = Object.freeze(['type', 'phoneme_timestamp_enabled', 'pre_task_id', 'style']);
 
 const KNOWN_PARAMETERS = new Set([...DOCUMENTED_PARAMETERS, ...SDK_PARAMETERS]);
+/** How deep a client frame may nest: the protocol's own messages nest five levels at most. */
+const MAX_FRAME_DEPTH = 32;
 
 /** Type checks for the known parameters whose values the core's validation does not already check. */
 const TYPE_CHECKS: Record<string, [(value: unknown) => boolean, string]> = {
@@ -146,6 +149,7 @@ export function readClientFrame(text: string): ClientFrameResult {
 }
 
 function readFrame(text: string): ClientFrameResult {
+  if (!jsonNestsWithin(text, MAX_FRAME_DEPTH)) return refuse('', undefined, SERVER_ERRORS.invalidPayload);
   let message: unknown;
   try {
     message = JSON.parse(text);
