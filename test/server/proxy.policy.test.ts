@@ -276,7 +276,13 @@ describe('proxy policy: authorization per task, idle connections', () => {
   });
 
   it('holds the frames after a run-task while an asynchronous authorize decides, then relays them in order', async () => {
-    const proxy = await startProxy({ authorize: (_request, context) => (context.kind === 'task' ? new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 80)) : true) });
+    const kinds: string[] = [];
+    const proxy = await startProxy({
+      authorize: (_request, context) => {
+        kinds.push(context.kind);
+        return context.kind === 'task' ? new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 80)) : true;
+      },
+    });
     const client = await connect(proxy.url);
     const id = taskId('auth-async');
     client.send(runTask(id));
@@ -285,6 +291,7 @@ describe('proxy policy: authorization per task, idle connections', () => {
     await client.waitFor('task-finished', id);
     expect(upstreamFramesOf(id).map((t) => JSON.parse(t).header.action)).toEqual(['run-task', 'continue-task', 'finish-task']);
     expect(client.frames.some((f) => f.kind === 'audio')).toBe(true);
+    expect(kinds).toEqual(['websocket', 'task']);
   });
 
   it('an authorize that throws or rejects for a task fails that task with InternalError, nothing relayed', async () => {
@@ -355,8 +362,18 @@ describe('proxy policy: slow clients and slow bodies hold nothing', () => {
     // The client stops reading its socket.
     (client.socket as unknown as { _socket: net.Socket })._socket.pause();
     client.send(continueTask(id, 'Flood me.'));
-    // The proxy stopped reading the upstream: the flood piles up on the upstream's side.
-    await vi.waitFor(() => expect(sockets[0]!.bufferedAmount).toBeGreaterThan(4 * 1024 * 1024), { timeout: 10_000, interval: 20 });
+    // The proxy stopped reading the upstream (paused it): what the upstream queued stops draining.
+    let last = -1;
+    let steadySince = Date.now();
+    await vi.waitFor(
+      () => {
+        const queued = sockets[0]!.bufferedAmount;
+        if (queued !== last) [last, steadySince] = [queued, Date.now()];
+        expect(queued).toBeGreaterThan(1024 * 1024);
+        expect(Date.now() - steadySince).toBeGreaterThan(500);
+      },
+      { timeout: 15_000, interval: 50 },
+    );
     client.socket.terminate();
     const started = Date.now();
     if (sockets[0]!.readyState !== WebSocket.CLOSED) await once(sockets[0]!, 'close');
