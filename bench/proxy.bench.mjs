@@ -8,6 +8,7 @@
 //   paced phase: each stream gets one 4 800-byte frame (100 ms of 24 kHz PCM) every 20 ms, 50 frames
 //   burst phase: each stream gets its 50 frames at once (throughput)
 // Budget (DESIGN.md): proxy p99 ≤ 1.2 × bare relay p99. Run: node bench/proxy.bench.mjs
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -104,7 +105,8 @@ const finishTask = (taskId) => JSON.stringify({ header: { action: 'finish-task',
 
 function stream(url, index, latencies) {
   return new Promise((resolve, reject) => {
-    const taskId = `bench-${index}-${Math.random().toString(16).slice(2)}`;
+    // The SDKs' task id shape (the proxy relays no other).
+    const taskId = randomUUID();
     const socket = new WebSocket(url);
     let frames = 0;
     let bytes = 0;

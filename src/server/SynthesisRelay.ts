@@ -180,9 +180,8 @@ export class SynthesisRelay {
       return;
     }
     if (!result.ok) {
-      // Late frames for a task the upstream ended are dropped, as the service does, even malformed ones.
-      const late = (result.action === 'continue-task' || result.action === 'finish-task') && this.#tasks.find(taskId) === 'ended';
-      if (!late) this.#failDownstream(taskId, result.error);
+      // Late frames for a task that already ended are dropped, as the service does, even malformed ones.
+      if (!this.#tasks.isLate(result.action, taskId)) this.#failDownstream(taskId, result.error);
       return;
     }
     const frame = result.frame;

@@ -57,9 +57,8 @@ export class SynthesisSession {
     if (this.#closed) return;
     const result = readClientFrame(text);
     if (!result.ok) {
-      // Late frames for a task that already ended are ignored, as the service does, even malformed ones.
-      const late = (result.action === 'continue-task' || result.action === 'finish-task') && this.#tasks.find(result.taskId) === 'ended';
-      if (!late) this.#fail(result.taskId, result.error);
+      // Late frames for a task that already ended are dropped, as the service does, even malformed ones.
+      if (!this.#tasks.isLate(result.action, result.taskId)) this.#fail(result.taskId, result.error);
       return;
     }
     try {

@@ -34,6 +34,14 @@ export class TaskRegistry<T> {
     return this.#ended.has(taskId) ? 'ended' : undefined;
   }
 
+  /**
+   * Whether a frame is a late one to drop silently: a `continue-task` or `finish-task` (well-formed or
+   * not) for a task that ended lately.
+   */
+  isLate(action: string | undefined, taskId: string): boolean {
+    return (action === 'continue-task' || action === 'finish-task' || action === 'flush') && !this.#running.has(taskId) && this.#ended.has(taskId);
+  }
+
   /** Registers a running task. */
   add(taskId: string, task: T): void {
     this.#running.set(taskId, task);
