@@ -98,11 +98,6 @@ export class SynthesisRelay {
     this.#armClientIdle();
   }
 
-  /** Tasks running on this connection. */
-  get taskCount(): number {
-    return this.#tasks.size;
-  }
-
   /** Closes both sides at once and releases everything the connection held. */
   close(code = 1000, reason = ''): void {
     if (this.#closed) return;

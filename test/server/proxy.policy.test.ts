@@ -308,7 +308,7 @@ describe('proxy policy: authorization per task, idle connections', () => {
   it('closes a connection with no task after clientIdleTimeoutMs (and its upstream), but never one with a task running', async () => {
     const proxy = await startProxy({ clientIdleTimeoutMs: 250 });
     const idle = await connect(proxy.url);
-    expect(await idle.waitClosed(5000)).toEqual({ code: 1000, reason: 'idle' });
+    expect(await idle.waitClosed(15_000)).toEqual({ code: 1000, reason: 'idle' });
     expect(logs.some((line) => line.includes('had no task for 250 ms; connection closed'))).toBe(true);
 
     const busy = await connect(proxy.url);
@@ -322,8 +322,8 @@ describe('proxy policy: authorization per task, idle connections', () => {
     busy.send(finishTask(id));
     await busy.waitFor('task-finished', id);
     // Without a task again, the clock restarts.
-    expect(await busy.waitClosed(5000)).toEqual({ code: 1000, reason: 'idle' });
-    await vi.waitFor(() => expect(upstream.openConnections()).toBe(0), { timeout: 5000 });
+    expect(await busy.waitClosed(15_000)).toEqual({ code: 1000, reason: 'idle' });
+    await vi.waitFor(() => expect(upstream.openConnections()).toBe(0), { timeout: 15_000 });
   });
 
   it('refuses clientIdleTimeoutMs and bodyTimeoutMs that are not positive numbers, with the option named', () => {
