@@ -8,7 +8,9 @@ import WebSocket from 'ws';
 const root = path.resolve(import.meta.dirname, '../..');
 
 function serve(args: string[], env: Record<string, string | undefined> = {}) {
-  const child = spawn(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'src/server/cli.ts', 'serve', ...args], {
+  // tsx as a loader in this one process, not its CLI: the CLI relays signals to a child and, when the
+  // child does not acknowledge within 30 ms (a loaded machine), kills it (exit 130) before our handler runs.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/cli.ts', 'serve', ...args], {
     cwd: root,
     env: { ...process.env, DASHSCOPE_API_KEY: undefined, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
