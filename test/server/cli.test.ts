@@ -38,7 +38,7 @@ describe('cosyvoice-react serve', () => {
     child.kill('SIGTERM');
     const [code] = await once(child, 'exit');
     expect(code).toBe(0);
-  }, 60_000);
+  }, 180_000);
 
   it('runs as a proxy when DASHSCOPE_API_KEY is set, and exits 0 on SIGINT', async () => {
     const local = serve(['--port', '0', '--engine', 'tone']);
@@ -63,12 +63,12 @@ describe('cosyvoice-react serve', () => {
     open.child.kill('SIGINT');
     local.child.kill('SIGINT');
     expect((await exits).map(([code]) => code)).toEqual([0, 0, 0]);
-  }, 60_000);
+  }, 180_000);
 
   it('rejects bad options with exit code 2', async () => {
     const { child, firstLine } = serve(['--port', 'abc']);
     firstLine.catch(() => undefined);
     const [code] = await once(child, 'exit');
     expect(code).toBe(2);
-  }, 60_000);
+  }, 180_000);
 });
