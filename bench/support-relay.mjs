@@ -1,7 +1,7 @@
 // Worker thread for bench/proxy.bench.mjs: runs the relay under test on its own thread (its own event
 // loop, as a separate server would), either the library's synthesis proxy or a bare `ws` relay that
 // pipes frames both ways with no checks. Posts { url } when listening; answers 'elu' with the thread's
-// event-loop utilization since the last ask; 'close' shuts it down.
+// event-loop utilization and active (busy) milliseconds since the last ask; 'close' shuts it down.
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { register } from 'tsx/esm/api';
@@ -54,7 +54,8 @@ let elu = performance.eventLoopUtilization();
 parentPort.on('message', async (message) => {
   if (message === 'elu') {
     const now = performance.eventLoopUtilization();
-    parentPort.postMessage({ elu: performance.eventLoopUtilization(now, elu).utilization });
+    const delta = performance.eventLoopUtilization(now, elu);
+    parentPort.postMessage({ elu: { utilization: delta.utilization, activeMs: delta.active } });
     elu = now;
   } else if (message === 'close') {
     await close();

@@ -21,36 +21,85 @@ export function isCjkIdeograph(codePoint: number): boolean {
   );
 }
 
-/** Whether text is SSML (the service's rule: it must start with `<speak`). */
+const WHITESPACE = /\s/;
+
+/** Whether text is SSML (the service's rule: it must start with `<speak`, after optional whitespace). */
 export function isSsml(text: string): boolean {
-  return /^\s*<speak[\s>/]/i.test(text);
+  // A scan instead of /^\s*<speak…/: obviously linear on any input.
+  let i = 0;
+  while (i < text.length && WHITESPACE.test(text[i]!)) i++;
+  if (text.slice(i, i + 6).toLowerCase() !== '<speak') return false;
+  const next = text[i + 6];
+  return next !== undefined && (next === '>' || next === '/' || WHITESPACE.test(next));
 }
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
-/** Removes SSML tags and decodes the five XML entities, leaving the text that is spoken. */
+/**
+ * `text` with every `open … close` span removed, where a span runs from `open` to the first `close` after
+ * it (what `/open[\s\S]*?close/g` removes, or `/<[^>]*>/g` for `<` / `>`), in one pass: the position
+ * of the next `close` is remembered, so a run of unclosed `open`s costs no rescans.
+ */
+function removeSpans(text: string, open: string, close: string): string {
+  let out = '';
+  let copied = 0;
+  let closeAt = -2; // -2: not searched yet; -1: none left
+  let at = text.indexOf(open);
+  while (at !== -1) {
+    if (closeAt !== -1 && closeAt < at + open.length) closeAt = text.indexOf(close, at + open.length);
+    if (closeAt === -1) break;
+    out += text.slice(copied, at);
+    copied = closeAt + close.length;
+    at = text.indexOf(open, copied);
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
+
+/** Decodes the five XML entities (`&amp;` `&lt;` `&gt;` `&quot;` `&apos;`); anything else stays as written. */
+export function decodeXmlEntities(text: string): string {
+  return text.includes('&') ? text.replace(/&(amp|lt|gt|quot|apos);/g, (_, name: string) => ENTITIES[name] ?? '') : text;
+}
+
+/** Removes SSML comments and tags and decodes the five XML entities, leaving the text that is spoken. */
 export function stripSsml(ssml: string): string {
-  return ssml
-    .replace(/<!--[\s\S]*?-->/g, '')
-    .replace(/<[^>]*>/g, '')
-    .replace(/&(amp|lt|gt|quot|apos);/g, (_, name: string) => ENTITIES[name] ?? '');
+  return decodeXmlEntities(removeSpans(removeSpans(ssml, '<!--', '-->'), '<', '>'));
+}
+
+/** Options of {@link countCharacters}. */
+export interface CountCharactersOptions {
+  /**
+   * Whether `text` is SSML, whose tags are not counted. A server passes what the task declared
+   * (`enable_ssml` and the text starting with `<speak`); tags of a task without SSML are text and count.
+   * @default isSsml(text)
+   */
+  ssml?: boolean;
 }
 
 /**
  * Counts characters the way CosyVoice bills and limits them: each CJK ideograph counts 2, every other
  * character (letters, digits, spaces, punctuation, kana, hangul) counts 1, and SSML tags are not counted
- * when the text is SSML.
+ * when the text is SSML. Linear in the length of `text`, whatever it contains.
  *
  * @example
  * countCharacters('你好') // 4
  * countCharacters('中A文123') // 8
  * countCharacters('<speak>你好</speak>') // 4
+ * countCharacters('<speak>你好</speak>', { ssml: false }) // 19: a task without SSML counts the tags
  */
-export function countCharacters(text: string): number {
-  const spoken = isSsml(text) ? stripSsml(text) : text;
+export function countCharacters(text: string, options: CountCharactersOptions = {}): number {
+  const spoken = (options.ssml ?? isSsml(text)) ? stripSsml(text) : text;
   let count = 0;
-  for (const char of spoken) {
-    count += isCjkIdeograph(char.codePointAt(0)!) ? 2 : 1;
+  for (let i = 0; i < spoken.length; i++) {
+    const code = spoken.charCodeAt(i);
+    if (code >= 0xd800 && code <= 0xdbff && i + 1 < spoken.length) {
+      const low = spoken.charCodeAt(i + 1);
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        count += isCjkIdeograph(((code - 0xd800) << 10) + (low - 0xdc00) + 0x10000) ? 2 : 1;
+        i++;
+        continue;
+      }
+    }
+    count += isCjkIdeograph(code) ? 2 : 1;
   }
   return count;
 }

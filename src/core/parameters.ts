@@ -138,7 +138,8 @@ export function validateSynthesisParameters(params: SynthesisParameters): void {
   if (params.bitRate !== undefined && format.format !== 'opus') fail('bitRate', `applies only to opus formats (the format is ${format.format})`, params.bitRate);
   if (params.instruction !== undefined) {
     if (typeof params.instruction !== 'string' || params.instruction === '') fail('instruction', 'must be a non-empty string', params.instruction);
-    const counted = countCharacters(params.instruction);
+    // An instruction is never SSML: a leading `<speak` must not make its tags free.
+    const counted = countCharacters(params.instruction, { ssml: false });
     if (counted > MAX_INSTRUCTION_CHARACTERS) fail('instruction', `may have at most ${MAX_INSTRUCTION_CHARACTERS} characters (CJK ideographs count 2)`, counted, 'TextTooLong');
   }
   if (params.languageHints !== undefined) {

@@ -1,8 +1,8 @@
-import { readTaskParameters } from './readTaskParameters';
-import { RecentIds } from './RecentIds';
-import { SERVER_ERRORS, TaskFailure, missingParameter, taskFailedFrame } from './serverErrors';
+import { readClientFrame, type ClientFrame, type RunTaskRequest, type ServiceError } from './readClientFrame';
+import { SERVER_ERRORS, taskFailedFrame } from './serverErrors';
 import type { SynthesisEngine } from './SynthesisEngine';
 import { SynthesisTask } from './SynthesisTask';
+import { TaskRegistry } from './TaskRegistry';
 
 /** The server's end of one connection (a `ws` socket or an in-memory peer). */
 export interface SessionPeer {
@@ -26,18 +26,13 @@ export interface SessionOptions {
 }
 
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
-/** Ended task ids remembered per connection, for ignoring their late frames (a long-lived connection runs many tasks). */
-const FINISHED_IDS_KEPT = 64;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
- * One client connection of the local voice server: parses frames, dispatches `run-task`,
- * `continue-task` and `finish-task` to {@link SynthesisTask}s (several tasks one after another, each
- * with its own id), and on any failure sends `task-failed` and closes, like the service. Malformed
- * frames become `task-failed`; nothing a client sends can throw out of here.
+ * One client connection of the local voice server: reads frames with `readClientFrame` (the proxy's
+ * validator too), dispatches `run-task`, `continue-task` and `finish-task` to {@link SynthesisTask}s
+ * (several tasks one after another, each with its own id), and on any failure sends `task-failed` and
+ * closes, like the service. Malformed frames become `task-failed`; nothing a client sends can throw out
+ * of here.
  *
  * @example
  * const session = new SynthesisSession(peer, options);
@@ -47,8 +42,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 export class SynthesisSession {
   readonly #peer: SessionPeer;
   readonly #options: SessionOptions;
-  readonly #tasks = new Map<string, SynthesisTask>();
-  readonly #finished = new RecentIds(FINISHED_IDS_KEPT);
+  readonly #tasks = new TaskRegistry<SynthesisTask>();
   #closed = false;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -61,44 +55,40 @@ export class SynthesisSession {
   /** A text frame from the client. */
   handleText(text: string): void {
     if (this.#closed) return;
-    let message: unknown;
-    try {
-      message = JSON.parse(text);
-    } catch {
-      this.#fail('', new TaskFailure(SERVER_ERRORS.invalidPayload));
+    const result = readClientFrame(text);
+    if (!result.ok) {
+      // Late frames for a task that already ended are dropped, as the service does, even malformed ones.
+      if (!this.#tasks.isLate(result.action, result.taskId)) this.#fail(result.taskId, result.error);
       return;
     }
-    const header = isRecord(message) ? message.header : undefined;
-    if (!isRecord(header)) {
-      this.#fail('', new TaskFailure(missingParameter('header')));
-      return;
-    }
-    const taskId = typeof header.task_id === 'string' ? header.task_id : '';
-    const payload = (message as Record<string, unknown>).payload;
     try {
-      if (taskId === '') throw new TaskFailure(missingParameter('header.task_id'));
-      switch (header.action) {
-        case 'run-task':
-          this.#runTask(taskId, payload);
-          return;
-        case 'continue-task':
-          this.#taskFor(taskId)?.onContinue(payload);
-          return;
-        case 'finish-task':
-          this.#taskFor(taskId)?.onFinish(payload);
-          return;
-        default:
-          throw new TaskFailure(typeof header.action === 'string' ? SERVER_ERRORS.invalidPayload : missingParameter('header.action'));
-      }
+      this.#dispatch(result.frame);
     } catch (error) {
-      const failure = error instanceof TaskFailure ? error : new TaskFailure({ code: 'InternalError', message: (error as Error)?.message ?? String(error) });
-      this.#fail(taskId, failure);
+      this.#fail(result.frame.taskId, { code: 'InternalError', message: (error as Error)?.message ?? String(error) });
     }
+  }
+
+  #dispatch(frame: ClientFrame): void {
+    if (frame.action === 'run-task') {
+      this.#runTask(frame.taskId, frame.run);
+      return;
+    }
+    const task = this.#tasks.find(frame.taskId);
+    if (task === 'ended') return;
+    if (task === undefined) {
+      this.#fail(frame.taskId, SERVER_ERRORS.taskNull);
+      return;
+    }
+    if (frame.action === 'continue-task') {
+      const error = task.onText(frame.text);
+      if (error) this.#fail(frame.taskId, error);
+    } else if (frame.action === 'flush') task.onFlush();
+    else task.onFinish(frame.cancel);
   }
 
   /** A binary frame from the client (the protocol has none): fails like any malformed frame. */
   handleBinary(): void {
-    this.#fail('', new TaskFailure(SERVER_ERRORS.invalidPayload));
+    this.#fail('', SERVER_ERRORS.invalidPayload);
   }
 
   /** The client went away: stop every task. */
@@ -109,19 +99,16 @@ export class SynthesisSession {
     this.#tasks.clear();
   }
 
-  #taskFor(taskId: string): SynthesisTask | undefined {
-    const task = this.#tasks.get(taskId);
-    if (task) return task;
-    // Late frames for a task that already ended (e.g. finish after cancel) are ignored, as the service does
-    // (for the last FINISHED_IDS_KEPT tasks of the connection; older ids are forgotten).
-    if (this.#finished.has(taskId)) return undefined;
-    throw new TaskFailure(SERVER_ERRORS.taskNull);
-  }
-
-  #runTask(taskId: string, payload: unknown): void {
-    if (this.#tasks.has(taskId)) throw new TaskFailure({ code: 'InvalidParameter', message: `task_id ${taskId} is already running on this connection` });
-    const params = readTaskParameters(payload);
-    if (!this.#options.voiceAllowed(params.voice, params.model)) throw new TaskFailure(SERVER_ERRORS.voiceNotInModel);
+  #runTask(taskId: string, run: RunTaskRequest): void {
+    if (this.#tasks.has(taskId)) {
+      this.#fail(taskId, { code: 'InvalidParameter', message: `task_id ${taskId} is already running on this connection` });
+      return;
+    }
+    const params = run.parameters;
+    if (!this.#options.voiceAllowed(params.voice, params.model)) {
+      this.#fail(taskId, SERVER_ERRORS.voiceNotInModel);
+      return;
+    }
     if (this.#idleTimer) clearTimeout(this.#idleTimer);
     const task = new SynthesisTask(taskId, params, {
       engine: this.#options.engine,
@@ -130,15 +117,14 @@ export class SynthesisSession {
       drained: () => this.#drained(),
       fail: (id, failure) => this.#fail(id, failure),
       ended: (id) => {
-        this.#tasks.delete(id);
-        this.#finished.add(id);
+        this.#tasks.end(id);
         if (this.#tasks.size === 0) this.#armConnectionIdle();
       },
       idleTimeoutMs: this.#options.idleTimeoutMs,
       wordTimeBase: this.#options.wordTimeBase,
       ssmlSupported: this.#options.ssmlSupported(params.voice, params.model),
     });
-    if (!task.ended) this.#tasks.set(taskId, task);
+    if (!task.ended) this.#tasks.add(taskId, task);
   }
 
   #send(data: string | Uint8Array): void {
@@ -161,7 +147,7 @@ export class SynthesisSession {
     }
   }
 
-  #fail(taskId: string, failure: TaskFailure): void {
+  #fail(taskId: string, failure: ServiceError): void {
     if (this.#closed) return;
     this.#send(taskFailedFrame(taskId, failure));
     this.#close(1000, 'task failed');

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { AudioDurationCounter } from '../core/AudioDurationCounter';
 import { findAudioFormat } from '../core/AudioFormat';
-import { MAX_CHARACTERS_PER_MESSAGE, MAX_CHARACTERS_PER_TASK, countCharacters, isSsml, stripSsml } from '../core/countCharacters';
+import { countCharacters, isSsml, stripSsml } from '../core/countCharacters';
 import { applyHotFix } from './applyHotFix';
 import { createStreamEncoder, type StreamEncoder } from './createStreamEncoder';
 import { parseSsml } from './parseSsml';
+import type { ServiceError } from './readClientFrame';
 import type { TaskParameters } from './readTaskParameters';
 import { SentenceSplitter } from './SentenceSplitter';
+import { TaskTextBudget } from './TaskTextBudget';
 import { SERVER_ERRORS, TaskFailure } from './serverErrors';
 import { StreamingResampler } from './StreamingResampler';
 import type { EngineWord, SynthesisEngine } from './SynthesisEngine';
@@ -23,7 +25,7 @@ export interface TaskContext {
   /** Resolves when the client has read enough of what was sent (bounded buffering for slow clients). */
   drained(): Promise<void>;
   /** The task failed: the connection sends `task-failed` and closes. */
-  fail(taskId: string, failure: TaskFailure): void;
+  fail(taskId: string, failure: ServiceError): void;
   /** The task ended (finished, cancelled or failed). */
   ended(taskId: string): void;
   /** No client input for this long (and no audio pending) fails the task. */
@@ -40,10 +42,6 @@ interface Sentence {
   offset: number;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /**
  * One synthesis task of the local voice server: takes `continue-task` text, splits sentences, speaks
  * each through the engine as soon as it is complete and streams `sentence-begin`, (`sentence-synthesis`
@@ -51,8 +49,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  *
  * @example
  * const task = new SynthesisTask(taskId, params, context); // sends task-started
- * task.onContinue({ input: { text: 'Hello.' } });
- * task.onFinish({ input: {} });
+ * task.onText('Hello.');
+ * task.onFinish(false);
  */
 export class SynthesisTask {
   readonly taskId: string;
@@ -65,11 +63,10 @@ export class SynthesisTask {
   readonly #counter: AudioDurationCounter;
   readonly #requestUuid = randomUUID();
   #state: 'running' | 'finishing' | 'ended' = 'running';
-  #received = 0; // counted characters received (limits)
+  readonly #budget: TaskTextBudget;
   #textLength = 0; // spoken characters received (offsets)
   #splitOffset = 0;
   #billed = 0;
-  #continueCount = 0;
   #sentenceIndex = 0;
   #pumping = false;
   #encoder: Promise<StreamEncoder> | undefined;
@@ -79,6 +76,7 @@ export class SynthesisTask {
     this.taskId = taskId;
     this.#params = params;
     this.#context = context;
+    this.#budget = new TaskTextBudget(params.enableSsml);
     this.#counter = new AudioDurationCounter(findAudioFormat(params.format, params.sampleRate) ?? { format: params.format, sampleRate: 22050, channels: 'mono', bitRate: 0 } as never);
     this.#send({ header: { task_id: taskId, event: 'task-started', attributes: {} }, payload: {} });
     this.#armIdle();
@@ -89,35 +87,15 @@ export class SynthesisTask {
     return this.#state === 'ended';
   }
 
-  /** Handles a `continue-task` payload (text or `flush`). */
-  onContinue(payload: unknown): void {
-    if (this.#state !== 'running') return;
-    const input = isRecord(payload) ? payload.input : undefined;
-    if (!isRecord(input)) throw new TaskFailure(SERVER_ERRORS.taskNull);
+  /** Handles the text of a `continue-task`; returns the service's error when the text breaks a rule. */
+  onText(text: string): ServiceError | undefined {
+    if (this.#state !== 'running') return undefined;
     this.#armIdle();
-    if (input.text === undefined) {
-      if (input.flush === true) {
-        this.#enqueue(this.#splitter.flush());
-        return;
-      }
-      throw new TaskFailure(Object.keys(input).length === 0 ? SERVER_ERRORS.taskNull : SERVER_ERRORS.invalidPayload);
-    }
-    const text = input.text;
-    if (typeof text !== 'string') throw new TaskFailure(SERVER_ERRORS.invalidPayload);
-    this.#continueCount++;
-    if (this.#params.enableSsml && this.#continueCount > 1) throw new TaskFailure(SERVER_ERRORS.ssmlMoreThanOnce);
-    if (text === '') throw new TaskFailure(SERVER_ERRORS.emptyText);
-    const counted = countCharacters(text);
-    if (counted > MAX_CHARACTERS_PER_MESSAGE) {
-      throw new TaskFailure({ code: 'InvalidParameter', message: `Text request limit violated, at most ${MAX_CHARACTERS_PER_MESSAGE} characters per request (received ${counted}).` });
-    }
-    if (this.#received + counted > MAX_CHARACTERS_PER_TASK) {
-      throw new TaskFailure({ code: 'InvalidParameter', message: `Text request limit violated, at most ${MAX_CHARACTERS_PER_TASK} characters per task (received ${this.#received + counted}).` });
-    }
-    this.#received += counted;
+    const taken = this.#budget.take(text);
+    if (!taken.ok) return taken.error;
     let spoken = text;
     if (isSsml(text)) {
-      if (this.#params.enableSsml && !this.#context.ssmlSupported) throw new TaskFailure(SERVER_ERRORS.ssmlNotSupported);
+      if (this.#params.enableSsml && !this.#context.ssmlSupported) return SERVER_ERRORS.ssmlNotSupported;
       if (this.#params.enableSsml) {
         const parsed = parseSsml(text);
         for (const pause of parsed.breaks) this.#breaks.push({ index: this.#textLength + pause.index, ms: pause.ms });
@@ -130,14 +108,20 @@ export class SynthesisTask {
     // SSML is one whole message: speak it all now instead of holding an unterminated tail.
     this.#enqueue(this.#splitter.push(spoken));
     if (this.#params.enableSsml) this.#enqueue(this.#splitter.flush());
+    return undefined;
   }
 
-  /** Handles a `finish-task` payload (`input.directive: "cancel"` ends at once, without more audio). */
-  onFinish(payload: unknown): void {
+  /** Handles a flush (`continue-task` with `input.flush: true`): speaks the held tail now. */
+  onFlush(): void {
     if (this.#state !== 'running') return;
-    const input = isRecord(payload) ? payload.input : undefined;
-    if (!isRecord(input)) throw new TaskFailure(SERVER_ERRORS.taskNull);
-    if (input.directive === 'cancel') {
+    this.#armIdle();
+    this.#enqueue(this.#splitter.flush());
+  }
+
+  /** Handles `finish-task`; `cancel` (`input.directive: "cancel"`) ends at once, without more audio. */
+  onFinish(cancel: boolean): void {
+    if (this.#state !== 'running') return;
+    if (cancel) {
       this.#finish();
       return;
     }
@@ -216,7 +200,7 @@ export class SynthesisTask {
 
   #finish(): void {
     if (this.#state === 'ended') return;
-    this.#billed = Math.max(this.#billed, this.#received);
+    this.#billed = Math.max(this.#billed, this.#budget.characters);
     this.#state = 'ended';
     this.#cleanup();
     this.#send({
@@ -244,7 +228,8 @@ export class SynthesisTask {
 
   async #speak(sentence: Sentence): Promise<void> {
     const { text } = sentence;
-    const counted = countCharacters(text);
+    // Spoken text (tags already gone): billed as plain text.
+    const counted = countCharacters(text, { ssml: false });
     if (text.trim() === '') {
       this.#billed += counted;
       return;

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { MemoryPeer, MemoryPeerListener } from '../core/memoryTransport';
@@ -8,12 +7,13 @@ import { findVoice } from '../core/voiceCatalog';
 import { createEspeakEngine, isEspeakAvailable } from './createEspeakEngine';
 import { createToneEngine } from './createToneEngine';
 import { CustomVoiceStore, type LocalCustomVoice } from './CustomVoiceStore';
-import { ANSWERED, HTTP_CUSTOMIZATION_PATH, HTTP_TOKENS_PATH, INFERENCE_PATH, errorBody, readJsonBodyOrAnswer, requestPath, sendJson } from './httpJson';
+import { ANSWERED, DEFAULT_BODY_TIMEOUT_MS, HTTP_CUSTOMIZATION_PATH, HTTP_TOKENS_PATH, INFERENCE_PATH, errorBody, readJsonBodyOrAnswer, rejectUpgrade, requestPath, sendJson } from './httpJson';
+import { quoteForLog } from './quoteForLog';
 import { readCredential } from './readCredential';
 import type { SynthesisEngine } from './SynthesisEngine';
 import { SynthesisSession, type SessionOptions } from './SynthesisSession';
+import { ServerHost } from './ServerHost';
 import { TokenStore } from './TokenStore';
-import { urlHost } from './urlHost';
 
 /** Options of {@link createLocalVoiceServer}. */
 export interface LocalVoiceServerOptions {
@@ -39,6 +39,8 @@ export interface LocalVoiceServerOptions {
   customVoices?: ReadonlyArray<LocalCustomVoice | string>;
   /** Largest client frame accepted, in bytes. @default 1 MiB */
   maxFrameBytes?: number;
+  /** How long a client may take to send an HTTP request body (tokens, voices). Past it: HTTP 408. @default 10000 */
+  bodyTimeoutMs?: number;
 }
 
 /** A running local voice server. */
@@ -69,13 +71,6 @@ function resolveEngine(option: LocalVoiceServerOptions['engine']): SynthesisEngi
   if (option === 'espeak') return createEspeakEngine();
   if (typeof option === 'object' && option !== null && typeof option.synthesize === 'function') return option;
   throw new TypeError(`engine must be 'espeak', 'tone', 'auto' or an engine object; received ${JSON.stringify(option)}`);
-}
-
-function rejectUpgrade(socket: Duplex, status: number, message: string): void {
-  const body = JSON.stringify(errorBody(status === 401 ? 'InvalidApiKey' : 'BadRequest', message));
-  socket.end(
-    `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-  );
 }
 
 const CORS = {
@@ -112,9 +107,6 @@ export function createLocalVoiceServer(options: LocalVoiceServerOptions = {}): L
   };
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes ?? 1024 * 1024 });
   const memoryPeers = new Set<MemoryPeer>();
-  const ownServer = !options.server;
-  const server = options.server ?? http.createServer();
-  let address: AddressInfo | undefined;
 
   const authorized = (request: IncomingMessage): boolean => {
     const credential = readCredential(request);
@@ -144,18 +136,12 @@ export function createLocalVoiceServer(options: LocalVoiceServerOptions = {}): L
   });
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    if (requestPath(request.url) !== INFERENCE_PATH) {
-      if (ownServer) rejectUpgrade(socket, 404, `No WebSocket endpoint at ${requestPath(request.url)}; use ${INFERENCE_PATH}`);
-      return;
-    }
-    socket.on('error', () => socket.destroy());
     if (!authorized(request)) {
-      rejectUpgrade(socket, 401, 'Invalid API-key provided.');
+      rejectUpgrade(socket, 401, 'InvalidApiKey', 'Invalid API-key provided.');
       return;
     }
     wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
   };
-  server.on('upgrade', onUpgrade);
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<boolean> => {
     const path = requestPath(request.url);
@@ -172,7 +158,7 @@ export function createLocalVoiceServer(options: LocalVoiceServerOptions = {}): L
       sendJson(response, 401, errorBody('InvalidApiKey', 'Invalid API-key provided.'), CORS);
       return true;
     }
-    const body = await readJsonBodyOrAnswer(request, response, CORS);
+    const body = await readJsonBodyOrAnswer(request, response, CORS, { timeoutMs: options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS });
     if (body === ANSWERED) return true;
     if (path === HTTP_TOKENS_PATH) {
       const raw = new URL(request.url ?? '/', 'http://localhost').searchParams.get('expire_in_seconds');
@@ -195,7 +181,7 @@ export function createLocalVoiceServer(options: LocalVoiceServerOptions = {}): L
   const handler = (request: IncomingMessage, response: ServerResponse): void => {
     handle(request, response).then(
       (handled) => {
-        if (!handled) sendJson(response, 404, errorBody('NotFound', `No endpoint at ${requestPath(request.url)}`));
+        if (!handled) sendJson(response, 404, errorBody('NotFound', `No endpoint at ${quoteForLog(requestPath(request.url))}`));
       },
       (error) => fail(response, error),
     );
@@ -203,14 +189,7 @@ export function createLocalVoiceServer(options: LocalVoiceServerOptions = {}): L
   const middleware = (request: IncomingMessage, response: ServerResponse, next: () => void): void => {
     handle(request, response).then((handled) => handled || next(), (error) => fail(response, error));
   };
-  if (ownServer) server.on('request', handler);
-
-  const host = options.host ?? '127.0.0.1';
-  const current = (): AddressInfo => {
-    const value = address ?? (server.address() as AddressInfo | null);
-    if (!value || typeof value === 'string') throw new Error('The local voice server is not listening yet; await listen() first');
-    return value;
-  };
+  const host = new ServerHost({ server: options.server, port: options.port ?? 8765, host: options.host ?? '127.0.0.1', name: 'The local voice server', onUpgrade, onRequest: handler });
 
   return {
     engine,
@@ -218,36 +197,20 @@ export function createLocalVoiceServer(options: LocalVoiceServerOptions = {}): L
     handler,
     middleware,
     get url() {
-      const a = current();
-      return `ws://${urlHost(ownServer ? host : a.address)}:${a.port}${INFERENCE_PATH}`;
+      return host.url('ws', INFERENCE_PATH);
     },
     get httpUrl() {
-      const a = current();
-      return `http://${urlHost(ownServer ? host : a.address)}:${a.port}/api/v1`;
+      return host.url('http', '/api/v1');
     },
     async listen() {
-      if (ownServer && !server.listening) {
-        await new Promise<void>((resolve, reject) => {
-          server.once('error', reject);
-          server.listen(options.port ?? 8765, host, () => {
-            server.off('error', reject);
-            resolve();
-          });
-        });
-        address = server.address() as AddressInfo;
-      }
-      return server.listening ? this.url : '';
+      return (await host.listen()) ? this.url : '';
     },
     async close() {
-      server.off('upgrade', onUpgrade);
       for (const client of wss.clients) client.terminate();
       for (const peer of memoryPeers) peer.close(1001, 'server closing');
       memoryPeers.clear();
       wss.close();
-      if (ownServer && server.listening) {
-        server.closeAllConnections?.();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-      }
+      await host.close();
       await engine.close?.();
     },
     handleMemoryConnection(peer: MemoryPeer): MemoryPeerListener {

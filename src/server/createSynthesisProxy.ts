@@ -1,26 +1,18 @@
-import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
-import { MAX_CHARACTERS_PER_MESSAGE, MAX_CHARACTERS_PER_TASK, countCharacters } from '../core/countCharacters';
-import { createTokenHandler } from './createTokenHandler';
-import { ANSWERED, HTTP_CUSTOMIZATION_PATH, HTTP_TOKENS_PATH, INFERENCE_PATH, errorBody, readJsonBodyOrAnswer, requestPath, sendJson } from './httpJson';
-import { readTaskParameters } from './readTaskParameters';
-import { RecentIds } from './RecentIds';
-import { SERVER_ERRORS, TaskFailure, missingParameter, taskFailedFrame } from './serverErrors';
+import type { ClientLimiter } from './ClientLimiter';
+import { createTokenHandler, type TokenHandler } from './createTokenHandler';
+import { ANSWERED, DEFAULT_BODY_TIMEOUT_MS, HTTP_CUSTOMIZATION_PATH, HTTP_TOKENS_PATH, INFERENCE_PATH, errorBody, readJsonBodyOrAnswer, rejectUpgrade, requestPath, sendJson } from './httpJson';
+import { isRecord } from './isRecord';
+import { MemoryClientLimiter } from './MemoryClientLimiter';
+import type { ProxyAuthorizeContext } from './ProxyAuthorizeContext';
+import { quoteForLog } from './quoteForLog';
+import { missingApiKeyMessage, readApiKey, type ApiKeySource } from './readApiKey';
+import { RelayPolicy } from './RelayPolicy';
+import { ServerHost } from './ServerHost';
+import { SynthesisRelay, type RelayContext } from './SynthesisRelay';
 import { upstreamUrls } from './upstreamUrls';
-import { urlHost } from './urlHost';
-
-/**
- * What `authorize` is asked about. `createTokenHandler` passes `{ kind: 'tokens' }` too, so one hook can
- * guard both.
- */
-export interface ProxyAuthorizeContext {
-  /** `websocket` (a synthesis connection), `tokens` (`POST /api/v1/tokens`) or `voices` (customization). */
-  kind: 'websocket' | 'tokens' | 'voices';
-  /** For `voices`: the enrollment action (`list_voice`, `query_voice`, `create_voice`, …). */
-  action?: string;
-}
 
 /** Per-client limits of {@link createSynthesisProxy}. */
 export interface ProxyLimits {
@@ -46,8 +38,13 @@ export interface ProxyLimits {
 
 /** Options of {@link createSynthesisProxy}. */
 export interface SynthesisProxyOptions {
-  /** Your DashScope API key. Sent upstream only, as `Authorization: Bearer`; never downstream, in errors or logs. */
-  apiKey: string;
+  /**
+   * Your DashScope API key, or a function that reads it (called for each new upstream connection, so a
+   * rotated key is picked up). Sent upstream only, as `Authorization: Bearer`; never downstream, in
+   * errors or logs. When it is missing at run time (an unset environment variable), connections get
+   * HTTP 500 naming the option, logged once; a literal empty string fails at once.
+   */
+  apiKey: ApiKeySource;
   /** `'cn'`, `'intl'` or any DashScope-shaped URL (e.g. a local voice server). @default 'cn' */
   upstream?: string;
   /**
@@ -56,9 +53,13 @@ export interface SynthesisProxyOptions {
    */
   allowedOrigins?: readonly string[] | ((origin: string, request: IncomingMessage) => boolean);
   /**
-   * Your policy hook (session, user, plan). `false` refuses with HTTP 401 (403 for enrollment writes).
-   * Without it, synthesis, `list_voice` and `query_voice` are allowed, enrollment writes are refused, and
-   * `POST /api/v1/tokens` answers HTTP 403 unless `allowAnonymousTokens` is set.
+   * Your policy hook (session, user, plan), asked at the WebSocket upgrade (`{ kind: 'websocket' }`),
+   * before every task starts (`{ kind: 'task', task }`: a session revoked after connecting starts no more
+   * tasks), for tokens (`{ kind: 'tokens' }`) and for the customization endpoint (`{ kind: 'voices',
+   * action }`). `false` refuses: HTTP 401 at the upgrade (403 for enrollment writes), `task-failed`
+   * (`AccessDenied`) for a task. Without it, synthesis, `list_voice` and `query_voice` are allowed,
+   * enrollment writes are refused, and `POST /api/v1/tokens` answers HTTP 403 unless
+   * `allowAnonymousTokens` is set.
    */
   authorize?(request: IncomingMessage, context: ProxyAuthorizeContext): boolean | Promise<boolean>;
   /**
@@ -73,6 +74,18 @@ export interface SynthesisProxyOptions {
    * client may ask for less with `?expire_in_seconds=`, never more. @default 60 (the service's default)
    */
   tokenExpiresInSeconds?: number;
+  /**
+   * Models the proxy spends the key on: a list or a check. Other models get `task-failed` and never
+   * reach the upstream (the key also opens text generation, speech recognition and more).
+   * Widen it with `[...DEFAULT_PROXY_MODELS, 'cosyvoice-v4-flash']`. @default DEFAULT_PROXY_MODELS
+   */
+  allowedModels?: readonly string[] | ((model: string) => boolean);
+  /**
+   * `run-task` parameters relayed besides the documented ones and those the official SDKs send
+   * (`type`, `style`, `phoneme_timestamp_enabled`, `pre_task_id`): the names of your clients'
+   * `additional_params`. Any other parameter is refused by name (`task-failed`). @default []
+   */
+  allowedParameters?: readonly string[];
   /** Who a request belongs to, for the per-client limits. @default the remote address */
   clientId?(request: IncomingMessage): string;
   limits?: ProxyLimits;
@@ -97,7 +110,18 @@ export interface SynthesisProxyOptions {
    * @default 30000
    */
   upstreamIdleTimeoutMs?: number;
-  /** Receives one line per notable event (never containing the key). @default no logging */
+  /**
+   * How long a client connection may stay open with no task running (after connecting, or after its
+   * last task). Past it both sides are closed (code 1000, reason `idle`), so idle sockets hold nothing.
+   * @default 60000 (the service closes an idle connection after about as long)
+   */
+  clientIdleTimeoutMs?: number;
+  /** How long a client may take to send an HTTP request body (voice endpoint). Past it: HTTP 408. @default 10000 */
+  bodyTimeoutMs?: number;
+  /**
+   * Receives one line per notable event. Never contains the key; every client-supplied string in it
+   * (task ids, client ids, origins) is quoted with control characters escaped. @default no logging
+   */
   log?(message: string): void;
 }
 
@@ -121,39 +145,9 @@ export interface SynthesisProxy {
 }
 
 const READ_ACTIONS = new Set(['list_voice', 'query_voice']);
-/** The window of `maxTasksPerMinute`. */
-const RATE_WINDOW_MS = 60_000;
-/** Task ids that ended on one connection, remembered so their late frames are dropped. */
-const FINISHED_IDS_KEPT = 64;
 /** Frames up to this many times `maxFrameBytes` are read and answered with `task-failed`; larger ones get close 1009. */
 const HARD_FRAME_FACTOR = 4;
 const MAX_TIMER_MS = 2 ** 31 - 1;
-
-interface ClientState {
-  active: number;
-  recent: number[];
-  connections: number;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function byteLength(data: WebSocket.RawData): number {
-  if (Array.isArray(data)) return data.reduce((sum, chunk) => sum + chunk.length, 0);
-  return data instanceof ArrayBuffer ? data.byteLength : data.length;
-}
-
-/** The `header.task_id` of a frame, if it has one (for attributing a refusal to its task). */
-function taskIdOf(text: string): string {
-  try {
-    const message: unknown = JSON.parse(text);
-    const header = isRecord(message) ? message.header : undefined;
-    return isRecord(header) && typeof header.task_id === 'string' ? header.task_id : '';
-  } catch {
-    return '';
-  }
-}
 
 function positive(name: string, value: unknown, fallback: number, { integer = false, max = Infinity } = {}): number {
   if (value === undefined) return fallback;
@@ -161,11 +155,6 @@ function positive(name: string, value: unknown, fallback: number, { integer = fa
     throw new RangeError(`createSynthesisProxy: ${name} must be a positive ${integer ? 'integer' : 'number'}${max < Infinity ? ` up to ${max}` : ''}; received ${String(value)}`);
   }
   return value;
-}
-
-function rejectUpgrade(socket: Duplex, status: number, code: string, message: string): void {
-  const body = JSON.stringify(errorBody(code, message));
-  socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
 }
 
 /**
@@ -187,20 +176,22 @@ export function sameLoopbackOrigin(origin: string, request: IncomingMessage): bo
 }
 
 /**
- * A DashScope-shaped relay that holds your API key: browsers connect to it with `proxyTransport`, it
- * checks each request against your policy (origins, `authorize`, per-client concurrency and rate,
- * frame size, the three actions, parameters and text limits — with the core's validation) and forwards
- * what passes to the upstream with `Authorization: Bearer <apiKey>`. Rejections are DashScope-shaped
- * (`task-failed`, or an HTTP error at the upgrade) and never reach the upstream. Upstream faults become
- * `task-failed`; slow clients get bounded buffering; either side closing closes the other.
+ * A DashScope-shaped relay that holds your API key and spends it only on CosyVoice speech: browsers
+ * connect with `proxyTransport`; each connection is checked against your policy (origins, `authorize`,
+ * per-client connections), and each frame against the protocol (the local server's validator), the
+ * relay policy (speech synthesis only, the allowed models and parameters), the text limits,
+ * `authorize` again per task and the per-client concurrency and rate. What passes is re-serialised from
+ * the validated data and sent upstream with `Authorization: Bearer <apiKey>`. Rejections are
+ * DashScope-shaped (`task-failed`, or an HTTP error at the upgrade) and never reach the upstream.
+ * Upstream faults become `task-failed`; slow clients get bounded buffering; either side closing closes
+ * the other.
  *
  * @example
- * const proxy = createSynthesisProxy({ apiKey: process.env.DASHSCOPE_API_KEY!, upstream: 'intl', allowedOrigins: ['https://app.example'] });
+ * const proxy = createSynthesisProxy({ apiKey: () => process.env.DASHSCOPE_API_KEY, upstream: 'intl', allowedOrigins: ['https://app.example'] });
  * await proxy.listen(); // browser: proxyTransport({ url: 'wss://app.example/api-ws/v1/inference' })
  */
 export function createSynthesisProxy(options: SynthesisProxyOptions): SynthesisProxy {
-  if (typeof options?.apiKey !== 'string' || options.apiKey === '') throw new TypeError('createSynthesisProxy needs apiKey');
-  const apiKey = options.apiKey;
+  const apiKey = readApiKey('createSynthesisProxy', options?.apiKey);
   const target = upstreamUrls(options.upstream);
   const limits = {
     maxConcurrentTasks: positive('limits.maxConcurrentTasks', options.limits?.maxConcurrentTasks, 4),
@@ -211,21 +202,46 @@ export function createSynthesisProxy(options: SynthesisProxyOptions): SynthesisP
   };
   const taskStartTimeoutMs = positive('taskStartTimeoutMs', options.taskStartTimeoutMs, 10_000, { max: MAX_TIMER_MS });
   const upstreamIdleTimeoutMs = positive('upstreamIdleTimeoutMs', options.upstreamIdleTimeoutMs, 30_000, { max: MAX_TIMER_MS });
+  const clientIdleTimeoutMs = positive('clientIdleTimeoutMs', options.clientIdleTimeoutMs, 60_000, { max: MAX_TIMER_MS });
+  const bodyTimeoutMs = positive('bodyTimeoutMs', options.bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS, { max: MAX_TIMER_MS });
   const tokenExpiresInSeconds = positive('tokenExpiresInSeconds', options.tokenExpiresInSeconds, 60, { integer: true, max: 1800 });
-  const log = (message: string): void => {
-    // Belt and braces: nothing we log should contain the key, but never let it through.
-    options.log?.(message.split(apiKey).join('[redacted]'));
+  const policy = new RelayPolicy({ models: options.allowedModels, parameters: options.allowedParameters });
+  const limiter: ClientLimiter = new MemoryClientLimiter(limits);
+
+  // Every key this proxy has used, so none of them reaches a log line or a client (a rotated key included).
+  const usedKeys = new Set<string>();
+  const currentKey = (): string | undefined => {
+    const key = apiKey();
+    if (key !== undefined && !usedKeys.has(key)) {
+      if (usedKeys.size >= 16) usedKeys.delete(usedKeys.values().next().value as string);
+      usedKeys.add(key);
+    }
+    return key;
   };
-  const clients = new Map<string, ClientState>();
+  const redact = (text: string): string => {
+    let out = text;
+    for (const key of usedKeys) if (out.includes(key)) out = out.split(key).join('[redacted]');
+    return out;
+  };
+  const log = (message: string): void => {
+    if (options.log) options.log(redact(message));
+  };
+  let missingKeyLogged = false;
+  /** The key, or `undefined` after logging (once) that it is missing. */
+  const keyOrLog = (): string | undefined => {
+    const key = currentKey();
+    if (key === undefined && !missingKeyLogged) {
+      missingKeyLogged = true;
+      (options.log ?? ((line: string) => console.error(line)))(missingApiKeyMessage('createSynthesisProxy'));
+    }
+    return key;
+  };
+
   // The frame cap itself is checked per message (a DashScope-shaped answer); this ceiling stops frames
   // too large to be worth reading at all.
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes * HARD_FRAME_FACTOR });
-  const ownServer = !options.server;
-  const server = options.server ?? http.createServer();
-  const upstreams = new Set<WebSocket>();
-  /** Each live relay's `closeBoth`, so `close()` clears every timer even before the sockets report closing. */
-  const relays = new Set<() => void>();
-  const tokenHandler = createTokenHandler({ apiKey, upstream: options.upstream, expiresInSeconds: tokenExpiresInSeconds });
+  const relays = new Set<SynthesisRelay>();
+  let tokenHandler: TokenHandler | undefined;
 
   const allowedOrigin = (origin: string, request: IncomingMessage): boolean => {
     const allowed = options.allowedOrigins;
@@ -240,318 +256,56 @@ export function createSynthesisProxy(options: SynthesisProxyOptions): SynthesisP
     return context.kind !== 'voices' || READ_ACTIONS.has(context.action ?? '');
   };
   const clientIdOf = (request: IncomingMessage): string => options.clientId?.(request) ?? request.socket.remoteAddress ?? 'unknown';
-  /** Forgets a client with nothing to remember: no connection, no task, no task start in the rate window. */
-  const prune = (id: string, state: ClientState): void => {
-    const now = Date.now();
-    state.recent = state.recent.filter((t) => now - t < RATE_WINDOW_MS);
-    if (state.connections === 0 && state.active === 0 && state.recent.length === 0 && clients.get(id) === state) clients.delete(id);
-  };
-  // Clients that left with task starts still in the rate window are swept later, at most once a window.
-  let lastSweep = Date.now();
-  const sweep = (): void => {
-    const now = Date.now();
-    if (now - lastSweep < RATE_WINDOW_MS) return;
-    lastSweep = now;
-    for (const [id, state] of clients) prune(id, state);
-  };
-  const clientOf = (request: IncomingMessage): ClientState & { id: string } => {
-    sweep();
-    const id = clientIdOf(request);
-    let state = clients.get(id);
-    if (!state) clients.set(id, (state = { active: 0, recent: [], connections: 0 }));
-    return Object.assign(state, { id });
-  };
 
-  const relay = (downstream: WebSocket, request: IncomingMessage): void => {
-    const client = clientOf(request);
-    client.connections++;
-    const tasks = new Map<string, { characters: number; continues: number; ssml: boolean }>();
-    // Tasks the upstream ended: their late continue-task / finish-task frames are dropped, as the service does.
-    const finished = new RecentIds(FINISHED_IDS_KEPT);
-    // Per task until its task-started; one for the connection while any task runs (reset by every upstream frame).
-    const startTimers = new Map<string, ReturnType<typeof setTimeout>>();
-    let idleTimer: ReturnType<typeof setTimeout> | undefined;
-    const pending: string[] = [];
-    let pendingBytes = 0;
-    let closed = false;
-    let upstreamFailure: TaskFailure | undefined;
-    let paused = false;
-    // Opened at the first task the client starts, not when it connects: an idle client holds nothing upstream.
-    let upstream: WebSocket | undefined;
-
-    const clearStartTimer = (taskId: string): void => {
-      const timer = startTimers.get(taskId);
-      if (timer === undefined) return;
-      clearTimeout(timer);
-      startTimers.delete(taskId);
-    };
-    const clearIdleTimer = (): void => {
-      if (idleTimer !== undefined) clearTimeout(idleTimer);
-      idleTimer = undefined;
-    };
-    /** The upstream went silent: every task fails and the upstream socket is dropped. */
-    const timedOut = (message: string): void => {
-      if (closed) return;
-      const socket = upstream;
-      failUpstream(new TaskFailure({ code: 'ServiceUnavailable', message }));
-      socket?.terminate();
-    };
-    const armStartTimer = (taskId: string): void => {
-      clearStartTimer(taskId);
-      const fire = (): void => {
-        // A paused upstream (slow client) is not read, so its task-started may be waiting unread.
-        if (paused) return void startTimers.set(taskId, setTimeout(fire, taskStartTimeoutMs).unref());
-        startTimers.delete(taskId);
-        timedOut(`The upstream did not start task ${taskId} within ${taskStartTimeoutMs} ms`);
-      };
-      startTimers.set(taskId, setTimeout(fire, taskStartTimeoutMs).unref());
-    };
-    // One timer per connection, re-armed only when it fires: frames just record when they came (no timer
-    // churn per audio chunk on the relay's hot path).
-    let lastUpstreamAt = Date.now();
-    const armIdleTimer = (delay = upstreamIdleTimeoutMs): void => {
-      clearIdleTimer();
-      if (closed || tasks.size === 0) return;
-      idleTimer = setTimeout(() => {
-        idleTimer = undefined;
-        const quietFor = Date.now() - lastUpstreamAt;
-        // A paused upstream (a slow client) is not a silent one.
-        if (paused) return armIdleTimer();
-        if (quietFor < upstreamIdleTimeoutMs) return armIdleTimer(upstreamIdleTimeoutMs - quietFor);
-        timedOut(`The upstream sent nothing for ${upstreamIdleTimeoutMs} ms while a task was running`);
-      }, delay).unref();
-    };
-    const release = (taskId: string): void => {
-      clearStartTimer(taskId);
-      if (tasks.delete(taskId)) client.active = Math.max(0, client.active - 1);
-      if (tasks.size === 0) clearIdleTimer();
-    };
-    const closeBoth = (code = 1000, reason = ''): void => {
-      if (closed) return;
-      closed = true;
-      relays.delete(closeBoth);
-      client.connections = Math.max(0, client.connections - 1);
-      for (const taskId of [...tasks.keys()]) release(taskId);
-      for (const taskId of [...startTimers.keys()]) clearStartTimer(taskId);
-      clearIdleTimer();
-      prune(client.id, client);
-      setTimeout(() => {
-        if (downstream.readyState === WebSocket.OPEN) downstream.close(code, reason);
-        else downstream.terminate();
-      }, 0);
-      if (upstream) {
-        if (upstream.readyState === WebSocket.OPEN) upstream.close(1000);
-        else upstream.terminate();
-        upstreams.delete(upstream);
-      }
-    };
-    const failDownstream = (taskId: string, failure: TaskFailure): void => {
-      if (closed) return;
-      if (downstream.readyState === WebSocket.OPEN) downstream.send(taskFailedFrame(taskId, failure));
-      closeBoth(1000, 'task failed');
-    };
-    const failUpstream = (failure: TaskFailure): void => {
-      if (closed) return;
-      upstreamFailure = failure;
-      log(`upstream fault: ${failure.message}`);
-      if (tasks.size === 0) return; // answered when the client starts a task
-      for (const taskId of tasks.keys()) {
-        if (downstream.readyState === WebSocket.OPEN) downstream.send(taskFailedFrame(taskId, failure));
-      }
-      closeBoth(1000, 'upstream failed');
-    };
-
-    const forward = (text: string): void => {
-      const socket = upstream ?? connectUpstream();
-      if (socket.readyState === WebSocket.OPEN) {
-        socket.send(text);
-        return;
-      }
-      pendingBytes += text.length;
-      if (pendingBytes > limits.maxBufferedBytes) throw new TaskFailure(SERVER_ERRORS.rateLimited);
-      pending.push(text);
-    };
-
-    /**
-     * Validates a client frame: whether to relay it (`false`: drop it silently, a late frame for a task the
-     * upstream ended) and its action and task; throws a TaskFailure (with the task id) to refuse it.
-     */
-    const check = (text: string): { relay: boolean; action: string; taskId: string } => {
-      let message: unknown;
-      try {
-        message = JSON.parse(text);
-      } catch {
-        throw Object.assign(new TaskFailure(SERVER_ERRORS.invalidPayload), { taskId: '' });
-      }
-      const header = isRecord(message) ? message.header : undefined;
-      if (!isRecord(header)) throw Object.assign(new TaskFailure(missingParameter('header')), { taskId: '' });
-      const taskId = typeof header.task_id === 'string' ? header.task_id : '';
-      const payload = (message as Record<string, unknown>).payload;
-      try {
-        if (taskId === '') throw new TaskFailure(missingParameter('header.task_id'));
-        if (header.action === 'run-task') {
-          if (tasks.has(taskId)) throw new TaskFailure({ code: 'InvalidParameter', message: `task_id ${taskId} is already running on this connection` });
-          const params = readTaskParameters(payload);
-          if (upstreamFailure) throw upstreamFailure;
-          const now = Date.now();
-          client.recent = client.recent.filter((t) => now - t < RATE_WINDOW_MS);
-          if (client.active >= limits.maxConcurrentTasks || client.recent.length >= limits.maxTasksPerMinute) {
-            log(`client ${client.id} over its limits`);
-            throw new TaskFailure(SERVER_ERRORS.rateLimited);
-          }
-          client.recent.push(now);
-          client.active++;
-          tasks.set(taskId, { characters: 0, continues: 0, ssml: params.enableSsml });
-        } else if (header.action === 'continue-task') {
-          const task = tasks.get(taskId);
-          if (!task && finished.has(taskId)) return { relay: false, action: header.action, taskId };
-          if (!task) throw new TaskFailure(SERVER_ERRORS.taskNull);
-          const input = isRecord(payload) ? payload.input : undefined;
-          if (!isRecord(input)) throw new TaskFailure(SERVER_ERRORS.taskNull);
-          if (input.text !== undefined || input.flush !== true) {
-            if (input.text === undefined) throw new TaskFailure(Object.keys(input).length === 0 ? SERVER_ERRORS.taskNull : SERVER_ERRORS.invalidPayload);
-            if (typeof input.text !== 'string') throw new TaskFailure(SERVER_ERRORS.invalidPayload);
-            if (input.text === '') throw new TaskFailure(SERVER_ERRORS.emptyText);
-            task.continues++;
-            if (task.ssml && task.continues > 1) throw new TaskFailure(SERVER_ERRORS.ssmlMoreThanOnce);
-            const counted = countCharacters(input.text);
-            if (counted > MAX_CHARACTERS_PER_MESSAGE) throw new TaskFailure({ code: 'InvalidParameter', message: `Text request limit violated, at most ${MAX_CHARACTERS_PER_MESSAGE} characters per request (received ${counted}).` });
-            task.characters += counted;
-            if (task.characters > MAX_CHARACTERS_PER_TASK) throw new TaskFailure({ code: 'InvalidParameter', message: `Text request limit violated, at most ${MAX_CHARACTERS_PER_TASK} characters per task (received ${task.characters}).` });
-          }
-        } else if (header.action === 'finish-task') {
-          if (!tasks.has(taskId) && finished.has(taskId)) return { relay: false, action: header.action, taskId };
-          if (!tasks.has(taskId)) throw new TaskFailure(SERVER_ERRORS.taskNull);
-          if (!isRecord(isRecord(payload) ? payload.input : undefined)) throw new TaskFailure(SERVER_ERRORS.taskNull);
-        } else {
-          throw new TaskFailure(typeof header.action === 'string' ? SERVER_ERRORS.invalidPayload : missingParameter('header.action'));
-        }
-      } catch (error) {
-        throw Object.assign(error instanceof TaskFailure ? error : new TaskFailure(SERVER_ERRORS.invalidPayload), { taskId });
-      }
-      return { relay: true, action: header.action, taskId };
-    };
-
-    downstream.on('message', (data, isBinary) => {
-      if (closed) return;
-      const size = byteLength(data);
-      if (size > limits.maxFrameBytes) {
-        log(`client ${client.id} sent a ${size}-byte frame, over the ${limits.maxFrameBytes}-byte limit`);
-        const message = `Frame too large: ${size} bytes, over the limit of ${limits.maxFrameBytes} bytes per frame`;
-        failDownstream(isBinary ? '' : taskIdOf(data.toString()), new TaskFailure({ code: 'InvalidParameter', message }));
-        return;
-      }
-      if (isBinary) {
-        failDownstream('', new TaskFailure(SERVER_ERRORS.invalidPayload));
-        return;
-      }
-      const text = data.toString();
-      try {
-        const frame = check(text);
-        if (!frame.relay) return;
-        forward(text);
-        if (frame.action === 'run-task') {
-          armStartTimer(frame.taskId);
-          lastUpstreamAt = Date.now();
-          if (idleTimer === undefined) armIdleTimer();
-        }
-      } catch (error) {
-        const failure = error as TaskFailure & { taskId?: string };
-        failDownstream(failure.taskId ?? '', failure instanceof TaskFailure ? failure : new TaskFailure(SERVER_ERRORS.invalidPayload));
-      }
+  const openUpstream: RelayContext['openUpstream'] = () => {
+    const key = keyOrLog();
+    if (key === undefined) return { code: 'ServiceUnavailable', message: 'The proxy has no API key configured' };
+    return new WebSocket(target.webSocket, {
+      headers: { Authorization: `Bearer ${key}`, 'user-agent': 'cosyvoice-react-proxy' },
+      handshakeTimeout: options.connectTimeoutMs ?? 10_000,
+      maxPayload: 64 * 1024 * 1024,
     });
-    downstream.on('close', () => closeBoth());
-    downstream.on('error', () => closeBoth());
-    relays.add(closeBoth);
-
-    const drain = (): void => {
-      if (closed) return;
-      if (downstream.bufferedAmount < limits.maxBufferedBytes / 2) {
-        paused = false;
-        upstream?.resume();
-        return;
-      }
-      setTimeout(drain, 10).unref();
-    };
-    function connectUpstream(): WebSocket {
-      const socket = new WebSocket(target.webSocket, {
-        headers: { Authorization: `Bearer ${apiKey}`, 'user-agent': 'cosyvoice-react-proxy' },
-        handshakeTimeout: options.connectTimeoutMs ?? 10_000,
-        maxPayload: 64 * 1024 * 1024,
-      });
-      upstream = socket;
-      upstreams.add(socket);
-      socket.on('open', () => {
-        if (closed) return;
-        for (const text of pending.splice(0)) socket.send(text);
-        pendingBytes = 0;
-      });
-      socket.on('message', (data, isBinary) => {
-        if (closed || downstream.readyState !== WebSocket.OPEN) return;
-        lastUpstreamAt = Date.now();
-        if (isBinary) downstream.send(data, { binary: true });
-        else {
-          const text = data.toString();
-          try {
-            const header = (JSON.parse(text) as { header?: { event?: string; task_id?: string } }).header;
-            if (header?.event === 'task-started' && header.task_id) clearStartTimer(header.task_id);
-            if ((header?.event === 'task-finished' || header?.event === 'task-failed') && header.task_id) {
-              finished.add(header.task_id);
-              release(header.task_id);
-            }
-          } catch {
-            // relayed as is; the client reports it
-          }
-          // An upstream that echoes the key (in an error message, say) must not hand it to the browser.
-          downstream.send(text.includes(options.apiKey) ? text.split(options.apiKey).join('[redacted]') : text);
-        }
-        if (!paused && downstream.bufferedAmount > limits.maxBufferedBytes) {
-          paused = true;
-          socket.pause();
-          setTimeout(drain, 10).unref();
-        }
-      });
-      socket.on('unexpected-response', (_request, response) => {
-        response.resume();
-        failUpstream(new TaskFailure({ code: 'ServiceUnavailable', message: `The upstream refused the connection (HTTP ${response.statusCode})` }));
-        socket.terminate();
-      });
-      socket.on('error', (error) => {
-        failUpstream(new TaskFailure({ code: 'ServiceUnavailable', message: `The upstream could not be reached (${(error as NodeJS.ErrnoException).code ?? 'error'})` }));
-      });
-      socket.on('close', (code) => {
-        upstreams.delete(socket);
-        if (closed) return;
-        if (tasks.size > 0) failUpstream(new TaskFailure({ code: 'InternalError', message: `The upstream connection closed before the task ended (code ${code})` }));
-        // A client that connected but has not started a task yet gets a moment to, so its run-task is
-        // answered with the reason (task-failed) rather than a bare close.
-        else if (upstreamFailure) setTimeout(() => closeBoth(1000, 'upstream failed'), 2000).unref();
-        else closeBoth(1000, 'upstream closed');
-      });
-      return socket;
-    }
+  };
+  const shared = {
+    limiter,
+    policy,
+    openUpstream,
+    redact,
+    log,
+    closed: (relay: SynthesisRelay) => relays.delete(relay),
+    maxFrameBytes: limits.maxFrameBytes,
+    maxBufferedBytes: limits.maxBufferedBytes,
+    taskStartTimeoutMs,
+    upstreamIdleTimeoutMs,
+    clientIdleTimeoutMs,
   };
 
-  wss.on('connection', (socket: WebSocket, request: IncomingMessage) => relay(socket, request));
+  wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
+    const relay = new SynthesisRelay(socket, {
+      ...shared,
+      request,
+      clientId: clientIdOf(request),
+      authorizeTask: options.authorize ? (task) => options.authorize!(request, { kind: 'task', task }) : undefined,
+    });
+    relays.add(relay);
+  });
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    if (requestPath(request.url) !== INFERENCE_PATH) {
-      if (ownServer) rejectUpgrade(socket, 404, 'NotFound', `No WebSocket endpoint at ${requestPath(request.url)}`);
+    if (!originAllowed(request)) {
+      log(`refused origin ${quoteForLog(request.headers.origin)}`);
+      rejectUpgrade(socket, 403, 'Forbidden', 'Origin not allowed');
       return;
     }
-    socket.on('error', () => socket.destroy());
-    if (!originAllowed(request)) {
-      log(`refused origin ${request.headers.origin}`);
-      rejectUpgrade(socket, 403, 'Forbidden', 'Origin not allowed');
+    if (keyOrLog() === undefined) {
+      rejectUpgrade(socket, 500, 'InternalError', missingApiKeyMessage('The proxy'));
       return;
     }
     authorize(request, { kind: 'websocket' }).then(
       (allowed) => {
         if (!allowed) return rejectUpgrade(socket, 401, 'Unauthorized', 'Not authorized');
-        // A lookup, not clientOf: a refused or failed upgrade must not leave an entry behind.
         const id = clientIdOf(request);
-        if ((clients.get(id)?.connections ?? 0) >= limits.maxConnections) {
-          log(`client ${id} over its connection limit`);
+        if (!limiter.canConnect(id)) {
+          log(`client ${quoteForLog(id)} over its connection limit`);
           return rejectUpgrade(socket, 429, 'Throttling.RateQuota', 'Too many connections from this client');
         }
         wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
@@ -559,7 +313,6 @@ export function createSynthesisProxy(options: SynthesisProxyOptions): SynthesisP
       () => rejectUpgrade(socket, 500, 'InternalError', 'authorize failed'),
     );
   };
-  server.on('upgrade', onUpgrade);
 
   const cors = (request: IncomingMessage): Record<string, string> => {
     const origin = request.headers.origin;
@@ -597,25 +350,31 @@ export function createSynthesisProxy(options: SynthesisProxyOptions): SynthesisP
         return true;
       }
       for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+      tokenHandler ??= createTokenHandler({ apiKey: currentKey, upstream: options.upstream, expiresInSeconds: tokenExpiresInSeconds, log });
       tokenHandler(request, response);
       return true;
     }
-    const body = await readJsonBodyOrAnswer(request, response, headers);
+    const body = await readJsonBodyOrAnswer(request, response, headers, { timeoutMs: bodyTimeoutMs });
     if (body === ANSWERED) return true;
     const action = isRecord(body) && isRecord(body.input) && typeof body.input.action === 'string' ? body.input.action : '';
     if (!(await authorize(request, { kind: 'voices', action }))) {
-      sendJson(response, READ_ACTIONS.has(action) ? 401 : 403, errorBody('Forbidden', `Not allowed: ${action || 'unknown action'}`), headers);
+      sendJson(response, READ_ACTIONS.has(action) ? 401 : 403, errorBody('Forbidden', `Not allowed: ${action ? quoteForLog(action, 40) : 'unknown action'}`), headers);
+      return true;
+    }
+    const key = keyOrLog();
+    if (key === undefined) {
+      sendJson(response, 500, errorBody('InternalError', missingApiKeyMessage('The proxy')), headers);
       return true;
     }
     try {
       const upstreamResponse = await fetch(`${target.http}/services/audio/tts/customization`, {
         method: 'POST',
-        headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json', Accept: 'application/json' },
+        headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json', Accept: 'application/json' },
         body: JSON.stringify(body ?? {}),
       });
       const text = await upstreamResponse.text();
       response.writeHead(upstreamResponse.status, { 'content-type': 'application/json; charset=utf-8', ...headers });
-      response.end(text.split(apiKey).join('[redacted]'));
+      response.end(redact(text));
     } catch {
       sendJson(response, 502, errorBody('ServiceUnavailable', 'The voice service could not be reached'), headers);
     }
@@ -628,43 +387,25 @@ export function createSynthesisProxy(options: SynthesisProxyOptions): SynthesisP
   const middleware = (request: IncomingMessage, response: ServerResponse, next: () => void): void => {
     handle(request, response).then((handled) => handled || next(), () => fail(response));
   };
-  if (ownServer) server.on('request', handler);
-  const host = options.host ?? '127.0.0.1';
+  const host = new ServerHost({ server: options.server, port: options.port ?? 8765, host: options.host ?? '127.0.0.1', name: 'The proxy', onUpgrade, onRequest: handler });
 
   return {
     handler,
     middleware,
     get url() {
-      const address = server.address() as AddressInfo | null;
-      if (!address || typeof address === 'string') throw new Error('The proxy is not listening yet; await listen() first');
-      return `ws://${urlHost(ownServer ? host : address.address)}:${address.port}${INFERENCE_PATH}`;
+      return host.url('ws', INFERENCE_PATH);
     },
     get clientCount() {
-      return clients.size;
+      return limiter.size;
     },
     async listen() {
-      if (ownServer && !server.listening) {
-        await new Promise<void>((resolve, reject) => {
-          server.once('error', reject);
-          server.listen(options.port ?? 8765, host, () => {
-            server.off('error', reject);
-            resolve();
-          });
-        });
-      }
-      return server.listening ? this.url : '';
+      return (await host.listen()) ? this.url : '';
     },
     async close() {
-      server.off('upgrade', onUpgrade);
-      for (const closeRelay of [...relays]) closeRelay();
+      for (const relay of [...relays]) relay.destroy();
       for (const socket of wss.clients) socket.terminate();
-      for (const socket of upstreams) socket.terminate();
-      upstreams.clear();
       wss.close();
-      if (ownServer && server.listening) {
-        server.closeAllConnections?.();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-      }
+      await host.close();
     },
   };
 }

@@ -1,6 +1,7 @@
 import { findAudioFormat, type AudioFormatSpec } from '../core/AudioFormat';
 import { isSynthesisError } from '../core/errors';
 import { validateSynthesisParameters, type HotFix, type LanguageHint, type SynthesisParameters } from '../core/parameters';
+import { isRecord } from './isRecord';
 import { SERVER_ERRORS, TaskFailure, missingParameter } from './serverErrors';
 
 /** The parameters of one task as the local server uses them (wire names resolved, defaults applied). */
@@ -23,15 +24,12 @@ export interface TaskParameters {
   hotFix: HotFix | undefined;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Resolves wire `format` / `sample_rate` as the service does: `Default`, `0` or absent mean mp3 at 22 050 Hz. */
 export function resolveWireFormat(format: unknown, sampleRate: unknown): { format: string; sampleRate: number } {
-  const name = typeof format === 'string' ? format.toLowerCase() : format === undefined ? 'mp3' : String(format);
+  // No String()/Number() on what a client sent: an array nested a million deep would overflow the stack.
+  const name = typeof format === 'string' ? format.toLowerCase() : format === undefined || format === null ? 'mp3' : `(${typeof format})`;
   const resolved = name === 'default' ? 'mp3' : name;
-  const rate = sampleRate === undefined || sampleRate === 0 || sampleRate === null ? 22050 : Number(sampleRate);
+  const rate = sampleRate === undefined || sampleRate === 0 || sampleRate === null ? 22050 : typeof sampleRate === 'number' ? sampleRate : Number.NaN;
   return { format: resolved, sampleRate: rate };
 }
 

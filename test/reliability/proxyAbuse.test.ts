@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { AudioFormat, SpeechSynthesizer, proxyTransport, type SynthesisError, type Transport } from 'cosyvoice-react/core';
 import { createSynthesisProxy, type SynthesisProxy } from 'cosyvoice-react/server';
-import { FrameClient, continueTask, finishTask, refusedUpgrade, runTask, sleep, startRecordingUpstream } from './support/net';
+import { FrameClient, continueTask, finishTask, hexOf, refusedUpgrade, runTask, sleep, startRecordingUpstream, taskId } from './support/net';
 
 const CANARY = 'sk-CANARY-abuse-4c1d9e7f0b2a';
 
@@ -161,31 +161,32 @@ describe('proxy abuse: rejected as documented, never reaching the upstream, vali
   it('binary frames and oversize (multi-byte) frames are refused and not forwarded', async () => {
     await whileServing(async () => {
       const binary = await connect();
-      binary.send(runTask('abuse-bin'));
-      await binary.waitFor('task-started', 'abuse-bin');
+      binary.send(runTask(taskId('abuse-bin')));
+      await binary.waitFor('task-started', taskId('abuse-bin'));
       binary.socket.send(Buffer.from('abuse-bin-payload'), { binary: true });
       const failed = await binary.waitFor('task-failed');
       expect(failed.header).toMatchObject({ error_code: 'InvalidParameter', error_message: 'Invalid payload data' });
       await binary.waitClosed();
 
       const big = await connect();
-      big.send(runTask('abuse-big'));
-      await big.waitFor('task-started', 'abuse-big');
+      big.send(runTask(taskId('abuse-big')));
+      await big.waitFor('task-started', taskId('abuse-big'));
       // 25 000 hanzi: 25 000 characters but 75 000 UTF-8 bytes, over the 64 KiB frame cap.
-      const frame = JSON.stringify(continueTask('abuse-big', `abuse-big-text${'文'.repeat(25_000)}`));
+      const frame = JSON.stringify(continueTask(taskId('abuse-big'), `abuse-big-text${'文'.repeat(25_000)}`));
       big.send(frame);
-      const tooBig = await big.waitFor('task-failed', 'abuse-big');
+      const tooBig = await big.waitFor('task-failed', taskId('abuse-big'));
       expect(tooBig.header).toMatchObject({ error_code: 'InvalidParameter', error_message: `Frame too large: ${Buffer.byteLength(frame)} bytes, over the limit of ${64 * 1024} bytes per frame` });
       expect((await big.waitClosed()).code).toBe(1000);
     });
     expect(upstreamSaw('abuse-bin-payload')).toEqual([]);
     expect(upstreamSaw('abuse-big-text')).toEqual([]);
     // Only the run-tasks (which were valid) went through.
-    expect(upstreamSaw('abuse-b').map((t) => JSON.parse(t).header.action)).toEqual(['run-task', 'run-task']);
+    expect(upstreamSaw(hexOf('abuse-b')).map((t) => JSON.parse(t).header.action)).toEqual(['run-task', 'run-task']);
   });
 
   it('non-JSON and malformed messages get a DashScope-shaped task-failed and are not forwarded', async () => {
-    const bad = ['', ' ', 'null', '[]', '"abuse-str"', '12', '{"abuse-nj":', '{"header":"abuse-nj"}', '{"header":{"task_id":"abuse-nj"}}', '{"header":{"action":"run-task"},"abuse-nj":1}', '\u0000abuse-nj', '{"header":{"action":"run-task","task_id":"abuse-nj"},"payload":"x"}'];
+    const nj = taskId('abuse-nj');
+    const bad = ['', ' ', 'null', '[]', '"abuse-str"', '12', `{"${nj}":`, `{"header":"${nj}"}`, `{"header":{"task_id":"${nj}"}}`, `{"header":{"action":"run-task"},"${nj}":1}`, `\u0000${nj}`, `{"header":{"action":"run-task","task_id":"${nj}"},"payload":"x"}`];
     await whileServing(async () => {
       for (const frame of bad) {
         const client = await connect();
@@ -196,21 +197,21 @@ describe('proxy abuse: rejected as documented, never reaching the upstream, vali
         await client.waitClosed();
       }
     });
-    expect(upstreamSaw('abuse-nj')).toEqual([]);
+    expect(upstreamSaw(nj)).toEqual([]);
     expect(upstreamSaw('abuse-str')).toEqual([]);
   });
 
   it('unknown actions and actions on unknown tasks are refused and not forwarded', async () => {
     const frames: Array<[unknown[], RegExp]> = [
-      [[{ header: { action: 'delete-task', task_id: 'abuse-ua1' }, payload: {} }], /Invalid payload data/],
-      [[{ header: { action: 'run-task ', task_id: 'abuse-ua2' }, payload: {} }], /Invalid payload data/],
-      [[{ header: { action: 7, task_id: 'abuse-ua3' }, payload: {} }], /header\.action/],
-      [[{ header: { task_id: 'abuse-ua4' }, payload: {} }], /header\.action/],
-      [[continueTask('abuse-ua5', 'no such task')], /task can not be null/],
-      [[finishTask('abuse-ua6')], /task can not be null/],
+      [[{ header: { action: 'delete-task', task_id: taskId('abuse-ua1') }, payload: {} }], /Invalid payload data/],
+      [[{ header: { action: 'run-task ', task_id: taskId('abuse-ua2') }, payload: {} }], /Invalid payload data/],
+      [[{ header: { action: 7, task_id: taskId('abuse-ua3') }, payload: {} }], /header\.action/],
+      [[{ header: { task_id: taskId('abuse-ua4') }, payload: {} }], /header\.action/],
+      [[continueTask(taskId('abuse-ua5'), 'no such task')], /task can not be null/],
+      [[finishTask(taskId('abuse-ua6'))], /task can not be null/],
       // After a valid run-task has been answered (so it was really forwarded):
-      [[runTask('abuse-ua7'), { header: { action: 'pause-task', task_id: 'abuse-ua7' }, payload: {} }], /Invalid payload data/],
-      [[runTask('abuse-ua8'), runTask('abuse-ua8')], /already running/],
+      [[runTask(taskId('abuse-ua7')), { header: { action: 'pause-task', task_id: taskId('abuse-ua7') }, payload: {} }], /Invalid payload data/],
+      [[runTask(taskId('abuse-ua8')), runTask(taskId('abuse-ua8'))], /already running/],
     ];
     await whileServing(async () => {
       for (const [messages, expected] of frames) {
@@ -226,39 +227,39 @@ describe('proxy abuse: rejected as documented, never reaching the upstream, vali
       }
     });
     // Only the two valid run-tasks (abuse-ua7, the first abuse-ua8) reached the upstream.
-    expect(upstreamSaw('abuse-ua').map((t) => `${JSON.parse(t).header.action}:${JSON.parse(t).header.task_id}`)).toEqual(['run-task:abuse-ua7', 'run-task:abuse-ua8']);
+    expect(upstreamSaw(hexOf('abuse-ua')).map((t) => `${JSON.parse(t).header.action}:${JSON.parse(t).header.task_id}`)).toEqual([`run-task:${taskId('abuse-ua7')}`, `run-task:${taskId('abuse-ua8')}`]);
   });
 
   it('over-limit text (per message, per task, SSML twice) is refused and the offending message not forwarded', async () => {
     await whileServing(async () => {
       const one = await connect();
-      one.send(runTask('abuse-len1'));
-      one.send(continueTask('abuse-len1', `abuse-len1-text${'a'.repeat(20_001)}`));
-      expect((await one.waitFor('task-failed', 'abuse-len1')).header.error_message).toMatch(/at most 20000 characters per request/);
+      one.send(runTask(taskId('abuse-len1')));
+      one.send(continueTask(taskId('abuse-len1'), `abuse-len1-text${'a'.repeat(20_001)}`));
+      expect((await one.waitFor('task-failed', taskId('abuse-len1'))).header.error_message).toMatch(/at most 20000 characters per request/);
       await one.waitClosed();
 
       // 10 messages of 20 000 counted characters reach the 200 000 per task; the 11th must not pass.
       // (A `sink-` task: the recording upstream answers it itself rather than synthesizing 200 000 characters.)
       const many = await connect();
-      many.send(runTask('sink-abuse-len2'));
-      await many.waitFor('task-started', 'sink-abuse-len2');
+      many.send(runTask(taskId('sink-abuse-len2')));
+      await many.waitFor('task-started', taskId('sink-abuse-len2'));
       const piece = 'Go. '.repeat(5000);
-      for (let i = 0; i < 10; i++) many.send(continueTask('sink-abuse-len2', piece));
-      many.send(continueTask('sink-abuse-len2', 'abuse-len2-over'));
-      expect((await many.waitFor('task-failed', 'sink-abuse-len2')).header.error_message).toMatch(/at most 200000 characters per task/);
+      for (let i = 0; i < 10; i++) many.send(continueTask(taskId('sink-abuse-len2'), piece));
+      many.send(continueTask(taskId('sink-abuse-len2'), 'abuse-len2-over'));
+      expect((await many.waitFor('task-failed', taskId('sink-abuse-len2'))).header.error_message).toMatch(/at most 200000 characters per task/);
       await many.waitClosed();
 
       const ssml = await connect();
-      ssml.send(runTask('abuse-ssml', { enable_ssml: true }));
-      ssml.send(continueTask('abuse-ssml', '<speak>One.</speak>'));
-      ssml.send(continueTask('abuse-ssml', '<speak>abuse-ssml-second</speak>'));
-      expect((await ssml.waitFor('task-failed', 'abuse-ssml')).header.error_message).toBe('Text request limit violated, expected 1.');
+      ssml.send(runTask(taskId('abuse-ssml'), { enable_ssml: true }));
+      ssml.send(continueTask(taskId('abuse-ssml'), '<speak>One.</speak>'));
+      ssml.send(continueTask(taskId('abuse-ssml'), '<speak>abuse-ssml-second</speak>'));
+      expect((await ssml.waitFor('task-failed', taskId('abuse-ssml'))).header.error_message).toBe('Text request limit violated, expected 1.');
       await ssml.waitClosed();
     });
     expect(upstreamSaw('abuse-len1-text')).toEqual([]);
     expect(upstreamSaw('abuse-len2-over')).toEqual([]);
     expect(upstreamSaw('abuse-ssml-second')).toEqual([]);
-    expect(upstreamSaw('abuse-len2').filter((t) => JSON.parse(t).header.action === 'continue-task').length).toBe(10);
+    expect(upstreamSaw(taskId('sink-abuse-len2')).filter((t) => JSON.parse(t).header.action === 'continue-task').length).toBe(10);
   }, 30_000);
 
   it('a flood of 300 connections: refused ones never reach the upstream, over-limit tasks are throttled, valid clients are served', async () => {
@@ -269,7 +270,7 @@ describe('proxy abuse: rejected as documented, never reaching the upstream, vali
         if (i % 3 === 0) return { kind: 'origin', status: (await refusedUpgrade(proxy.url, { Origin: `https://flood${i}.example` })).status };
         if (i % 3 === 1) return { kind: 'auth', status: (await refusedUpgrade(proxy.url, { 'x-user': 'mallory' })).status };
         const client = await connect({ 'x-client': 'flood' });
-        client.send(runTask(`flood-${i}`));
+        client.send(runTask(taskId(`flood-${i}`)));
         await client.until(() => client.events().some((e) => e.header?.event === 'task-started' || e.header?.event === 'task-failed'), 15_000, `flood-${i} answer`);
         const answer = client.events()[0]!.header;
         return { kind: 'task', status: answer.event === 'task-started' ? 'started' : answer.error_code, client };
@@ -283,7 +284,7 @@ describe('proxy abuse: rejected as documented, never reaching the upstream, vali
     // maxConcurrentTasks: 3 for the flooding client; everything else throttled as the service does.
     expect(tasks.filter((o) => o.status === 'started').length).toBe(3);
     expect(tasks.filter((o) => o.status === 'Throttling.RateQuota').length).toBe(97);
-    const floodRunTasks = upstream.messages().filter((t) => t.includes('"flood-'));
+    const floodRunTasks = upstream.messages().filter((t) => t.includes(`"${hexOf('flood-')}`));
     expect(floodRunTasks.length).toBe(3);
     // Upgrades that were refused opened nothing upstream: at most one per accepted connection (+ the valid task).
     expect(upstream.connections.length - beforeConnections).toBeLessThanOrEqual(100 + 1);
@@ -291,8 +292,8 @@ describe('proxy abuse: rejected as documented, never reaching the upstream, vali
     // Closing the flood releases its slots: the same client id may run a task again.
     await vi.waitFor(() => expect(upstream.openConnections()).toBe(0), { timeout: 5000 });
     const again = await connect({ 'x-client': 'flood' });
-    again.send(runTask('flood-again'));
-    await again.waitFor('task-started', 'flood-again');
+    again.send(runTask(taskId('flood-again')));
+    await again.waitFor('task-started', taskId('flood-again'));
     again.close();
     expect(await validTask('Served after the flood.')).toBeGreaterThan(1000);
   }, 40_000);
@@ -416,8 +417,8 @@ describe('canary key against a hostile upstream that echoes the credential back'
   it('the WebSocket path redacts an echoed key in an upstream task-failed', async () => {
     const client = await FrameClient.connect(front.url);
     try {
-      client.send(runTask('echo-1'));
-      const failed = await client.waitFor('task-failed', 'echo-1');
+      client.send(runTask(taskId('echo-1')));
+      const failed = await client.waitFor('task-failed', taskId('echo-1'));
       expect(failed.header.error_code).toBe('InvalidApiKey');
       expect(client.text.join('\n')).not.toContain(CANARY);
     } finally {

@@ -77,6 +77,17 @@ export class RawClient {
   }
 }
 
+/**
+ * A task id of the protocol's shape (32 hex digits) that still reads as `label` in a failure: the label's
+ * UTF-8 bytes in hex, padded with zeros (labels of up to 16 bytes). Hex keeps prefixes, so
+ * `taskId('flood')` is a prefix of `taskId('flood-1')`.
+ */
+export function taskId(label: string): string {
+  const hex = Buffer.from(label, 'utf8').toString('hex');
+  if (hex.length > 32) throw new Error(`task label ${label} is over 16 bytes`);
+  return hex.padEnd(32, '0');
+}
+
 export const MODEL = 'cosyvoice-v3-flash';
 export const VOICE = 'longanyang';
 

@@ -17,7 +17,7 @@ import {
   type SynthesisProxyOptions,
 } from 'cosyvoice-react/server';
 import { urlHost } from '../../src/server/urlHost';
-import { RawClient, continueTask, finishTask, runTask } from './helpers';
+import { RawClient, continueTask, finishTask, runTask, taskId } from './helpers';
 
 const CANARY = 'sk-CANARY-guards-51e0a7';
 // Whether this machine has an IPv6 loopback (the bracketed-URL test needs one).
@@ -87,9 +87,9 @@ describe('proxy: an upstream that goes silent', () => {
     const upstream = await scriptedUpstream(() => undefined); // accepts the connection, never answers
     const proxy = await startProxy({ upstream: upstream.url, taskStartTimeoutMs: 150, upstreamIdleTimeoutMs: 60_000 });
     const client = await connect(proxy.url);
-    client.send(runTask('silent-start'));
-    const failed = await client.waitFor('task-failed', 'silent-start');
-    expect(failed.header).toMatchObject({ task_id: 'silent-start', error_code: 'ServiceUnavailable', error_message: 'The upstream did not start task silent-start within 150 ms' });
+    client.send(runTask(taskId('silent-start')));
+    const failed = await client.waitFor('task-failed', taskId('silent-start'));
+    expect(failed.header).toMatchObject({ task_id: taskId('silent-start'), error_code: 'ServiceUnavailable', error_message: `The upstream did not start task ${taskId('silent-start')} within 150 ms` });
     expect(failed.payload).toEqual({});
     await client.waitClosed();
     await vi.waitFor(() => expect(upstream.sockets.length).toBe(1));
@@ -103,10 +103,10 @@ describe('proxy: an upstream that goes silent', () => {
     });
     const proxy = await startProxy({ upstream: upstream.url, taskStartTimeoutMs: 60_000, upstreamIdleTimeoutMs: 200 });
     const client = await connect(proxy.url);
-    client.send(runTask('silent-run'));
-    await client.waitFor('task-started', 'silent-run');
-    client.send(continueTask('silent-run', 'Hello?'));
-    const failed = await client.waitFor('task-failed', 'silent-run');
+    client.send(runTask(taskId('silent-run')));
+    await client.waitFor('task-started', taskId('silent-run'));
+    client.send(continueTask(taskId('silent-run'), 'Hello?'));
+    const failed = await client.waitFor('task-failed', taskId('silent-run'));
     expect(failed.header).toMatchObject({ error_code: 'ServiceUnavailable', error_message: 'The upstream sent nothing for 200 ms while a task was running' });
     await client.waitClosed();
     await upstreamClosed(upstream.sockets[0]!);
@@ -129,10 +129,10 @@ describe('proxy: an upstream that goes silent', () => {
     });
     const proxy = await startProxy({ upstream: upstream.url, taskStartTimeoutMs: 400, upstreamIdleTimeoutMs: 400 });
     const client = await connect(proxy.url);
-    client.send(runTask('steady'));
-    client.send(continueTask('steady', 'Steady.'));
-    client.send(finishTask('steady'));
-    await client.waitFor('task-finished', 'steady');
+    client.send(runTask(taskId('steady')));
+    client.send(continueTask(taskId('steady'), 'Steady.'));
+    client.send(finishTask(taskId('steady')));
+    await client.waitFor('task-finished', taskId('steady'));
     expect(client.frames.filter((f) => f.kind === 'audio').length).toBe(20);
     // Idle after the task (no task running): neither timer may fire on the open connection.
     await new Promise((resolve) => setTimeout(resolve, 900));
@@ -157,20 +157,20 @@ describe('proxy: late frames for a task the upstream already ended', () => {
     });
     const proxy = await startProxy({ upstream: upstream.url });
     const client = await connect(proxy.url);
-    client.send(runTask('late'));
-    client.send(finishTask('late'));
-    await client.waitFor('task-finished', 'late');
-    client.send(continueTask('late', 'late-text'));
-    client.send(finishTask('late'));
-    client.send(runTask('after-late'));
-    await client.waitFor('task-started', 'after-late');
+    client.send(runTask(taskId('late')));
+    client.send(finishTask(taskId('late')));
+    await client.waitFor('task-finished', taskId('late'));
+    client.send(continueTask(taskId('late'), 'late-text'));
+    client.send(finishTask(taskId('late')));
+    client.send(runTask(taskId('after-late')));
+    await client.waitFor('task-started', taskId('after-late'));
     expect(client.events().some((e) => e.json.header.event === 'task-failed')).toBe(false);
     expect(client.closed).toBeUndefined();
     // The late frames never went upstream.
-    expect(upstream.received.map((text) => `${JSON.parse(text).header.action}:${JSON.parse(text).header.task_id}`)).toEqual(['run-task:late', 'finish-task:late', 'run-task:after-late']);
+    expect(upstream.received.map((text) => `${JSON.parse(text).header.action}:${JSON.parse(text).header.task_id}`)).toEqual([`run-task:${taskId('late')}`, `finish-task:${taskId('late')}`, `run-task:${taskId('after-late')}`]);
     // A task id never seen on this connection is still refused.
-    client.send(finishTask('never-ran'));
-    expect((await client.waitFor('task-failed', 'never-ran')).header.error_message).toBe('task can not be null');
+    client.send(finishTask(taskId('never-ran')));
+    expect((await client.waitFor('task-failed', taskId('never-ran'))).header.error_message).toBe('task can not be null');
   });
 });
 
@@ -245,11 +245,11 @@ describe('proxy: oversize frames', () => {
     });
     const proxy = await startProxy({ upstream: upstream.url, limits: { maxFrameBytes: 1024 } });
     const client = await connect(proxy.url);
-    client.send(runTask('size'));
-    await client.waitFor('task-started', 'size');
-    const frame = JSON.stringify(continueTask('size', 'big-frame'.padEnd(2000, '.')));
+    client.send(runTask(taskId('size')));
+    await client.waitFor('task-started', taskId('size'));
+    const frame = JSON.stringify(continueTask(taskId('size'), 'big-frame'.padEnd(2000, '.')));
     client.send(frame);
-    const failed = await client.waitFor('task-failed', 'size');
+    const failed = await client.waitFor('task-failed', taskId('size'));
     expect(failed.header).toMatchObject({ error_code: 'InvalidParameter', error_message: `Frame too large: ${Buffer.byteLength(frame)} bytes, over the limit of 1024 bytes per frame` });
     expect((await client.waitClosed()).code).toBe(1000);
     expect(upstream.received.some((text) => text.includes('big-frame'))).toBe(false);
@@ -279,16 +279,16 @@ describe('proxy: per-client bookkeeping', () => {
 
     // A client that started a task stays known after it leaves: reconnecting does not reset its rate.
     const first = await connect(`${proxy.url}?client=worker`);
-    first.send(runTask('w1'));
-    first.send(finishTask('w1'));
-    await first.waitFor('task-finished', 'w1');
+    first.send(runTask(taskId('w1')));
+    first.send(finishTask(taskId('w1')));
+    await first.waitFor('task-finished', taskId('w1'));
     first.close();
     await vi.waitFor(() => expect(first.closed).toBeDefined());
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(proxy.clientCount).toBe(1);
     const again = await connect(`${proxy.url}?client=worker`);
-    again.send(runTask('w2'));
-    expect((await again.waitFor('task-failed', 'w2')).header.error_code).toBe('Throttling.RateQuota');
+    again.send(runTask(taskId('w2')));
+    expect((await again.waitFor('task-failed', taskId('w2'))).header.error_code).toBe('Throttling.RateQuota');
   });
 });
 
@@ -309,8 +309,8 @@ describe('proxy: URLs for IPv6 and wildcard hosts', () => {
     const standalone = await startProxy({ upstream: upstream.url, host: '::1' });
     expect(standalone.url).toMatch(/^ws:\/\/\[::1\]:\d+\/api-ws\/v1\/inference$/);
     const client = await connect(standalone.url);
-    client.send(runTask('v6'));
-    await client.waitFor('task-started', 'v6');
+    client.send(runTask(taskId('v6')));
+    await client.waitFor('task-started', taskId('v6'));
 
     const server = http.createServer();
     server.listen(0, '::1');
@@ -320,7 +320,7 @@ describe('proxy: URLs for IPv6 and wildcard hosts', () => {
     opened.push(attached);
     expect(attached.url).toBe(`ws://[::1]:${(server.address() as AddressInfo).port}/api-ws/v1/inference`);
     const viaAttached = await connect(attached.url);
-    viaAttached.send(runTask('v6-attached'));
-    await viaAttached.waitFor('task-started', 'v6-attached');
+    viaAttached.send(runTask(taskId('v6-attached')));
+    await viaAttached.waitFor('task-started', taskId('v6-attached'));
   });
 });

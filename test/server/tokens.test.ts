@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { createLocalVoiceServer, createTokenHandler, type LocalVoiceServer } from 'cosyvoice-react/server';
-import { RawClient, runTask, upgradeStatus } from './helpers';
+import { createLocalVoiceServer, createSynthesisProxy, createTokenHandler, type LocalVoiceServer } from 'cosyvoice-react/server';
+import { RawClient, runTask, taskId, upgradeStatus } from './helpers';
 
 const KEY = 'sk-token-test-key';
 let server: LocalVoiceServer;
@@ -92,5 +92,71 @@ describe('createTokenHandler', () => {
     const response = await handler.fetch(new Request('http://app/api/v1/tokens', { method: 'POST' }));
     expect(response.status).toBe(401);
     expect(await response.text()).not.toContain('sk-wrong-key-xyz');
+  });
+});
+
+describe('createTokenHandler and createSynthesisProxy without the key at load time (a Next.js build has no secrets)', () => {
+  const unset = process.env.COSYVOICE_TEST_UNSET_KEY; // never set: what `process.env.DASHSCOPE_API_KEY!` is during `next build`
+
+  it('a route module built with an unset key loads; a request gets HTTP 500 naming the option, logged once, never a key', async () => {
+    const lines: string[] = [];
+    const handler = createTokenHandler({ apiKey: unset!, upstream: server.url, log: (line) => lines.push(line) });
+    for (let i = 0; i < 3; i++) {
+      const response = await handler.fetch(new Request('http://app/api/v1/tokens', { method: 'POST' }));
+      expect(response.status).toBe(500);
+      const body = await response.json();
+      expect(body).toMatchObject({ code: 'InternalError' });
+      expect(body.message).toMatch(/createTokenHandler has no API key: its apiKey option is empty \(is DASHSCOPE_API_KEY set/);
+    }
+    expect(lines).toEqual([expect.stringMatching(/apiKey option is empty/)]);
+    // The same through the Node handler.
+    const app = http.createServer(handler);
+    app.listen(0, '127.0.0.1');
+    await once(app, 'listening');
+    try {
+      const response = await fetch(`http://127.0.0.1:${(app.address() as AddressInfo).port}/api/v1/tokens`, { method: 'POST' });
+      expect(response.status).toBe(500);
+    } finally {
+      app.close();
+    }
+    expect(lines).toHaveLength(1);
+  });
+
+  it('reads a key given as a function per request, so a key set later (or rotated) is used', async () => {
+    let key: string | undefined;
+    const handler = createTokenHandler({ apiKey: () => key, upstream: server.url, log: () => undefined });
+    expect((await handler.fetch(new Request('http://app/api/v1/tokens', { method: 'POST' }))).status).toBe(500);
+    key = KEY;
+    const response = await handler.fetch(new Request('http://app/api/v1/tokens', { method: 'POST' }));
+    expect(response.status).toBe(200);
+    expect((await response.json()).token).toMatch(/^st-/);
+  });
+
+  it('still fails at once on a literal empty string or a value that is not a key source', () => {
+    expect(() => createTokenHandler({ apiKey: '' })).toThrow('createTokenHandler needs apiKey: received an empty string');
+    expect(() => createTokenHandler({ apiKey: 42 as never })).toThrow(/createTokenHandler needs apiKey as a string or a function/);
+    expect(() => createSynthesisProxy({ apiKey: '' })).toThrow('createSynthesisProxy needs apiKey: received an empty string');
+  });
+
+  it('a proxy created without the key answers upgrades and the voice route with HTTP 500 naming the option, logged once; a function key is read per connection', async () => {
+    const lines: string[] = [];
+    let key: string | undefined;
+    const proxy = createSynthesisProxy({ apiKey: () => key, upstream: server.url, port: 0, log: (line) => lines.push(line) });
+    await proxy.listen();
+    try {
+      for (let i = 0; i < 2; i++) expect(await upgradeStatus(proxy.url)).toBe(500);
+      const voices = await fetch(proxy.url.replace('ws://', 'http://').replace('/api-ws/v1/inference', '/api/v1/services/audio/tts/customization'), { method: 'POST', body: JSON.stringify({ model: 'voice-enrollment', input: { action: 'list_voice' } }) });
+      expect(voices.status).toBe(500);
+      expect((await voices.json()).message).toMatch(/apiKey option is empty \(is DASHSCOPE_API_KEY set/);
+      expect(lines.filter((line) => line.includes('has no API key'))).toHaveLength(1);
+      key = KEY;
+      const client = await RawClient.connect(proxy.url);
+      client.send(runTask(taskId('late-key')));
+      await client.waitFor('task-started', taskId('late-key'));
+      client.close();
+      expect(lines.join('\n')).not.toContain(KEY);
+    } finally {
+      await proxy.close();
+    }
   });
 });

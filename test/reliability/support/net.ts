@@ -18,8 +18,9 @@ export interface RecordedConnection {
  * front server on 127.0.0.1 that records every WebSocket upgrade (headers), every text frame and
  * every HTTP request before relaying them unchanged. `mode: 'echo-key'` makes it a hostile upstream
  * that echoes the credential it was given back in its answers (WebSocket task-failed and HTTP bodies).
- * Tasks whose id starts with `sink-` are recorded and answered by the front itself (`task-started`, then
- * silence), for tests that need the upstream to accept a lot of text without synthesizing it.
+ * Tasks whose id starts with `taskId('sink-…')` are recorded and answered by the front itself
+ * (`task-started`, then silence), for tests that need the upstream to accept a lot of text without
+ * synthesizing it.
  */
 export async function startRecordingUpstream(options: { apiKey: string; mode?: 'relay' | 'echo-key' }) {
   const mode = options.mode ?? 'relay';
@@ -75,8 +76,7 @@ export async function startRecordingUpstream(options: { apiKey: string; mode?: '
       const text = data.toString();
       record.messages.push(text);
       // `sink-` tasks are recorded and answered here (task-started only), never synthesized.
-      const sink = /"task_id":"sink-[^"]*"/.exec(text);
-      if (sink) {
+      if (text.includes(`"task_id":"${hexOf('sink-')}`)) {
         const message = JSON.parse(text);
         if (message.header.action === 'run-task') socket.send(JSON.stringify({ header: { task_id: message.header.task_id, event: 'task-started', attributes: {} }, payload: {} }));
         return;
@@ -209,6 +209,21 @@ export function refusedUpgrade(url: string, headers: Record<string, string> = {}
       reject(new Error(`upgrade to ${url} unexpectedly succeeded`));
     });
   });
+}
+
+/** `label`'s UTF-8 bytes in hex: a prefix of {@link taskId}`(label + more)`, for finding a task's frames upstream. */
+export function hexOf(label: string): string {
+  return Buffer.from(label, 'utf8').toString('hex');
+}
+
+/**
+ * A task id of the protocol's shape (32 hex digits) that still reads as `label`: the label in hex,
+ * padded with zeros (labels of up to 16 bytes).
+ */
+export function taskId(label: string): string {
+  const hex = hexOf(label);
+  if (hex.length > 32) throw new Error(`task label ${label} is over 16 bytes`);
+  return hex.padEnd(32, '0');
 }
 
 export const MODEL = 'cosyvoice-v3-flash';
