@@ -29,11 +29,9 @@ afterAll(async () => {
   app?.cleanup();
 });
 
-// Until createTokenHandler checks its key per request, loading the token route during `next build`
-// ("collect page data") throws without DASHSCOPE_API_KEY. A placeholder lets the build pass; it never
-// reaches a server (no test calls the route). Remove it once that fix is merged: the build must pass
-// without any secret.
-const BUILD_ENV = { DASHSCOPE_API_KEY: 'placeholder-until-the-token-route-fix' };
+// Builds run without the secret, as CI and container builds do: the token route module must load
+// (`createTokenHandler` reads its key per request), even when the developer's shell has a key.
+const BUILD_ENV = { DASHSCOPE_API_KEY: undefined };
 // The servers run without a key: the WebSocket path is then the local voice server.
 const SERVER_ENV = { DASHSCOPE_API_KEY: '', HOST: '127.0.0.1', PORT: '0' };
 

@@ -99,12 +99,17 @@ export function prepareExampleApp(name: string): ExampleApp {
 
 /**
  * The environment of a shell, not of the test runner: vitest sets `NODE_ENV=test` (and `VITEST*`),
- * which would give Vite a development build of React and Next.js a non-production server.
+ * which would give Vite a development build of React and Next.js a non-production server. A variable
+ * given as `undefined` in `extra` is removed.
  */
 function appEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { NEXT_TELEMETRY_DISABLED: '1' };
   for (const [name, value] of Object.entries(process.env)) if (name !== 'NODE_ENV' && !name.startsWith('VITEST')) env[name] = value;
-  return { ...env, ...extra };
+  for (const [name, value] of Object.entries(extra)) {
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
+  return env;
 }
 
 function binPath(dir: string, bin: string): string {
