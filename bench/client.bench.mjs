@@ -7,7 +7,7 @@
 //     synthesizer      everything SpeechSynthesizer does per frame (1 event + 1 audio frame; sentence begin/end
 //                      with words every 20 frames), callback mode, averaged over a task of 20 000 frames (1 000 sentences)
 //     silent player    createSilentPlayer().enqueue (real-time clock)
-//     controller       SpeechController + silent player through createPlaybackEngine: the hooks' path without React
+//     controller       SpeechController + silent player: the hooks' path without React
 //     decode           parse + decode + enqueue per audio frame on the browser's WASM fallback path, per format:
 //                      the real frames of the local voice server (dist/server.js, tone engine) for
 //                      OGG_OPUS_24KHZ_MONO_32KBPS, MP3_24000HZ_MONO_256KBPS and PCM_24000HZ_MONO_16BIT, each one
@@ -39,7 +39,6 @@ const { register } = await import('tsx/esm/api');
 register();
 const core = await import('../src/core/index.ts');
 const { createSilentPlayer } = await import('../src/playback/index.ts');
-const { createPlaybackEngine } = await import('../src/hooks/createPlaybackEngine.ts');
 const WebSocket = (await import('ws')).default;
 const { AudioDurationCounter, AudioFormat, SpeechController, SpeechSynthesizer, WordTimeline, parseServerFrame, proxyTransport } = core;
 
@@ -181,7 +180,7 @@ async function controllerPerFrame(frames) {
   const controller = new SpeechController({
     transport: feed.transport,
     defaults: { model: 'cosyvoice-v3-flash', voice: 'longanyang', format: AudioFormat.PCM_16000HZ_MONO_16BIT, wordTimestampEnabled: true },
-    createPlayer: () => createPlaybackEngine(createSilentPlayer({ format: AudioFormat.PCM_16000HZ_MONO_16BIT })),
+    createPlayer: () => createSilentPlayer({ format: AudioFormat.PCM_16000HZ_MONO_16BIT }),
   });
   let notifications = 0;
   controller.subscribe(() => notifications++);

@@ -1,9 +1,9 @@
-import { forwardRef, useEffect, useMemo, useRef, type ButtonHTMLAttributes, type MouseEvent, type ReactNode } from 'react';
-import type { SpeechController, SpeechStatus, SynthesisError, SynthesisParameters } from '../core/index';
+import { forwardRef, useEffect, useRef, type ButtonHTMLAttributes, type MouseEvent, type ReactNode } from 'react';
+import type { SpeechController, SpeechOptions, SpeechStatus, SynthesisError } from '../core/index';
 import { useSpeechSynthesis, type UseSpeechSynthesisResult } from '../hooks/index';
 import { composeEventHandlers } from './composeEventHandlers';
-import { warnOnce } from './internal';
 import { useAnnouncer } from './useAnnouncer';
+import { warnOnce } from './warnOnce';
 
 const SPEAK_BUTTON_NAME = 'SpeakButton';
 
@@ -73,22 +73,12 @@ export interface UseSpeakButtonOptions {
   announce?: boolean;
   /** Called when the status this button shows changes. */
   onStatusChange?: (status: SpeechStatus) => void;
-  /** Voice for this button (over the provider's default). */
-  voice?: string;
-  /** Model for this button (over the provider's default). */
-  model?: string;
-  /** Audio format for this button. */
-  format?: SynthesisParameters['format'];
-  /** Speech rate, 0.5–2. */
-  speechRate?: number;
-  /** Pitch, 0.5–2. */
-  pitchRate?: number;
-  /** Volume, 0–100. */
-  volume?: number;
-  /** Instruction for voices that support it. */
-  instruction?: string;
-  /** Any other request parameter. */
-  parameters?: Partial<SynthesisParameters>;
+  /**
+   * How to speak: request parameters over the provider's defaults (`voice`, `speechRate`…) and callbacks,
+   * the same shape `useSpeechSynthesis` takes. With a shared `speech`, its request parameters apply to
+   * this button's readings and its callbacks are ignored (the hook that made `speech` has its own).
+   */
+  speechOptions?: SpeechOptions;
   /** Composed with the button's own click handler; call `event.preventDefault()` to skip it. */
   onClick?: (event: MouseEvent<HTMLButtonElement>) => void;
   disabled?: boolean;
@@ -101,7 +91,6 @@ export interface UseSpeakButtonResult {
     type: 'button';
     onClick: (event: MouseEvent<HTMLButtonElement>) => void;
     disabled: boolean | undefined;
-    'aria-pressed': boolean;
     'aria-busy': true | undefined;
     'data-state': SpeechStatus;
     'data-disabled': '' | undefined;
@@ -110,11 +99,9 @@ export interface UseSpeakButtonResult {
   status: SpeechStatus;
   /** Reading (this button's text) is underway: connecting, buffering, speaking or paused. */
   isActive: boolean;
-  /** The `aria-pressed` value. */
-  isPressed: boolean;
   /** What a click does next. */
   action: SpeakButtonAction;
-  /** The accessible name for the current state. */
+  /** The accessible name for the current state: it names what a click does next. */
   label: string;
   /** The speech the button drives (the one passed in, or its own). */
   speech: SpeakButtonSpeech;
@@ -134,47 +121,11 @@ export interface UseSpeakButtonResult {
  * <button {...buttonProps} className="my-button">{isActive ? <StopIcon /> : <PlayIcon />} {label}</button>
  */
 export function useSpeakButton(options: UseSpeakButtonOptions): UseSpeakButtonResult {
-  const {
-    text,
-    speech: sharedSpeech,
-    stopBehavior = 'stop',
-    labels: labelOverrides,
-    announce: shouldAnnounce = true,
-    onStatusChange,
-    voice,
-    model,
-    format,
-    speechRate,
-    pitchRate,
-    volume,
-    instruction,
-    parameters,
-    onClick,
-    disabled,
-  } = options;
+  const { text, speech: sharedSpeech, stopBehavior = 'stop', labels: labelOverrides, announce: shouldAnnounce = true, onStatusChange, speechOptions, onClick, disabled } = options;
   // Always called (hooks cannot be conditional); it opens nothing unless it speaks.
-  const ownSpeech = useSpeechSynthesis();
+  const ownSpeech = useSpeechSynthesis(sharedSpeech ? undefined : speechOptions);
   const speech: SpeakButtonSpeech = sharedSpeech ?? ownSpeech;
   const labels: SpeakButtonLabels = { ...DEFAULT_SPEAK_BUTTON_LABELS, ...labelOverrides };
-
-  const overridesKey = JSON.stringify([voice, model, format, speechRate, pitchRate, volume, instruction, parameters]);
-  const overrides = useMemo(() => {
-    const picked: Partial<SynthesisParameters> = { ...parameters };
-    const assign = <K extends keyof SynthesisParameters>(key: K, value: SynthesisParameters[K] | undefined) => {
-      if (value !== undefined) {
-        picked[key] = value;
-      }
-    };
-    assign('voice', voice);
-    assign('model', model);
-    assign('format', format);
-    assign('speechRate', speechRate);
-    assign('pitchRate', pitchRate);
-    assign('volume', volume);
-    assign('instruction', instruction);
-    return picked;
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [overridesKey]);
 
   // A shared speech may be reading another button's text; then this one shows `idle`.
   const isMine = text === undefined || speech.text === text || speech.utterance === 0;
@@ -187,7 +138,6 @@ export function useSpeakButton(options: UseSpeakButtonOptions): UseSpeakButtonRe
       : stopBehavior === 'pause' && status !== 'connecting'
         ? 'pause'
         : 'stop';
-  const isPressed = isActive && status !== 'paused';
   const label = labels[action === 'speak' ? 'start' : action];
   const hasText = typeof text === 'string' && text.trim() !== '';
 
@@ -232,7 +182,9 @@ export function useSpeakButton(options: UseSpeakButtonOptions): UseSpeakButtonRe
     switch (action) {
       case 'speak':
         if (hasText) {
-          speech.speak(text, overrides);
+          // Its own speech has the options already; a shared one gets this button's request parameters.
+          const { onStart, onWord, onEnd, onError, ...parameters } = (sharedSpeech && speechOptions) || {};
+          speech.speak(text, parameters);
         }
         return;
       case 'stop':
@@ -255,14 +207,12 @@ export function useSpeakButton(options: UseSpeakButtonOptions): UseSpeakButtonRe
       type: 'button',
       onClick: handleClick,
       disabled: isDisabled,
-      'aria-pressed': isPressed,
       'aria-busy': status === 'connecting' || undefined,
       'data-state': status,
       'data-disabled': isDisabled ? '' : undefined,
     },
     status,
     isActive,
-    isPressed,
     action,
     label,
     speech,
@@ -294,13 +244,14 @@ export interface SpeakButtonProps extends UseSpeakButtonOptions, Omit<ButtonHTML
 
 /**
  * A native `<button>` that reads `text` aloud and, while reading, stops it (or pauses and resumes,
- * with `stopBehavior="pause"`). Its accessible name follows the state ("Read aloud" / "Stop
- * reading"), `aria-pressed` is true while reading, `aria-busy` while connecting and `data-state`
+ * with `stopBehavior="pause"`). Its accessible name says what a click does next, as media players'
+ * buttons do ("Read aloud" / "Stop reading" / "Pause reading" / "Resume reading"; no `aria-pressed`,
+ * since a toggle button would keep one name), `aria-busy` is set while connecting and `data-state`
  * carries the speech status for styling. State changes are announced in one shared polite status
  * region (never the spoken words). Pass `speech` to share one utterance with a `KaraokeText`.
  *
  * @example
- * <SpeakButton text="欢迎使用语音合成" voice="longanhuan" />
+ * <SpeakButton text="欢迎使用语音合成" speechOptions={{ voice: 'longanhuan' }} />
  *
  * @example
  * const speech = useSpeechSynthesis();
@@ -308,44 +259,8 @@ export interface SpeakButtonProps extends UseSpeakButtonOptions, Omit<ButtonHTML
  * <KaraokeText text={article} speech={speech} />
  */
 export const SpeakButton = /* @__PURE__ */ forwardRef<HTMLButtonElement, SpeakButtonProps>(function SpeakButton(props, forwardedRef) {
-  const {
-    text,
-    speech,
-    stopBehavior,
-    labels,
-    announce,
-    onStatusChange,
-    voice,
-    model,
-    format,
-    speechRate,
-    pitchRate,
-    volume,
-    instruction,
-    parameters,
-    onClick,
-    disabled,
-    children,
-    ...buttonProps
-  } = props;
-  const state = useSpeakButton({
-    text,
-    speech,
-    stopBehavior,
-    labels,
-    announce,
-    onStatusChange,
-    voice,
-    model,
-    format,
-    speechRate,
-    pitchRate,
-    volume,
-    instruction,
-    parameters,
-    onClick,
-    disabled,
-  });
+  const { text, speech, stopBehavior, labels, announce, onStatusChange, speechOptions, onClick, disabled, children, ...buttonProps } = props;
+  const state = useSpeakButton({ text, speech, stopBehavior, labels, announce, onStatusChange, speechOptions, onClick, disabled });
   const content =
     typeof children === 'function' ? children({ status: state.status, isActive: state.isActive, action: state.action, label: state.label }) : children;
   const hasOwnName = buttonProps['aria-label'] !== undefined || buttonProps['aria-labelledby'] !== undefined;

@@ -2,6 +2,7 @@ import { bindMethods } from './bindMethods';
 import { concatBytes } from './concatBytes';
 import { AudioDurationCounter } from './AudioDurationCounter';
 import { DEFAULT_AUDIO_FORMAT } from './AudioFormat';
+import { now } from './now';
 import { MAX_CHARACTERS_PER_TASK, isSsml } from './countCharacters';
 import { ConnectionError, SynthesisError, TaskFailedError, ValidationError, toSynthesisError } from './errors';
 import { buildWireParameters, validateSynthesisParameters, validateText, type SynthesisParameters } from './parameters';
@@ -97,10 +98,6 @@ interface Run {
 }
 
 const DEFAULT_STREAMING_COMPLETE_TIMEOUT = 600_000;
-
-function now(): number {
-  return typeof performance !== 'undefined' ? performance.now() : Date.now();
-}
 
 function busy(method: string): SynthesisError {
   return new SynthesisError('InvalidState', `${method}() cannot be used while call() is running`);

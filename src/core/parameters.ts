@@ -1,6 +1,7 @@
 import { DEFAULT_AUDIO_FORMAT, SUPPORTED_CONTAINERS, SUPPORTED_SAMPLE_RATES, type AudioFormatSpec } from './AudioFormat';
 import { MAX_CHARACTERS_PER_MESSAGE, MAX_INSTRUCTION_CHARACTERS, countCharacters } from './countCharacters';
 import { ValidationError } from './errors';
+import { isRecord } from './isRecord';
 import type { WireParameters } from './protocol';
 
 /** Language hint values the service documents (only the first element of the array is used). */
@@ -89,14 +90,11 @@ function checkString(field: string, value: unknown): void {
   if (typeof value !== 'string' || value.trim() === '') fail(field, 'is required and must be a non-empty string', value);
 }
 
-function isPlainObject(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function checkFormat(format: unknown): void {
   if (format === undefined) return;
   const f = format as Partial<AudioFormatSpec> | null;
-  if (!isPlainObject(f) || typeof f!.format !== 'string' || typeof f!.sampleRate !== 'number') {
+  if (!isRecord(f) || typeof f!.format !== 'string' || typeof f!.sampleRate !== 'number') {
     fail('format', 'must be an AudioFormat member such as AudioFormat.PCM_24000HZ_MONO_16BIT', format);
   }
   if (!SUPPORTED_CONTAINERS.includes(f!.format as AudioFormatSpec['format'])) fail('format', `must be one of ${SUPPORTED_CONTAINERS.join(', ')}`, f!.format, undefined, 'format.format');
@@ -108,7 +106,7 @@ function checkFormat(format: unknown): void {
 
 function checkRuleList(field: string, value: unknown): void {
   if (value === undefined) return;
-  if (!Array.isArray(value) || !value.every((rule) => isPlainObject(rule) && Object.values(rule).every((v) => typeof v === 'string'))) {
+  if (!Array.isArray(value) || !value.every((rule) => isRecord(rule) && Object.values(rule).every((v) => typeof v === 'string'))) {
     fail(field, 'must be an array of { text: replacement } objects with string values', value);
   }
 }
@@ -122,7 +120,7 @@ function checkRuleList(field: string, value: unknown): void {
  * validateSynthesisParameters({ model: 'cosyvoice-v3-flash', voice: 'longanyang', volume: 80 });
  */
 export function validateSynthesisParameters(params: SynthesisParameters): void {
-  if (!isPlainObject(params)) fail('options', 'must be an object', params);
+  if (!isRecord(params)) fail('options', 'must be an object', params);
   checkString('model', params.model);
   checkString('voice', params.voice);
   checkFormat(params.format);
@@ -154,11 +152,11 @@ export function validateSynthesisParameters(params: SynthesisParameters): void {
     if (params.enableAigcTag !== true) fail(field, 'is only used with enableAigcTag: true', params.enableAigcTag);
   }
   if (params.hotFix !== undefined) {
-    if (!isPlainObject(params.hotFix)) fail('hotFix', 'must be an object { pronunciation?, replace? }', params.hotFix);
+    if (!isRecord(params.hotFix)) fail('hotFix', 'must be an object { pronunciation?, replace? }', params.hotFix);
     checkRuleList('hotFix.pronunciation', params.hotFix.pronunciation);
     checkRuleList('hotFix.replace', params.hotFix.replace);
   }
-  if (params.additionalParams !== undefined && !isPlainObject(params.additionalParams)) fail('additionalParams', 'must be a plain object', params.additionalParams);
+  if (params.additionalParams !== undefined && !isRecord(params.additionalParams)) fail('additionalParams', 'must be a plain object', params.additionalParams);
 
 }
 

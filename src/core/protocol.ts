@@ -1,4 +1,5 @@
 import { ProtocolError } from './errors';
+import { isRecord } from './isRecord';
 
 /** `header.streaming` of every client message. */
 export const STREAMING_MODE = 'duplex';
@@ -125,9 +126,6 @@ export type ServerFrame =
   | { kind: 'audio'; data: Uint8Array }
   | { kind: 'invalid'; error: ProtocolError };
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * Binary frame data as bytes. Checks the tag rather than `instanceof`, because a socket from another

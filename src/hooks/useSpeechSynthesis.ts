@@ -1,9 +1,9 @@
-import { SpeechController, type SynthesisParameters } from '../core/index';
-import { useSpeechState, type SpeechState } from './speechResult';
-import { useSpeechController, type SpeechHookOptions } from './useSpeechController';
+import { SpeechController, type SpeechControllerOptions, type SpeechOptions, type SynthesisParameters } from '../core/index';
+import { useSpeechController } from './useSpeechController';
+import { useSpeechState, type SpeechState } from './useSpeechState';
 
-/** Options of {@link useSpeechSynthesis}: request parameters over the provider's defaults, and callbacks. */
-export type UseSpeechSynthesisOptions = SpeechHookOptions;
+/** Options of {@link useSpeechSynthesis}: the one {@link SpeechOptions} shape (request parameters over the provider's defaults, and callbacks). */
+export type UseSpeechSynthesisOptions = SpeechOptions;
 
 /** What {@link useSpeechSynthesis} returns. Actions keep their identity across renders. */
 export interface UseSpeechSynthesisResult extends SpeechState {
@@ -35,6 +35,6 @@ export function useSpeechSynthesis(options: UseSpeechSynthesisOptions = {}): Use
   return { ...state, speak: controller.speak, stop: controller.stop, pause: controller.pause, resume: controller.resume, seek: controller.seek };
 }
 
-function createSpeechController(options: ConstructorParameters<typeof SpeechController>[0]): SpeechController {
+function createSpeechController(options: SpeechControllerOptions): SpeechController {
   return new SpeechController(options);
 }

@@ -47,7 +47,7 @@ describe('createAudioPlayer without Web Audio', () => {
     const result = await settled(pending!);
     expect(result.ok).toBe(false);
     expect(isSynthesisError(result.error) && result.error.code).toBe('AudioFailed');
-    expect(player.getSnapshot()).toMatchObject({ state: 'error', endedReason: null });
+    expect(player.getSnapshot()).toMatchObject({ state: 'error', endedReason: undefined });
     expect(player.getSnapshot().error?.code).toBe('AudioFailed');
     expect(player.getSnapshot().error?.retryable).toBe(false);
     player.dispose();
@@ -90,7 +90,7 @@ describe('createAudioPlayer without Web Audio', () => {
     expect(player.getSnapshot().state).toBe('error');
     // A new utterance tries again (and fails again, as a state).
     player.reset();
-    expect(player.getSnapshot()).toMatchObject({ state: 'idle', error: null, endedReason: null });
+    expect(player.getSnapshot()).toMatchObject({ state: 'idle', error: undefined, endedReason: undefined });
     player.enqueue(new Uint8Array(480));
     expect(reasons).toEqual(['error', 'error']);
     player.dispose();
