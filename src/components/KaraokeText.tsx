@@ -288,13 +288,10 @@ export const KaraokeText = /* @__PURE__ */ forwardRef<HTMLDivElement, KaraokeTex
       latest.current.userScrolledAway = true;
     };
     const options = { passive: true, capture: true } as const;
-    document.addEventListener('wheel', away, options);
-    document.addEventListener('touchmove', away, options);
-    document.addEventListener('keydown', away, options);
+    const types = ['wheel', 'touchmove', 'keydown'] as const;
+    for (const type of types) document.addEventListener(type, away, options);
     return () => {
-      document.removeEventListener('wheel', away, options);
-      document.removeEventListener('touchmove', away, options);
-      document.removeEventListener('keydown', away, options);
+      for (const type of types) document.removeEventListener(type, away, options);
     };
   }, []);
   const wordStore: WordStateStore = speech ? speech.controller : localWords;

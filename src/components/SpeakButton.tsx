@@ -1,6 +1,7 @@
 import { forwardRef, useEffect, useRef, type ButtonHTMLAttributes, type MouseEvent, type ReactNode } from 'react';
 import type { SpeechController, SpeechOptions, SpeechStatus, SynthesisError } from '../core/index';
-import { useSpeechSynthesis, type UseSpeechSynthesisResult } from '../hooks/index';
+import type { UseSpeechSynthesisResult } from '../hooks/index';
+import { useSpeech } from '../hooks/useSpeech';
 import { composeEventHandlers } from './composeEventHandlers';
 import { useAnnouncer } from './useAnnouncer';
 import { warnOnce } from './warnOnce';
@@ -123,7 +124,7 @@ export interface UseSpeakButtonResult {
 export function useSpeakButton(options: UseSpeakButtonOptions): UseSpeakButtonResult {
   const { text, speech: sharedSpeech, stopBehavior = 'stop', labels: labelOverrides, announce: shouldAnnounce = true, onStatusChange, speechOptions, onClick, disabled } = options;
   // Always called (hooks cannot be conditional); it opens nothing unless it speaks.
-  const ownSpeech = useSpeechSynthesis(sharedSpeech ? undefined : speechOptions);
+  const ownSpeech = useSpeech(sharedSpeech ? undefined : speechOptions);
   const speech: SpeakButtonSpeech = sharedSpeech ?? ownSpeech;
   const labels: SpeakButtonLabels = { ...DEFAULT_SPEAK_BUTTON_LABELS, ...labelOverrides };
 

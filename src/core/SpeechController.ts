@@ -4,13 +4,14 @@ import { MAX_CHARACTERS_PER_MESSAGE, MAX_CHARACTERS_PER_TASK, countCharacters, i
 import { SynthesisError, ValidationError, toSynthesisError } from './errors';
 import { IndexedListeners } from './IndexedListeners';
 import { now } from './now';
-import type { SynthesisParameters } from './parameters';
+import { buildWireParameters, validateSynthesisParameters, type SynthesisParameters } from './parameters';
 import type { Player } from './Player';
-import { SpeechSynthesizer } from './SpeechSynthesizer';
+import { reportModelWarnings } from './reportModelWarnings';
+import { SynthesisTask } from './SynthesisTask';
 import type { Transport } from './Transport';
-import { Utterance, type TaskPlacement, type UtteranceTask } from './Utterance';
+import { Utterance, type TaskPlacement } from './Utterance';
 import { nextUtterancePhase, speechStatusOf, type UtteranceEvent } from './UtterancePhase';
-import type { TimelineSentence, TimelineWord } from './WordTimeline';
+import type { SentenceInput, TimelineSentence, TimelineWord } from './WordTimeline';
 
 /** What a speech hook shows: one string, rendered as `data-state` by the components. */
 export type SpeechStatus = 'idle' | 'connecting' | 'buffering' | 'speaking' | 'paused' | 'ended' | 'error';
@@ -207,19 +208,12 @@ export class SpeechController {
       const ssml = isSsml(text);
       if (ssml && counted > MAX_CHARACTERS_PER_MESSAGE) throw new ValidationError('text', `SSML text has ${counted} characters; at most ${MAX_CHARACTERS_PER_MESSAGE} are allowed (SSML cannot be split)`, 'TextTooLong');
       if (counted > MAX_CHARACTERS_PER_TASK) throw new ValidationError('text', `text has ${counted} characters (CJK ideographs count 2); at most ${MAX_CHARACTERS_PER_TASK} can be spoken at once`, 'TextTooLong');
-      const { synthesizer } = this.startTask(utterance);
-      const done = (finished: Promise<unknown>): void => {
-        finished.then(
-          () => this.synthesized(utterance),
-          (error: unknown) => this.fail(utterance, error),
-        );
-      };
+      const task = this.startTask(utterance, () => this.synthesized(utterance), { ssml });
       const send = (pieces: string[]): void => {
-        for (const piece of pieces) synthesizer.streamingCall(piece);
-        done(synthesizer.streamingComplete({ timeoutMillis: 0 }));
+        for (const piece of pieces) task.send(piece);
+        task.finish();
       };
-      if (ssml) done(synthesizer.call(text));
-      else if (counted <= MAX_CHARACTERS_PER_MESSAGE) send([text]);
+      if (counted <= MAX_CHARACTERS_PER_MESSAGE) send([text]);
       // Longer texts are rare: the splitter is loaded only for them.
       else import('./splitText').then(({ splitText }) => this.isLive(utterance) && send(splitText(text)), (error: unknown) => this.fail(utterance, error));
     } catch (error) {
@@ -305,35 +299,42 @@ export class SpeechController {
 
   /**
    * Starts a task of `utterance` at `placement` (by default right after the previous task: its audio
-   * continues the same playthrough as a new encoded stream). Its audio, words and failures feed the
-   * utterance; its end is for the caller to handle.
+   * continues the same playthrough as a new encoded stream, its text the utterance's text). Its audio,
+   * words and failures feed the utterance; when it has finished, `onFinished` decides what comes next.
+   * Throws (sending nothing) when the request parameters are invalid.
    */
-  protected startTask(utterance: Utterance, placement: TaskPlacement = utterance.nextPlacement()): UtteranceTask {
-    const previous = utterance.task;
-    const synthesizer = new SpeechSynthesizer({
-      ...utterance.params,
-      transport: this.#transport,
-      connectTimeoutMillis: this.options.connectTimeoutMillis,
-      startTimeoutMillis: this.options.startTimeoutMillis,
-      onWarning: this.options.onWarning ?? (() => undefined),
-      callback: {
-        onData: (chunk) => this.#onAudio(utterance, task, chunk),
-        onSentence: (sentence, words) => this.#onSentence(utterance, task, sentence, words),
-        // Streaming tasks can fail between calls (the service's idle limit, a dropped socket).
-        onError: (error) => utterance.task === task && this.fail(utterance, error),
+  protected startTask(utterance: Utterance, onFinished: () => void, options: { placement?: TaskPlacement; ssml?: boolean } = {}): SynthesisTask {
+    const params = utterance.params;
+    validateSynthesisParameters(params);
+    const task: SynthesisTask = new SynthesisTask(
+      {
+        transport: this.#transport,
+        model: params.model,
+        parameters: buildWireParameters(params, { enableSsml: options.ssml }),
+        format: utterance.format,
+        connectTimeoutMillis: this.options.connectTimeoutMillis,
+        startTimeoutMillis: this.options.startTimeoutMillis,
+      },
+      {
+        onAudio: (chunk) => this.#isCurrentTask(utterance, task) && this.#onAudio(utterance, chunk),
+        onSentence: (sentence) => this.#isCurrentTask(utterance, task) && this.#onSentence(utterance, sentence),
         onEvent: (event) => {
           if (event.event === 'task-started' && this.#dispatch(utterance, 'taskStarted')) this.#publishStatus(utterance);
           // The task's final count of billed characters.
-          else if (event.event === 'task-finished' && utterance.task === task && this.isLive(utterance)) this.#publishMetrics(utterance);
+          else if (event.event === 'task-finished' && this.#isCurrentTask(utterance, task)) this.#publishMetrics(utterance);
         },
+        // Streaming tasks can fail between calls (the service's idle limit, a dropped socket).
+        onEnd: (error) => {
+          if (!this.#isCurrentTask(utterance, task)) return;
+          if (error) this.fail(utterance, error);
+          else onFinished();
+        },
+        onWarning: this.options.onWarning,
       },
-    });
-    const task: UtteranceTask = { synthesizer, ...placement };
-    if (previous) {
-      utterance.charactersBefore += previous.synthesizer.getUsageCharacters() ?? 0;
-      this.#player?.nextStream();
-    }
-    utterance.task = task;
+    );
+    if (!utterance.current) reportModelWarnings(params, (warning) => this.options.onWarning?.(warning));
+    else this.#player?.nextStream();
+    utterance.beginTask(task, options.placement ?? utterance.nextPlacement());
     return task;
   }
 
@@ -393,8 +394,11 @@ export class SpeechController {
     player.unlock().catch(() => undefined);
   }
 
-  #onAudio(utterance: Utterance, task: UtteranceTask, chunk: Uint8Array): void {
-    if (utterance.task !== task || !this.isLive(utterance)) return;
+  #isCurrentTask(utterance: Utterance, task: SynthesisTask): boolean {
+    return utterance.current?.task === task && this.isLive(utterance);
+  }
+
+  #onAudio(utterance: Utterance, chunk: Uint8Array): void {
     utterance.chunks.push(chunk);
     if (utterance.firstPackageDelayMs === undefined) {
       utterance.firstPackageDelayMs = Math.round(now() - utterance.startedAt);
@@ -403,9 +407,10 @@ export class SpeechController {
     this.#player?.enqueue(chunk);
   }
 
-  #onSentence(utterance: Utterance, task: UtteranceTask, sentence: TimelineSentence, words: readonly TimelineWord[]): void {
-    if (utterance.task !== task || !this.isLive(utterance)) return;
-    if (utterance.addSentence(task, sentence, words)) this.#player?.setTimeline(utterance.words);
+  #onSentence(utterance: Utterance, sentence: SentenceInput): void {
+    const words = utterance.words;
+    utterance.addSentence(sentence);
+    if (utterance.words.length !== words.length) this.#player?.setTimeline(utterance.words);
     this.publish({ words: utterance.words, sentences: utterance.sentences });
     this.#publishMetrics(utterance);
   }
@@ -419,7 +424,7 @@ export class SpeechController {
     const metrics: SpeechMetrics = {
       firstPackageDelayMs: utterance.firstPackageDelayMs,
       timeToFirstAudioMs: playback?.timeToFirstAudioMs,
-      requestId: utterance.task?.synthesizer.getLastRequestId(),
+      requestId: utterance.current?.task.id,
       characters: utterance.characters,
       underruns: playback?.underruns ?? 0,
     };

@@ -5,7 +5,8 @@ import { openTextSource, type ReadableStreamLike, type TextSourceReader } from '
 import type { SynthesisParameters } from './parameters';
 import { SpeechController, type SpeechControllerOptions, type SpeechStatus } from './SpeechController';
 import { splitText } from './splitText';
-import type { Utterance, UtteranceTask } from './Utterance';
+import type { SynthesisTask } from './SynthesisTask';
+import type { Utterance } from './Utterance';
 
 /** Options of {@link StreamingSpeechController}. */
 export interface StreamingSpeechControllerOptions extends SpeechControllerOptions {
@@ -23,7 +24,7 @@ export interface StreamingSpeechControllerOptions extends SpeechControllerOption
  * - `finished`: it ended; more text opens a new task on the same timeline
  */
 interface StreamTask {
-  readonly task: UtteranceTask;
+  readonly task: SynthesisTask;
   characters: number;
   phase: 'open' | 'finishing' | 'finished';
 }
@@ -76,7 +77,7 @@ export class StreamingSpeechController extends SpeechController {
       stream.pending.length = 0;
     });
     try {
-      this.#openTask(stream).task.synthesizer.streamingStart();
+      this.#openTask(stream);
       this.#armIdle(stream);
     } catch (error) {
       this.fail(utterance, error);
@@ -172,10 +173,13 @@ export class StreamingSpeechController extends SpeechController {
     return stream && this.isLive(stream.utterance) ? stream : undefined;
   }
 
+  /** Opens the next task of the stream; it connects at once. */
   #openTask(stream: TextStream): StreamTask {
-    const task: StreamTask = { task: this.startTask(stream.utterance), characters: 0, phase: 'open' };
-    stream.task = task;
-    return task;
+    let opened: StreamTask;
+    const task = this.startTask(stream.utterance, () => this.#taskEnded(stream, opened));
+    opened = { task, characters: 0, phase: 'open' };
+    stream.task = opened;
+    return opened;
   }
 
   #send(stream: TextStream, piece: string): void {
@@ -193,20 +197,14 @@ export class StreamingSpeechController extends SpeechController {
       return;
     }
     task.characters += counted;
-    task.task.synthesizer.streamingCall(piece);
+    task.task.send(piece);
   }
 
+  /** `finish-task` for `task`: when it has finished, {@link #taskEnded} continues (a failure fails the utterance). */
   #finish(stream: TextStream, task: StreamTask): void {
     if (task.phase !== 'open') return;
     task.phase = 'finishing';
-    task.task.synthesizer.streamingComplete({ timeoutMillis: 0 }).then(
-      () => this.#taskEnded(stream, task),
-      (error: unknown) => {
-        // A task finished for the idle rule before any text: nothing was lost.
-        if ((error as { code?: unknown } | null)?.code === 'InvalidState') this.#taskEnded(stream, task);
-        else this.fail(stream.utterance, error);
-      },
-    );
+    task.task.finish();
   }
 
   /** A task ended: the text written meanwhile continues in a new task; after `complete()` the utterance is synthesized. */
@@ -239,7 +237,7 @@ export class StreamingSpeechController extends SpeechController {
         // Started but no text yet: drop this task before the service times it out; the next write
         // opens a new one.
         task.phase = 'finished';
-        task.task.synthesizer.streamingCancel();
+        task.task.cancel();
         return;
       }
       this.#finish(stream, task);

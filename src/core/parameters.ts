@@ -111,6 +111,17 @@ function checkRuleList(field: string, value: unknown): void {
   }
 }
 
+// The numeric options and their ranges, in the order they are checked: [field, min, max, integer].
+const RANGES = [
+  ['volume', 0, 100, true],
+  ['speechRate', 0.5, 2, false],
+  ['pitchRate', 0.5, 2, false],
+  ['bitRate', 6, 510, true],
+  ['seed', 0, 65535, true],
+] as const;
+
+const FLAGS = ['wordTimestampEnabled', 'enableAigcTag', 'enableMarkdownFilter'] as const;
+
 /**
  * Validates synthesis parameters before anything is sent. Throws a {@link ValidationError} naming the
  * field, what was received and what is allowed. (Combinations that are only doubtful — a voice of
@@ -124,14 +135,8 @@ export function validateSynthesisParameters(params: SynthesisParameters): void {
   checkString('model', params.model);
   checkString('voice', params.voice);
   checkFormat(params.format);
-  checkNumber('volume', params.volume, 0, 100, true);
-  checkNumber('speechRate', params.speechRate, 0.5, 2, false);
-  checkNumber('pitchRate', params.pitchRate, 0.5, 2, false);
-  checkNumber('bitRate', params.bitRate, 6, 510, true);
-  checkNumber('seed', params.seed, 0, 65535, true);
-  checkBoolean('wordTimestampEnabled', params.wordTimestampEnabled);
-  checkBoolean('enableAigcTag', params.enableAigcTag);
-  checkBoolean('enableMarkdownFilter', params.enableMarkdownFilter);
+  for (const [field, min, max, integer] of RANGES) checkNumber(field, params[field], min, max, integer);
+  for (const field of FLAGS) checkBoolean(field, params[field]);
   const format = params.format ?? DEFAULT_AUDIO_FORMAT;
   if (params.bitRate !== undefined && format.format !== 'opus') fail('bitRate', `applies only to opus formats (the format is ${format.format})`, params.bitRate);
   if (params.instruction !== undefined) {
@@ -174,6 +179,15 @@ export function validateText(text: unknown, field = 'text'): number {
   return counted;
 }
 
+// Typed options and their wire names, in the order the SDK adds them.
+const WIRE_NAMES = [
+  ['wordTimestampEnabled', 'word_timestamp_enabled'],
+  ['enableAigcTag', 'enable_aigc_tag'],
+  ['aigcPropagator', 'aigc_propagator'],
+  ['aigcPropagateId', 'aigc_propagate_id'],
+  ['enableMarkdownFilter', 'enable_markdown_filter'],
+] as const;
+
 /**
  * The `payload.parameters` of `run-task`, exactly as the Python SDK builds them for the same arguments:
  * base fields (`text_type`, `voice`, `format`, `sample_rate`, `volume`, `rate`, `pitch`, `seed`, `type`),
@@ -195,11 +209,7 @@ export function buildWireParameters(params: SynthesisParameters, mode: { enableS
   };
   if (format.format === 'opus') wire.bit_rate = params.bitRate ?? format.bitRate;
   const typed: Record<string, unknown> = {};
-  if (params.wordTimestampEnabled !== undefined) typed.word_timestamp_enabled = params.wordTimestampEnabled;
-  if (params.enableAigcTag !== undefined) typed.enable_aigc_tag = params.enableAigcTag;
-  if (params.aigcPropagator !== undefined) typed.aigc_propagator = params.aigcPropagator;
-  if (params.aigcPropagateId !== undefined) typed.aigc_propagate_id = params.aigcPropagateId;
-  if (params.enableMarkdownFilter !== undefined) typed.enable_markdown_filter = params.enableMarkdownFilter;
+  for (const [option, name] of WIRE_NAMES) if (params[option] !== undefined) typed[name] = params[option];
   Object.assign(wire, typed, params.additionalParams);
   if (params.hotFix !== undefined) wire.hot_fix = params.hotFix;
   if (mode.enableSsml) wire.enable_ssml = true;

@@ -1,5 +1,5 @@
-import { SpeechController, type SpeechControllerOptions, type SpeechOptions, type SynthesisParameters } from '../core/index';
-import { useSpeechController } from './useSpeechController';
+import type { SpeechOptions, SynthesisParameters } from '../core/index';
+import { useSpeech } from './useSpeech';
 import { useSpeechState, type SpeechState } from './useSpeechState';
 
 /** Options of {@link useSpeechSynthesis}: the one {@link SpeechOptions} shape (request parameters over the provider's defaults, and callbacks). */
@@ -30,11 +30,6 @@ export interface UseSpeechSynthesisResult extends SpeechState {
  * <button onClick={() => speech.speak('你好')} data-state={speech.status}>Read</button>
  */
 export function useSpeechSynthesis(options: UseSpeechSynthesisOptions = {}): UseSpeechSynthesisResult {
-  const { controller, snapshot } = useSpeechController('useSpeechSynthesis', options, createSpeechController);
-  const state = useSpeechState(controller, snapshot);
-  return { ...state, speak: controller.speak, stop: controller.stop, pause: controller.pause, resume: controller.resume, seek: controller.seek };
-}
-
-function createSpeechController(options: SpeechControllerOptions): SpeechController {
-  return new SpeechController(options);
+  const speech = useSpeech(options);
+  return { ...speech, ...useSpeechState(speech.controller, speech) };
 }
