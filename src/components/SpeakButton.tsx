@@ -1,7 +1,8 @@
 import { forwardRef, useEffect, useRef, type ButtonHTMLAttributes, type MouseEvent, type ReactNode } from 'react';
 import type { SpeechController, SpeechOptions, SpeechStatus, SynthesisError } from '../core/index';
 import type { UseSpeechSynthesisResult } from '../hooks/index';
-import { useSpeech } from '../hooks/useSpeech';
+import { useLatestRef } from '../hooks/internal/useLatestRef';
+import { isActiveStatus, useSpeech } from '../hooks/useSpeech';
 import { composeEventHandlers } from './composeEventHandlers';
 import { useAnnouncer } from './useAnnouncer';
 import { warnOnce } from './warnOnce';
@@ -148,23 +149,20 @@ export function useSpeakButton(options: UseSpeakButtonOptions): UseSpeakButtonRe
 
   const announce = useAnnouncer();
   const previousStatus = useRef<SpeechStatus>(status);
-  const onStatusChangeRef = useRef(onStatusChange);
-  onStatusChangeRef.current = onStatusChange;
-  const errorMessage = status === 'error' ? labels.error(speech.error) : '';
-  const messages = [labels.speaking, labels.paused, labels.ended, labels.stopped, errorMessage] as const;
+  // Read when the status changes; new labels or a new handler need not re-run the effect.
+  const latest = useLatestRef({ onStatusChange, labels, error: speech.error });
   useEffect(() => {
     const previous = previousStatus.current;
     previousStatus.current = status;
     if (previous === status) {
       return;
     }
-    onStatusChangeRef.current?.(status);
+    const { onStatusChange, labels, error } = latest.current;
+    onStatusChange?.(status);
     if (!shouldAnnounce || !isMine) {
       return;
     }
-    const [speaking, paused, ended, stopped, failed] = messages;
-    const wasActive = previous === 'connecting' || previous === 'buffering' || previous === 'speaking' || previous === 'paused';
-    const kind = status === 'speaking' ? 'speaking' : status === 'paused' ? 'paused' : status === 'ended' ? 'ended' : status === 'error' ? 'error' : status === 'idle' && wasActive ? 'stopped' : undefined;
+    const kind = status === 'idle' ? (isActiveStatus(previous) ? 'stopped' : undefined) : status === 'connecting' || status === 'buffering' ? undefined : status;
     if (!kind) {
       return;
     }
@@ -174,10 +172,8 @@ export function useSpeakButton(options: UseSpeakButtonOptions): UseSpeakButtonRe
       return;
     }
     lastAnnouncement.set(speech.controller, key);
-    announce({ speaking, paused, ended, stopped, error: failed }[kind]);
-    // Messages are read at the time of the change; they need not re-run the effect.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [status, isMine, shouldAnnounce, speech.utterance, speech.controller, announce]);
+    announce(kind === 'error' ? labels.error(error) : labels[kind]);
+  }, [status, isMine, shouldAnnounce, speech.utterance, speech.controller, announce, latest]);
 
   const handleClick = composeEventHandlers(onClick, () => {
     switch (action) {

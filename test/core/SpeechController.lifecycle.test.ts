@@ -13,6 +13,7 @@ import {
   type SpeechStatus,
 } from 'cosyvoice-react/core';
 import { createAudioPlayer, createSilentPlayer } from 'cosyvoice-react/playback';
+import { fakeAudioContext } from '../utils/fakeAudioContext';
 import { deliver, steppedMemoryServer } from '../utils/steppedMemoryServer';
 
 const FORMAT = AudioFormat.PCM_16000HZ_MONO_16BIT;
@@ -281,24 +282,9 @@ describe('SpeechController: failure from every phase', () => {
   });
 
   it('synthesized: an audio output closed while the rest plays fails with AudioFailed (Web Audio player, context closed under it)', async () => {
-    const listeners = new Set<() => void>();
-    const context = {
-      state: 'running',
-      sampleRate: 48000,
-      currentTime: 0,
-      baseLatency: 0.01,
-      outputLatency: 0,
-      destination: {},
-      // The worklet never loads here (no Web Audio in Node): the audio waits, the playthrough stays live.
-      audioWorklet: { addModule: () => new Promise<void>(() => {}) },
-      resume: () => Promise.resolve(),
-      close: () => Promise.resolve(),
-      addEventListener: (_type: string, listener: () => void) => listeners.add(listener),
-      removeEventListener: (_type: string, listener: () => void) => listeners.delete(listener),
-      createGain: () => ({ gain: { value: 1 }, connect: () => {}, disconnect: () => {} }),
-      getOutputTimestamp: () => ({ contextTime: 0, performanceTime: 0 }),
-    };
-    const s = setup({ createPlayer: () => createAudioPlayer({ createContext: () => context as unknown as AudioContext, format: FORMAT }) });
+    // The worklet never loads in Node: the audio waits, and the playthrough stays live.
+    const { context, setState } = fakeAudioContext({ running: true });
+    const s = setup({ createPlayer: () => createAudioPlayer({ createContext: () => context, format: FORMAT }) });
     s.controller.speak(TEXT);
     await deliver();
     s.server.started();
@@ -308,8 +294,7 @@ describe('SpeechController: failure from every phase', () => {
     await deliver();
     expect(s.controller.getSnapshot()).toMatchObject({ status: 'buffering', isComplete: true });
     expect(s.controller.player?.getSnapshot().canSeek).toBe(true);
-    context.state = 'closed';
-    for (const listener of [...listeners]) listener();
+    setState('closed');
     expect(s.controller.getSnapshot()).toMatchObject({ status: 'error', error: { code: 'AudioFailed', message: 'The AudioContext was closed while playing.' } });
     expect(s.calls).toEqual(['error:AudioFailed']);
     s.controller.release();

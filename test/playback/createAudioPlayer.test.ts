@@ -1,30 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isSynthesisError } from 'cosyvoice-react/core';
 import { createAudioPlayer, type EndedReason } from 'cosyvoice-react/playback';
+import { fakeAudioContext } from '../utils/fakeAudioContext';
 
 // Node has no Web Audio: these cover the player's paths that need none (or a context that never runs,
 // which real Chromium cannot produce; the browser tests cover the rest).
 
 /** A context the browser keeps suspended: resume() never takes effect, the worklet never loads. */
-function suspendedContext() {
-  const listeners = new Set<() => void>();
-  const context = {
-    state: 'suspended',
-    sampleRate: 48000,
-    currentTime: 0,
-    baseLatency: 0.01,
-    outputLatency: 0,
-    destination: {},
-    audioWorklet: { addModule: () => new Promise<void>(() => {}) },
-    resume: () => new Promise<void>(() => {}),
-    close: vi.fn(() => Promise.resolve()),
-    addEventListener: (_type: string, listener: () => void) => listeners.add(listener),
-    removeEventListener: (_type: string, listener: () => void) => listeners.delete(listener),
-    createGain: () => ({ gain: { value: 1 }, connect: () => {}, disconnect: () => {} }),
-    getOutputTimestamp: () => ({ contextTime: 0, performanceTime: 0 }),
-  };
-  return { context: context as unknown as AudioContext, listeners };
-}
+const suspendedContext = () => fakeAudioContext({ running: false });
 
 const settled = (promise: Promise<unknown>) =>
   promise.then(
