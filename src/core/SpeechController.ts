@@ -4,7 +4,7 @@ import { MAX_CHARACTERS_PER_MESSAGE, MAX_CHARACTERS_PER_TASK, countCharacters, i
 import { SynthesisError, ValidationError, toSynthesisError } from './errors';
 import { IndexedListeners } from './IndexedListeners';
 import { now } from './now';
-import { buildWireParameters, validateSynthesisParameters, type SynthesisParameters } from './parameters';
+import { buildWireParameters, mergeParameters, validateSynthesisParameters, type SynthesisParameters } from './parameters';
 import type { Player } from './Player';
 import { reportModelWarnings } from './reportModelWarnings';
 import { SynthesisTask } from './SynthesisTask';
@@ -280,7 +280,7 @@ export class SpeechController {
     // Replaced, not stopped: no idle snapshot in between, and the player's stop belongs to the new one.
     if (previous) this.#dispatch(previous, 'stopped');
     this.#settle('idle');
-    const params = { ...this.#defaults, ...overrides } as SynthesisParameters;
+    const params = mergeParameters(this.#defaults, overrides) as SynthesisParameters;
     const utterance = new Utterance(this.#nextId++, params, params.format ?? DEFAULT_AUDIO_FORMAT, now(), text);
     // Current before the player is touched, so whatever it reports (the previous playthrough stopping, a
     // context that cannot be made or unlocked) belongs to this utterance and never republishes the last one.

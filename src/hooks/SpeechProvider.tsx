@@ -1,6 +1,7 @@
 import type { QueryClient } from '@tanstack/react-query';
 import { createContext, useContext, useMemo, type ReactNode } from 'react';
 import type { Player, SynthesisParameters, Transport } from '../core/index';
+import { mergeParameters } from '../core/parameters';
 import { DEFAULT_BROWSER_FORMAT, createAudioPlayer } from '../playback/index';
 import { useOwnQueryClient } from './internal/useOwnQueryClient';
 import { useSharedAudioContext } from './internal/useSharedAudioContext';
@@ -58,7 +59,7 @@ export function SpeechProvider({ transport, queryClient, createPlayer, idleFinis
   const ownClient = useOwnQueryClient(!queryClient);
   const sharedAudioContext = useSharedAudioContext();
   // Without a format, browsers get the one measured to start fastest (PCM 24 kHz, see DEFAULT_BROWSER_FORMAT).
-  const stableDefaults = useStableValue({ format: DEFAULT_BROWSER_FORMAT, ...defaults });
+  const stableDefaults = useStableValue(mergeParameters({ format: DEFAULT_BROWSER_FORMAT }, defaults));
   const value = useMemo<SpeechContextValue>(
     () => ({
       transport,

@@ -1,5 +1,6 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import { IDLE_SPEECH_SNAPSHOT, type SpeechCallbacks, type SpeechController, type SpeechOptions, type SpeechSnapshot, type StreamingSpeechControllerOptions } from '../core/index';
+import { mergeParameters } from '../core/parameters';
 import { useIsomorphicLayoutEffect } from './internal/useIsomorphicLayoutEffect';
 import { useLatestRef } from './internal/useLatestRef';
 import { useStableValue } from './internal/useStableValue';
@@ -33,7 +34,7 @@ export function useSpeechController<C extends SpeechController>(
   );
   const stableOverrides = useStableValue(overrides);
   useIsomorphicLayoutEffect(() => {
-    controller.setDefaults({ ...context.defaults, ...stableOverrides });
+    controller.setDefaults(mergeParameters(context.defaults, stableOverrides));
     controller.setTransport(context.transport);
   }, [controller, context.defaults, context.transport, stableOverrides]);
   useEffect(() => () => controller.release(), [controller]);

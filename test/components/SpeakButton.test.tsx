@@ -192,6 +192,26 @@ describe('SpeakButton', () => {
     expect(calls).toEqual([['Hi.', { seed: 7, voice: 'longanhuan', speechRate: 1.5 }]]);
   });
 
+  it('keeps the provider defaults for speech options left undefined, with its own speech and a shared one', async () => {
+    const { wrapper } = await setup();
+    const user = userEvent.setup();
+    function Harness() {
+      const speech = useSpeechSynthesis({ voice: undefined });
+      return (
+        <>
+          <SpeakButton text="Shared speech." speech={speech} speechOptions={{ voice: undefined, model: undefined }} />
+          <SpeakButton text="Its own speech." speechOptions={{ voice: undefined }} />
+        </>
+      );
+    }
+    render(<Harness />, { wrapper });
+    const [shared, own] = screen.getAllByRole('button', { name: 'Read aloud' }) as [HTMLElement, HTMLElement];
+    for (const button of [shared, own]) {
+      await user.click(button);
+      await waitFor(() => expect(button).toHaveAttribute('data-state', 'ended'), { timeout: 5000 });
+    }
+  });
+
   it('spreads props last, forwards the ref and lets a user handler opt out with preventDefault', async () => {
     const { transport, wrapper } = await setup();
     const user = userEvent.setup();

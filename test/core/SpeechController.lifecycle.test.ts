@@ -151,6 +151,15 @@ describe('SpeechController: an utterance step by step', () => {
     expect(s.status()).toBe('speaking');
   });
 
+  it('an override left undefined keeps the default (voice: undefined is "not set")', async () => {
+    const s = setup();
+    s.controller.speak(TEXT, { voice: undefined, speechRate: 1.5 });
+    expect(s.status()).toBe('connecting');
+    await deliver();
+    const parameters = s.server.last().messages[0]!.payload.parameters as Record<string, unknown>;
+    expect(parameters).toMatchObject({ voice: 'longanyang', rate: 1.5 });
+  });
+
   it('ignores a second task-started and events of another task', async () => {
     const s = setup();
     await reach(s, 'synthesizing, buffering');
