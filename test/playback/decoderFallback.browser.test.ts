@@ -4,7 +4,8 @@
 // around the engine's real AudioDecoder so this runs in every engine; in WebKit the real one fails too.
 // Each test file runs in its own page, so the codecs remembered as failed start empty here.
 import { afterEach, describe, expect, it } from 'vitest';
-import { AudioDurationCounter, AudioFormat, type AudioFormatSpec, type SynthesisError } from 'cosyvoice-react/core';
+import { AudioFormat, type AudioFormatSpec, type SynthesisError } from 'cosyvoice-react/core';
+import { AudioDurationCounter } from '../../src/core/AudioDurationCounter';
 import { createAudioPlayer, createStreamDecoder, type EndedReason } from 'cosyvoice-react/playback';
 import { analyse, chunks, createTap, fixture, isWebKit, sleep } from './browserAudio';
 
