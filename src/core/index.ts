@@ -8,7 +8,6 @@ export { SpeechSynthesizer, isTerminalState } from './SpeechSynthesizer';
 export type { CompletionOptions, SpeechSynthesizerOptions, SynthesisCallback, SynthesizerState } from './SpeechSynthesizer';
 export { validateSynthesisParameters, LANGUAGE_HINTS } from './parameters';
 export type { HotFix, LanguageHint, SynthesisParameters } from './parameters';
-export { modelWarnings } from './modelWarnings';
 export type { ServerEvent, ResultGeneratedEvent, ResultType, TaskFailedEvent, TaskFinishedEvent, TaskStartedEvent, UnknownEvent, Usage, WireWord } from './protocol';
 
 // Speech controllers (what the React hooks adapt) and the player they drive

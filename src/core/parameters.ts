@@ -125,7 +125,7 @@ const FLAGS = ['wordTimestampEnabled', 'enableAigcTag', 'enableMarkdownFilter'] 
 /**
  * Validates synthesis parameters before anything is sent. Throws a {@link ValidationError} naming the
  * field, what was received and what is allowed. (Combinations that are only doubtful — a voice of
- * another model, an option a model ignores — are warnings: see `modelWarnings`.)
+ * another model, an option a model ignores — are development warnings, reported through `onWarning`.)
  *
  * @example
  * validateSynthesisParameters({ model: 'cosyvoice-v3-flash', voice: 'longanyang', volume: 80 });

@@ -57,7 +57,6 @@ const CORE = [
   'isTerminalState',
   'validateSynthesisParameters',
   'LANGUAGE_HINTS',
-  'modelWarnings',
   // speech controllers (what the hooks adapt)
   'SpeechController',
   'StreamingSpeechController',
