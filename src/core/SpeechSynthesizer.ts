@@ -44,7 +44,10 @@ export interface SynthesisCallback {
 
 /** Options of {@link SpeechSynthesizer}: the request parameters plus how to connect and whom to tell. */
 export interface SpeechSynthesizerOptions extends SynthesisParameters {
-  /** Where to connect: `directTransport`, `proxyTransport` or `memoryTransport`. */
+  /**
+   * Where to connect: `directTransport`, `proxyTransport` or `memoryTransport`; wrap it in a
+   * `ConnectionPool` to run task after task on one socket.
+   */
   transport: Transport;
   /** Receives events and audio as they arrive. Without it, `call` and `streamingComplete` resolve to the whole audio. */
   callback?: SynthesisCallback;
@@ -83,7 +86,9 @@ function busy(method: string): SynthesisError {
 /**
  * CosyVoice speech synthesis over the DashScope WebSocket protocol: the Python SDK's
  * `SpeechSynthesizer` in TypeScript, over one {@link SynthesisTask} at a time. After a task ends, the
- * next `call` or `streamingCall` starts a new task (with a new task id) on a new connection.
+ * next `call` or `streamingCall` starts a new task (with a new task id): on a new connection, or on the
+ * same one when `transport` is a `ConnectionPool` (as the Java SDK reuses its socket; one pool can serve
+ * many synthesizers).
  *
  * Everything is validated before a socket opens; every task ends in `completed`, `failed` or
  * `cancelled`, with exactly one `onComplete` or `onError`.
@@ -235,6 +240,16 @@ export class SpeechSynthesizer {
   /** Milliseconds from the start of the latest task (connecting included) to its first audio frame. */
   getFirstPackageDelay(): number | undefined {
     return this.#run?.task.firstPackageDelayMs;
+  }
+
+  /** Milliseconds the latest task waited for its socket (0 for a warm socket of a `ConnectionPool`). */
+  getConnectMs(): number | undefined {
+    return this.#run?.task.connectMs;
+  }
+
+  /** Whether the latest task ran on a socket that was already open (a `ConnectionPool` transport reuses them). */
+  isConnectionReused(): boolean | undefined {
+    return this.#run?.task.connectionReused;
   }
 
   /** The latest JSON event received (the SDK's `get_response`). */

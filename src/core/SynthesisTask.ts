@@ -88,6 +88,10 @@ export class SynthesisTask {
   #timers = new Set<ReturnType<typeof setTimeout>>();
   #startTimer: ReturnType<typeof setTimeout> | undefined;
   #startedAt = now();
+  /** Milliseconds the task waited for its socket (0 for a warm pooled one; the token fetch included). */
+  connectMs: number | undefined;
+  /** Whether the task ran on a socket that was open before it asked (reused by a `ConnectionPool`, or preconnected). */
+  connectionReused: boolean | undefined;
   /** Milliseconds from the task's start (connecting included) to its first audio frame. */
   firstPackageDelayMs: number | undefined;
   /** Billed characters so far (`usage.characters` of the latest event that had it). */
@@ -205,6 +209,8 @@ export class SynthesisTask {
       socket.close(1000, 'cancelled');
       return;
     }
+    this.connectMs = Math.round(now() - this.#startedAt);
+    this.connectionReused = socket.reused ?? false;
     this.#socket = {
       // A transport whose send throws must not leave the task waiting for an answer that cannot come: the
       // task fails once the current step is done (a cancel that was sending settles as cancelled first).
@@ -321,7 +327,8 @@ export class SynthesisTask {
     this.#queue.length = 0;
     if (!this.#socket) this.#connectAbort.abort(error ?? new SynthesisError('Cancelled', 'finished'));
     this.#call('onEnd', error);
-    // The service keeps a connection for more tasks, but like the Python SDK we close after each task.
+    // A plain transport's socket closes after each task, as the Python SDK does; a ConnectionPool's lease
+    // hands it back to the pool instead, for the next task.
     this.#socket?.close(1000, error ? error.code : 'task finished');
   }
 }

@@ -12,6 +12,8 @@ export interface TransportSocket {
   send(text: string): void;
   /** Closes the socket; `onClose` follows. Safe to call more than once. */
   close(code?: number, reason?: string): void;
+  /** The socket was open before the task asked for it (a `ConnectionPool` reused it, or preconnected it). */
+  readonly reused?: boolean;
 }
 
 /** The HTTP side of a transport, for DashScope-shaped paths (`/tokens`, `/services/audio/tts/customization`). */
@@ -39,6 +41,11 @@ export interface Transport {
   connect(handlers: TransportSocketHandlers, signal: AbortSignal): Promise<TransportSocket>;
   /** The HTTP side, when the endpoint has one (tokens, custom voice listing). */
   readonly http?: TransportHttp;
+  /**
+   * Opens a socket ahead of a task, for transports that keep sockets warm (`ConnectionPool`). Resolves to
+   * whether one is ready; never rejects.
+   */
+  preconnect?(): Promise<boolean>;
 }
 
 /** A short-lived credential for the browser (`st-…` temporary key) and when it stops working. */

@@ -19,6 +19,8 @@ export type { ReadableStreamLike } from './openTextSource';
 export type { EndedReason, Player, PlayerDiagnostics, PlayerSnapshot, PlayerState, ResetOptions, TimelineSource } from './Player';
 
 // Transports
+export { ConnectionPool } from './ConnectionPool';
+export type { ConnectionPoolOptions, ConnectionPoolStats } from './ConnectionPool';
 export { directTransport, workspaceUrls, DASHSCOPE_HTTP_URLS, DASHSCOPE_WEBSOCKET_URLS } from './directTransport';
 export type { DashScopeRegion, DirectTransportOptions } from './directTransport';
 export { proxyTransport } from './proxyTransport';
