@@ -1,4 +1,4 @@
-import { forwardRef, useEffect, useRef, type ButtonHTMLAttributes, type MouseEvent, type ReactNode } from 'react';
+import { forwardRef, useEffect, useRef, type ButtonHTMLAttributes, type FocusEvent, type MouseEvent, type PointerEvent, type ReactNode, type TouchEvent } from 'react';
 import type { SpeechController, SpeechOptions, SpeechStatus, SynthesisError } from '../core/index';
 import type { UseSpeechSynthesisResult } from '../hooks/index';
 import { useLatestRef } from '../hooks/internal/useLatestRef';
@@ -83,6 +83,10 @@ export interface UseSpeakButtonOptions {
   speechOptions?: SpeechOptions;
   /** Composed with the button's own click handler; call `event.preventDefault()` to skip it. */
   onClick?: (event: MouseEvent<HTMLButtonElement>) => void;
+  /** Composed with the button's preconnect on intent (pointer enter, focus, touch start); `event.preventDefault()` skips it. */
+  onPointerEnter?: (event: PointerEvent<HTMLButtonElement>) => void;
+  onFocus?: (event: FocusEvent<HTMLButtonElement>) => void;
+  onTouchStart?: (event: TouchEvent<HTMLButtonElement>) => void;
   disabled?: boolean;
 }
 
@@ -92,6 +96,10 @@ export interface UseSpeakButtonResult {
   buttonProps: {
     type: 'button';
     onClick: (event: MouseEvent<HTMLButtonElement>) => void;
+    /** Preconnect on intent: the socket (and token) are ready by the click. */
+    onPointerEnter: (event: PointerEvent<HTMLButtonElement>) => void;
+    onFocus: (event: FocusEvent<HTMLButtonElement>) => void;
+    onTouchStart: (event: TouchEvent<HTMLButtonElement>) => void;
     disabled: boolean | undefined;
     'aria-busy': true | undefined;
     'data-state': SpeechStatus;
@@ -123,7 +131,7 @@ export interface UseSpeakButtonResult {
  * <button {...buttonProps} className="my-button">{isActive ? <StopIcon /> : <PlayIcon />} {label}</button>
  */
 export function useSpeakButton(options: UseSpeakButtonOptions): UseSpeakButtonResult {
-  const { text, speech: sharedSpeech, stopBehavior = 'stop', labels: labelOverrides, announce: shouldAnnounce = true, onStatusChange, speechOptions, onClick, disabled } = options;
+  const { text, speech: sharedSpeech, stopBehavior = 'stop', labels: labelOverrides, announce: shouldAnnounce = true, onStatusChange, speechOptions, onClick, onPointerEnter, onFocus, onTouchStart, disabled } = options;
   // Always called (hooks cannot be conditional); it opens nothing unless it speaks.
   const ownSpeech = useSpeech(sharedSpeech ? undefined : speechOptions);
   const speech: SpeakButtonSpeech = sharedSpeech ?? ownSpeech;
@@ -199,10 +207,17 @@ export function useSpeakButton(options: UseSpeakButtonOptions): UseSpeakButtonRe
   });
 
   const isDisabled = disabled || (!isActive && !hasText) || undefined;
+  // As links prefetch: a pointer on the button, focus or a touch says a click is likely; warm the socket.
+  const preconnect = (): void => {
+    if (action === 'speak' && hasText && !isDisabled) void speech.controller.preconnect();
+  };
   return {
     buttonProps: {
       type: 'button',
       onClick: handleClick,
+      onPointerEnter: composeEventHandlers(onPointerEnter, preconnect),
+      onFocus: composeEventHandlers(onFocus, preconnect),
+      onTouchStart: composeEventHandlers(onTouchStart, preconnect),
       disabled: isDisabled,
       'aria-busy': status === 'connecting' || undefined,
       'data-state': status,
@@ -231,7 +246,7 @@ export interface SpeakButtonRenderState {
 }
 
 /** Props of {@link SpeakButton}: the options of {@link useSpeakButton} plus any `<button>` prop. */
-export interface SpeakButtonProps extends UseSpeakButtonOptions, Omit<ButtonHTMLAttributes<HTMLButtonElement>, 'children' | 'onClick' | 'disabled' | 'type'> {
+export interface SpeakButtonProps extends UseSpeakButtonOptions, Omit<ButtonHTMLAttributes<HTMLButtonElement>, 'children' | 'onClick' | 'onPointerEnter' | 'onFocus' | 'onTouchStart' | 'disabled' | 'type'> {
   /**
    * Content; defaults to the state's label as text. With other content (an icon), the label becomes
    * `aria-label` unless you pass one. A function receives the state.
@@ -256,8 +271,8 @@ export interface SpeakButtonProps extends UseSpeakButtonOptions, Omit<ButtonHTML
  * <KaraokeText text={article} speech={speech} />
  */
 export const SpeakButton = /* @__PURE__ */ forwardRef<HTMLButtonElement, SpeakButtonProps>(function SpeakButton(props, forwardedRef) {
-  const { text, speech, stopBehavior, labels, announce, onStatusChange, speechOptions, onClick, disabled, children, ...buttonProps } = props;
-  const state = useSpeakButton({ text, speech, stopBehavior, labels, announce, onStatusChange, speechOptions, onClick, disabled });
+  const { text, speech, stopBehavior, labels, announce, onStatusChange, speechOptions, onClick, onPointerEnter, onFocus, onTouchStart, disabled, children, ...buttonProps } = props;
+  const state = useSpeakButton({ text, speech, stopBehavior, labels, announce, onStatusChange, speechOptions, onClick, onPointerEnter, onFocus, onTouchStart, disabled });
   const content =
     typeof children === 'function' ? children({ status: state.status, isActive: state.isActive, action: state.action, label: state.label }) : children;
   const hasOwnName = buttonProps['aria-label'] !== undefined || buttonProps['aria-labelledby'] !== undefined;

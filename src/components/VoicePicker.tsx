@@ -356,6 +356,9 @@ export function useVoicePicker(options: UseVoicePickerOptions = {}): UseVoicePic
   }, [activeVoice, baseId]);
 
   const previewVoice = activeVoice ?? selectedVoice;
+  const preconnectPreview = (): void => {
+    if (previewVoice && !isPreviewing(previewVoice)) void preview.controller.preconnect();
+  };
   return {
     state,
     voices,
@@ -410,6 +413,10 @@ export function useVoicePicker(options: UseVoicePickerOptions = {}): UseVoicePic
           togglePreview(previewVoice);
         }
       },
+      // Preconnect on intent, as links prefetch: the preview then starts on a warm socket.
+      onPointerEnter: preconnectPreview,
+      onFocus: preconnectPreview,
+      onTouchStart: preconnectPreview,
       children: previewVoice ? (isPreviewing(previewVoice) ? labels.stopPreview(previewVoice.name) : labels.preview(previewVoice.name)) : labels.preview(''),
     } as UseVoicePickerResult['previewButtonProps'],
   };

@@ -28,6 +28,10 @@ export interface SpeechMetrics {
   characters: number | undefined;
   /** How often playback ran dry waiting for the network. */
   underruns: number;
+  /** Whether the utterance's task ran on a socket that was already open (reused by the provider's pool, or preconnected). */
+  connectionReused: boolean | undefined;
+  /** How long the task waited for its socket, in ms (0 for a warm one; the token fetch and the handshake otherwise). */
+  connectMs: number | undefined;
 }
 
 /** The state of a {@link SpeechController}; a new object only when something in it changes. */
@@ -90,7 +94,7 @@ export interface SpeechControllerOptions {
 
 const EMPTY_WORDS: readonly TimelineWord[] = /* @__PURE__ */ Object.freeze([]);
 const EMPTY_SENTENCES: readonly TimelineSentence[] = /* @__PURE__ */ Object.freeze([]);
-const EMPTY_METRICS: SpeechMetrics = /* @__PURE__ */ Object.freeze({ firstPackageDelayMs: undefined, timeToFirstAudioMs: undefined, requestId: undefined, characters: undefined, underruns: 0 });
+const EMPTY_METRICS: SpeechMetrics = /* @__PURE__ */ Object.freeze({ firstPackageDelayMs: undefined, timeToFirstAudioMs: undefined, requestId: undefined, characters: undefined, underruns: 0, connectionReused: undefined, connectMs: undefined });
 
 /** The snapshot of a controller that has never spoken (also what servers render). */
 export const IDLE_SPEECH_SNAPSHOT: SpeechSnapshot = /* @__PURE__ */ Object.freeze({
@@ -138,7 +142,7 @@ export class SpeechController {
     this.options = options;
     this.#defaults = options.defaults ?? {};
     this.#transport = options.transport;
-    bindMethods(this, ['subscribe', 'getSnapshot', 'subscribeWord', 'speak', 'stop', 'pause', 'resume', 'seek']);
+    bindMethods(this, ['subscribe', 'getSnapshot', 'subscribeWord', 'speak', 'stop', 'pause', 'resume', 'seek', 'preconnect']);
   }
 
   /** Replaces the default request parameters for later utterances. */
@@ -149,6 +153,14 @@ export class SpeechController {
   /** Uses another transport for later utterances. */
   setTransport(transport: Transport): void {
     this.#transport = transport;
+  }
+
+  /**
+   * Opens a socket ahead of a `speak` (on hover, focus, touch), when the transport keeps sockets warm (a
+   * `ConnectionPool`, which `SpeechProvider` makes). Resolves to whether one is ready; never rejects.
+   */
+  preconnect(): Promise<boolean> {
+    return this.#transport.preconnect?.() ?? Promise.resolve(false);
   }
 
   subscribe(listener: () => void): () => void {
@@ -427,6 +439,8 @@ export class SpeechController {
       requestId: utterance.current?.task.id,
       characters: utterance.characters,
       underruns: playback?.underruns ?? 0,
+      connectionReused: utterance.current?.task.connectionReused,
+      connectMs: utterance.current?.task.connectMs,
     };
     const current = this.#snapshot.metrics;
     if ((Object.keys(metrics) as Array<keyof SpeechMetrics>).every((key) => current[key] === metrics[key])) return;

@@ -1,6 +1,6 @@
 import type { QueryClient } from '@tanstack/react-query';
-import { createContext, useContext, useMemo, type ReactNode } from 'react';
-import type { Player, SynthesisParameters, Transport } from '../core/index';
+import { createContext, useContext, useEffect, useMemo, type ReactNode } from 'react';
+import { ConnectionPool, type ConnectionPoolOptions, type Player, type SynthesisParameters, type Transport } from '../core/index';
 import { mergeParameters } from '../core/parameters';
 import { DEFAULT_BROWSER_FORMAT, createAudioPlayer } from '../playback/index';
 import { useOwnQueryClient } from './internal/useOwnQueryClient';
@@ -41,13 +41,21 @@ export interface SpeechProviderProps extends Partial<SynthesisParameters> {
   connectTimeoutMillis?: number;
   /** How long the service may take to answer `run-task`. @default 10000 */
   startTimeoutMillis?: number;
+  /**
+   * Keep sockets open across utterances (one `ConnectionPool` for every hook below): task after task on
+   * one socket, `preconnect()` on intent, idle sockets closed after `idleTimeoutMs` (default 15 s, below
+   * the service's 23 s), all closed on unmount. `false` opens a socket per utterance. A `ConnectionPool`
+   * passed as `transport` is used as is (and left open on unmount: it is yours). @default true
+   */
+  connectionReuse?: boolean | ConnectionPoolOptions;
   children?: ReactNode;
 }
 
 /**
  * Gives the hooks and components below it a transport, default request parameters (`model`, `voice`,
  * `format` and every other synthesizer option), a react-query client and a player factory.
- * Nothing connects until something speaks. The default players of every hook below share one
+ * Nothing connects until something speaks or preconnects; then one socket carries utterance after
+ * utterance (see `connectionReuse`), and every socket closes on unmount. The default players of every hook below share one
  * `AudioContext`, created at the first `speak` (inside the user's gesture) and closed on unmount.
  *
  * @example
@@ -55,8 +63,15 @@ export interface SpeechProviderProps extends Partial<SynthesisParameters> {
  *   <SpeakButton text="你好，世界" />
  * </SpeechProvider>
  */
-export function SpeechProvider({ transport, queryClient, createPlayer, idleFinishMs, connectTimeoutMillis, startTimeoutMillis, children, ...defaults }: SpeechProviderProps) {
+export function SpeechProvider({ transport: given, queryClient, createPlayer, idleFinishMs, connectTimeoutMillis, startTimeoutMillis, connectionReuse = true, children, ...defaults }: SpeechProviderProps) {
   const ownClient = useOwnQueryClient(!queryClient);
+  const poolOptions = useStableValue(typeof connectionReuse === 'object' ? connectionReuse : undefined);
+  // Making a pool opens nothing (sockets come with the first speak or preconnect), so it can be made in render.
+  const reuse = connectionReuse !== false;
+  const ownPool = useMemo(() => (reuse && !(given instanceof ConnectionPool) ? new ConnectionPool(given, poolOptions) : undefined), [given, reuse, poolOptions]);
+  // The pool stays usable after close(): StrictMode's rehearsal unmount leaves nothing broken.
+  useEffect(() => () => ownPool?.close(), [ownPool]);
+  const transport = ownPool ?? given;
   const sharedAudioContext = useSharedAudioContext();
   // Without a format, browsers get the one measured to start fastest (PCM 24 kHz, see DEFAULT_BROWSER_FORMAT).
   const stableDefaults = useStableValue(mergeParameters({ format: DEFAULT_BROWSER_FORMAT }, defaults));

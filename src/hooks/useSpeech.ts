@@ -12,6 +12,8 @@ export interface Speech extends SpeechSnapshot {
   pause(): void;
   resume(): void;
   seek(ms: number): boolean;
+  /** Opens a socket ahead of `speak` (on hover, focus, touch start), so the speak skips the handshake. */
+  preconnect(): Promise<boolean>;
 }
 
 /** Whether `status` is an utterance underway: connecting, buffering, speaking or paused. */
@@ -35,6 +37,7 @@ export function useSpeech(options: SpeechOptions = {}): Speech {
     pause: controller.pause,
     resume: controller.resume,
     seek: controller.seek,
+    preconnect: controller.preconnect,
   };
 }
 

@@ -16,6 +16,11 @@ export interface UseSpeechSynthesisResult extends SpeechState {
   resume(): void;
   /** Jumps to `ms` once the audio is complete; returns whether it could. */
   seek(ms: number): boolean;
+  /**
+   * Opens a socket (and fetches a token, with `getToken`) ahead of `speak`, as links prefetch on hover:
+   * the speak then starts on a warm socket. An unused socket closes after the provider's idle time.
+   */
+  preconnect(): Promise<boolean>;
 }
 
 /**

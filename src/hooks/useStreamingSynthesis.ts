@@ -21,6 +21,8 @@ export interface UseStreamingSynthesisResult extends SpeechState {
   resume(): void;
   /** Jumps to `ms` once the audio is complete; returns whether it could. */
   seek(ms: number): boolean;
+  /** Opens a socket ahead of `start`/`pipe` (e.g. while the LLM thinks), so the first words come sooner. */
+  preconnect(): Promise<boolean>;
 }
 
 /**
@@ -48,6 +50,7 @@ export function useStreamingSynthesis(options: UseStreamingSynthesisOptions = {}
     pause: controller.pause,
     resume: controller.resume,
     seek: controller.seek,
+    preconnect: controller.preconnect,
   };
 }
 

@@ -271,7 +271,8 @@ describe('VoicePicker', () => {
   });
 
   it('with a shared preview speech, shows only its own utterance as a preview: once the app reads something else, the button previews again', async () => {
-    const { transport, wrapper } = await setup();
+    // Held connections show `connecting`: every utterance asks for its own socket here (no warm one to reuse).
+    const { transport, wrapper } = await setup({ connectionReuse: false });
     const user = userEvent.setup();
     function Harness() {
       const speech = useSpeechSynthesis();

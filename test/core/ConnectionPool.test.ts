@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { AudioFormat, ConnectionPool, SpeechSynthesizer, directTransport, proxyTransport, type SynthesisError } from 'cosyvoice-react/core';
 import { createLocalVoiceServer } from 'cosyvoice-react/server';
-import { event, happyPath, startScriptedServer, type ScriptedConnection } from '../utils/scriptedDashScopeServer';
+import { event, happyPath, startScriptedServer, type ScriptedConnection, type ScriptedServerOptions } from '../utils/scriptedDashScopeServer';
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -19,7 +19,7 @@ async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
   }
 }
 
-async function scripted(onMessage?: Parameters<typeof startScriptedServer>[0]['onMessage']) {
+async function scripted(onMessage?: ScriptedServerOptions['onMessage']) {
   const server = await startScriptedServer({ onMessage });
   cleanup.push(() => server.close());
   return server;

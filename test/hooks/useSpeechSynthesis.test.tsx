@@ -5,7 +5,11 @@ import { directTransport } from 'cosyvoice-react/core';
 import { createSilentPlayer } from 'cosyvoice-react/playback';
 import WebSocket from 'ws';
 import { event, pcmBytes, startScriptedServer } from '../utils/scriptedDashScopeServer';
-import { countingTransport, providerProps, startLocalServer, wrapperFor } from '../utils/speechHarness';
+import { countingTransport, providerProps as harnessProps, startLocalServer, wrapperFor } from '../utils/speechHarness';
+
+// These tests follow each utterance's own socket (opened, closed at its end): the provider's connection
+// reuse is off here, and tested in connectionReuse.test.tsx.
+const providerProps: typeof harnessProps = (transport, extra = {}) => harnessProps(transport, { connectionReuse: false, ...extra });
 
 let stopServer: (() => Promise<void>) | undefined;
 afterEach(async () => {

@@ -17,7 +17,11 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { useStreamingSynthesis, type SpeechProviderProps, type SpeechStatus, type UseStreamingSynthesisResult } from 'cosyvoice-react';
 import { createLocalVoiceServer } from 'cosyvoice-react/server';
 import { installTimerTracker } from '../reliability/support/leaks';
-import { countingTransport, providerProps, wrapperFor } from '../utils/speechHarness';
+import { countingTransport, providerProps as harnessProps, wrapperFor } from '../utils/speechHarness';
+
+// These tests follow each utterance's own socket (opened, closed at its end): the provider's connection
+// reuse is off here, and tested in connectionReuse.test.tsx.
+const providerProps: typeof harnessProps = (transport, extra = {}) => harnessProps(transport, { connectionReuse: false, ...extra });
 import { happyPath, startScriptedServer, type ScriptedConnection } from '../utils/scriptedDashScopeServer';
 
 const timers = installTimerTracker();

@@ -1,7 +1,11 @@
 import { act, renderHook, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { useStreamingSynthesis, type SpeechStatus } from 'cosyvoice-react';
-import { countingTransport, providerProps, startLocalServer, wrapperFor } from '../utils/speechHarness';
+import { countingTransport, providerProps as harnessProps, startLocalServer, wrapperFor } from '../utils/speechHarness';
+
+// These tests follow each utterance's own socket (opened, closed at its end): the provider's connection
+// reuse is off here, and tested in connectionReuse.test.tsx.
+const providerProps: typeof harnessProps = (transport, extra = {}) => harnessProps(transport, { connectionReuse: false, ...extra });
 
 let stopServer: (() => Promise<void>) | undefined;
 afterEach(async () => {
