@@ -20,7 +20,9 @@ export { CUSTOM_VOICES_QUERY_KEY, useVoices } from './hooks/useVoices';
 export type { UseVoicesResult } from './hooks/useVoices';
 export { useSynthesisToken } from './hooks/useSynthesisToken';
 export type { UseSynthesisTokenOptions, UseSynthesisTokenResult } from './hooks/useSynthesisToken';
-export type { SpeechCallbacks, SpeechController, SpeechMetrics, SpeechOptions, SpeechSnapshot, SpeechStatus } from './core/SpeechController';
+export type { SpeakOptions, SpeechCallbacks, SpeechController, SpeechMetrics, SpeechOptions, SpeechSnapshot, SpeechStatus } from './core/SpeechController';
+export type { HeardText } from './core/splitHeardText';
+export type { ConnectionPool, ConnectionPoolOptions, ConnectionPoolStats } from './core/ConnectionPool';
 export type { SynthesisParameters } from './core/parameters';
 
 // Components

@@ -188,7 +188,7 @@ export function useSpeakButton(options: UseSpeakButtonOptions): UseSpeakButtonRe
       case 'speak':
         if (hasText) {
           // Its own speech has the options already; a shared one gets this button's request parameters.
-          const { onStart, onWord, onEnd, onError, ...parameters } = (sharedSpeech && speechOptions) || {};
+          const { onStart, onWord, onEnd, onError, onInterrupt, ...parameters } = (sharedSpeech && speechOptions) || {};
           speech.speak(text, parameters);
         }
         return;

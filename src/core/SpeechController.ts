@@ -12,6 +12,7 @@ import type { Transport } from './Transport';
 import { Utterance, type TaskPlacement } from './Utterance';
 import { nextUtterancePhase, speechStatusOf, type UtteranceEvent } from './UtterancePhase';
 import type { SentenceInput, TimelineSentence, TimelineWord } from './WordTimeline';
+import { splitHeardText, type HeardText } from './splitHeardText';
 
 /** What a speech hook shows: one string, rendered as `data-state` by the components. */
 export type SpeechStatus = 'idle' | 'connecting' | 'buffering' | 'speaking' | 'paused' | 'ended' | 'error';
@@ -54,6 +55,19 @@ export interface SpeechSnapshot {
   isComplete: boolean;
   /** Increases with every new utterance. */
   utterance: number;
+  /** Texts waiting to be spoken after this one (`speak(text, { queue: 'append' })`), in order. */
+  queued: readonly string[];
+  /** What the listener heard of the last utterance that was stopped, replaced or heard to the end. */
+  heard: HeardText | undefined;
+}
+
+/** Options of `speak`: request parameters over the defaults, and where the utterance goes. */
+export interface SpeakOptions extends Partial<SynthesisParameters> {
+  /**
+   * `'replace'` stops what is speaking (and clears the queue); `'append'` speaks after the current
+   * utterance and those already queued, each with its own id, words and events. @default 'replace'
+   */
+  queue?: 'replace' | 'append';
 }
 
 /** Event callbacks; read through `getCallbacks` every time, so the latest ones are used. */
@@ -66,6 +80,8 @@ export interface SpeechCallbacks {
   onEnd?(): void;
   /** The utterance failed (never for `stop`/`cancel`). */
   onError?(error: SynthesisError): void;
+  /** The utterance was stopped or replaced before its end (barge-in): what was heard, and what was not. */
+  onInterrupt?(heard: HeardText): void;
 }
 
 /**
@@ -94,6 +110,7 @@ export interface SpeechControllerOptions {
 
 const EMPTY_WORDS: readonly TimelineWord[] = /* @__PURE__ */ Object.freeze([]);
 const EMPTY_SENTENCES: readonly TimelineSentence[] = /* @__PURE__ */ Object.freeze([]);
+const EMPTY_QUEUE: readonly string[] = /* @__PURE__ */ Object.freeze([]);
 const EMPTY_METRICS: SpeechMetrics = /* @__PURE__ */ Object.freeze({ firstPackageDelayMs: undefined, timeToFirstAudioMs: undefined, requestId: undefined, characters: undefined, underruns: 0, connectionReused: undefined, connectMs: undefined });
 
 /** The snapshot of a controller that has never spoken (also what servers render). */
@@ -108,6 +125,8 @@ export const IDLE_SPEECH_SNAPSHOT: SpeechSnapshot = /* @__PURE__ */ Object.freez
   interrupted: false,
   isComplete: false,
   utterance: 0,
+  queued: EMPTY_QUEUE,
+  heard: undefined,
 });
 
 /**
@@ -137,6 +156,7 @@ export class SpeechController {
   #settleWaiters: Array<(status: SpeechStatus) => void> = [];
   #defaults: Partial<SynthesisParameters>;
   #transport: Transport;
+  #queue: Array<{ text: string; overrides: Partial<SynthesisParameters> }> = [];
 
   constructor(options: SpeechControllerOptions) {
     this.options = options;
@@ -211,7 +231,20 @@ export class SpeechController {
    * synchronously here). Plain text longer than one message is sent in pieces; up to 200 000 counted
    * characters.
    */
-  speak(text: string, overrides: Partial<SynthesisParameters> = {}): void {
+  speak(text: string, options: SpeakOptions = {}): void {
+    const { queue = 'replace', ...overrides } = options ?? {};
+    const current = this.#utterance;
+    if (queue === 'append' && current && this.isLive(current)) {
+      this.#queue.push({ text, overrides });
+      // Its task starts the moment the current one is heard, on the socket the current task hands back.
+      this.publish({ queued: this.#queue.map((entry) => entry.text) });
+      return;
+    }
+    this.#queue.length = 0;
+    this.#speakNow(text, overrides);
+  }
+
+  #speakNow(text: string, overrides: Partial<SynthesisParameters>): void {
     const utterance = this.beginUtterance(overrides, text);
     if (!utterance) return;
     try {
@@ -233,15 +266,26 @@ export class SpeechController {
     }
   }
 
-  /** Stops at once: cancels synthesis, drops queued audio; the status becomes `idle`. */
-  stop(): void {
+  /**
+   * Stops at once: cancels synthesis, drops queued audio and queued utterances; the status becomes `idle`.
+   * Returns what the listener heard of the utterance (whole words up to the heard position) and what not,
+   * also in the snapshot's `heard` and `onInterrupt` (for an assistant that trims its context on barge-in).
+   */
+  stop(): HeardText | undefined {
+    this.#queue.length = 0;
     const utterance = this.#utterance;
-    if (!utterance || !this.#dispatch(utterance, 'stopped')) return;
+    const heard = utterance && this.isLive(utterance) ? this.#heardNow() : undefined;
+    if (!utterance || !this.#dispatch(utterance, 'stopped')) {
+      if (this.#snapshot.queued.length > 0) this.publish({ queued: IDLE_SPEECH_SNAPSHOT.queued });
+      return undefined;
+    }
     this.#utterance = undefined;
     this.#player?.stop();
     const { metrics, words, sentences, text } = this.#snapshot;
-    this.#setSnapshot({ ...IDLE_SPEECH_SNAPSHOT, utterance: utterance.id, metrics, words, sentences, text });
+    this.#setSnapshot({ ...IDLE_SPEECH_SNAPSHOT, utterance: utterance.id, metrics, words, sentences, text, heard: heard ?? this.#snapshot.heard });
+    if (heard) safely(() => this.options.getCallbacks?.()?.onInterrupt?.(heard));
     this.#settle('idle');
+    return heard;
   }
 
   pause(): void {
@@ -289,15 +333,17 @@ export class SpeechController {
    */
   protected beginUtterance(overrides: Partial<SynthesisParameters>, text: string): Utterance | undefined {
     const previous = this.#utterance;
+    const interrupted = previous && this.isLive(previous) ? this.#heardNow() : undefined;
     // Replaced, not stopped: no idle snapshot in between, and the player's stop belongs to the new one.
     if (previous) this.#dispatch(previous, 'stopped');
+    if (interrupted) safely(() => this.options.getCallbacks?.()?.onInterrupt?.(interrupted));
     this.#settle('idle');
     const params = mergeParameters(this.#defaults, overrides) as SynthesisParameters;
     const utterance = new Utterance(this.#nextId++, params, params.format ?? DEFAULT_AUDIO_FORMAT, now(), text);
     // Current before the player is touched, so whatever it reports (the previous playthrough stopping, a
     // context that cannot be made or unlocked) belongs to this utterance and never republishes the last one.
     this.#utterance = utterance;
-    this.#setSnapshot({ ...IDLE_SPEECH_SNAPSHOT, status: 'connecting', text, utterance: utterance.id });
+    this.#setSnapshot({ ...IDLE_SPEECH_SNAPSHOT, status: 'connecting', text, utterance: utterance.id, queued: this.#queue.length ? this.#queue.map((entry) => entry.text) : IDLE_SPEECH_SNAPSHOT.queued, heard: interrupted ?? this.#snapshot.heard });
     try {
       const player = (this.#player ??= this.options.createPlayer());
       this.#unsubscribePlayer ??= player.subscribe(() => this.#onPlayer());
@@ -364,7 +410,8 @@ export class SpeechController {
     const failure = toSynthesisError(error, 'AudioFailed');
     if (failure.code === 'Cancelled' || utterance !== this.#utterance || !this.#dispatch(utterance, 'failed')) return;
     this.#player?.stop();
-    this.#setSnapshot({ ...this.#snapshot, status: 'error', error: failure, interrupted: false });
+    this.#queue.length = 0;
+    this.#setSnapshot({ ...this.#snapshot, status: 'error', error: failure, interrupted: false, queued: IDLE_SPEECH_SNAPSHOT.queued });
     safely(() => this.options.getCallbacks?.()?.onError?.(failure));
     this.#settle('error');
   }
@@ -471,9 +518,17 @@ export class SpeechController {
       if (word) safely(() => callbacks?.onWord?.(word, activeWordIndex));
     }
     if (heard) {
+      this.publish({ heard: { heardText: utterance.text, unheardText: '', heardWords: utterance.words.length, positionMs: player.getPositionMs() } });
       safely(() => callbacks?.onEnd?.());
       this.#settle('ended');
+      const next = this.#queue.shift();
+      if (next && this.#utterance === utterance) this.#speakNow(next.text, next.overrides);
     }
+  }
+
+  /** What has been heard of the current utterance at the player's position. */
+  #heardNow(): HeardText {
+    return splitHeardText(this.#snapshot.text, this.#snapshot.words, this.#player?.getPositionMs() ?? 0);
   }
 
   #settle(status: SpeechStatus): void {

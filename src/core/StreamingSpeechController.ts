@@ -7,6 +7,7 @@ import { SpeechController, type SpeechControllerOptions, type SpeechStatus } fro
 import { splitText } from './splitText';
 import type { SynthesisTask } from './SynthesisTask';
 import type { Utterance } from './Utterance';
+import type { HeardText } from './splitHeardText';
 
 /** Options of {@link StreamingSpeechController}. */
 export interface StreamingSpeechControllerOptions extends SpeechControllerOptions {
@@ -122,9 +123,9 @@ export class StreamingSpeechController extends SpeechController {
     else if (task?.phase !== 'finishing' && stream.pending.length === 0) this.synthesized(stream.utterance);
   }
 
-  /** Cancels the streaming utterance (same as `stop`). */
-  cancel(): void {
-    this.stop();
+  /** Cancels the streaming utterance (same as `stop`); returns what was heard of it and what not. */
+  cancel(): HeardText | undefined {
+    return this.stop();
   }
 
   /**

@@ -12,7 +12,9 @@ export type { ServerEvent, ResultGeneratedEvent, ResultType, TaskFailedEvent, Ta
 
 // Speech controllers (what the React hooks adapt) and the player they drive
 export { IDLE_SPEECH_SNAPSHOT, SpeechController } from './SpeechController';
-export type { SpeechCallbacks, SpeechControllerOptions, SpeechMetrics, SpeechOptions, SpeechSnapshot, SpeechStatus } from './SpeechController';
+export type { SpeakOptions, SpeechCallbacks, SpeechControllerOptions, SpeechMetrics, SpeechOptions, SpeechSnapshot, SpeechStatus } from './SpeechController';
+export { splitHeardText } from './splitHeardText';
+export type { HeardText } from './splitHeardText';
 export { StreamingSpeechController } from './StreamingSpeechController';
 export type { StreamingSpeechControllerOptions } from './StreamingSpeechController';
 export type { ReadableStreamLike } from './openTextSource';

@@ -1,4 +1,4 @@
-import { SpeechController, type SpeechControllerOptions, type SpeechOptions, type SpeechSnapshot, type SpeechStatus, type SynthesisParameters } from '../core/index';
+import { SpeechController, type HeardText, type SpeakOptions, type SpeechControllerOptions, type SpeechOptions, type SpeechSnapshot, type SpeechStatus } from '../core/index';
 import { useSpeechController } from './useSpeechController';
 
 /** A speech's snapshot and actions, without what `useSpeechSynthesis` derives for download and captions. */
@@ -7,8 +7,8 @@ export interface Speech extends SpeechSnapshot {
   isActive: boolean;
   /** The underlying controller (for granular hooks such as `useActiveWord`). */
   controller: SpeechController;
-  speak(text: string, overrides?: Partial<SynthesisParameters>): void;
-  stop(): void;
+  speak(text: string, options?: SpeakOptions): void;
+  stop(): HeardText | undefined;
   pause(): void;
   resume(): void;
   seek(ms: number): boolean;

@@ -20,8 +20,8 @@ export function useSpeechController<C extends SpeechController>(
   create: (options: StreamingSpeechControllerOptions) => C,
 ): { controller: C; snapshot: SpeechSnapshot } {
   const context = useSpeechContext(hook);
-  const { onStart, onWord, onEnd, onError, ...overrides } = options;
-  const callbacks = useLatestRef<SpeechCallbacks>({ onStart, onWord, onEnd, onError });
+  const { onStart, onWord, onEnd, onError, onInterrupt, ...overrides } = options;
+  const callbacks = useLatestRef<SpeechCallbacks>({ onStart, onWord, onEnd, onError, onInterrupt });
   const [controller] = useState(() =>
     create({
       transport: context.transport,

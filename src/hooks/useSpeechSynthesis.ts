@@ -1,4 +1,4 @@
-import type { SpeechOptions, SynthesisParameters } from '../core/index';
+import type { HeardText, SpeakOptions, SpeechOptions } from '../core/index';
 import { useSpeech } from './useSpeech';
 import { useSpeechState, type SpeechState } from './useSpeechState';
 
@@ -7,10 +7,13 @@ export type UseSpeechSynthesisOptions = SpeechOptions;
 
 /** What {@link useSpeechSynthesis} returns. Actions keep their identity across renders. */
 export interface UseSpeechSynthesisResult extends SpeechState {
-  /** Speaks text or SSML (call it from a click: it unlocks audio). Replaces any current utterance. */
-  speak(text: string, overrides?: Partial<SynthesisParameters>): void;
-  /** Stops at once; status becomes `idle`. */
-  stop(): void;
+  /**
+   * Speaks text or SSML (call it from a click: it unlocks audio). Replaces any current utterance, or with
+   * `{ queue: 'append' }` speaks after it (the queue shows in `queued`).
+   */
+  speak(text: string, options?: SpeakOptions): void;
+  /** Stops at once and clears the queue; status becomes `idle`. Returns what was heard and what not (also in `heard`). */
+  stop(): HeardText | undefined;
   pause(): void;
   /** Continues after `pause` (or an iOS interruption); after the end, plays again. */
   resume(): void;

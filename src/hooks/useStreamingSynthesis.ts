@@ -1,4 +1,4 @@
-import { StreamingSpeechController, type ReadableStreamLike, type SpeechOptions, type SpeechStatus, type StreamingSpeechControllerOptions, type SynthesisParameters } from '../core/index';
+import { StreamingSpeechController, type HeardText, type ReadableStreamLike, type SpeechOptions, type SpeechStatus, type StreamingSpeechControllerOptions, type SynthesisParameters } from '../core/index';
 import { useSpeechController } from './useSpeechController';
 import { useSpeechState, type SpeechState } from './useSpeechState';
 
@@ -13,8 +13,8 @@ export interface UseStreamingSynthesisResult extends SpeechState {
   write(fragment: string): void;
   /** No more text; the utterance ends when everything has been heard. */
   complete(): void;
-  /** Stops at once; status becomes `idle`. */
-  cancel(): void;
+  /** Stops at once; status becomes `idle`. Returns what was heard of the answer and what not (also in `heard`). */
+  cancel(): HeardText | undefined;
   /** Speaks a token stream (an LLM's output) and resolves with the final status when done. */
   pipe(source: AsyncIterable<string> | ReadableStreamLike<string>, overrides?: Partial<SynthesisParameters>): Promise<SpeechStatus>;
   pause(): void;

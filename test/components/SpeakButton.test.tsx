@@ -118,7 +118,8 @@ describe('SpeakButton', () => {
   it('announces errors and shows data-state="error", and can try again', async () => {
     // Nothing listens on port 9: connecting fails.
     const transport = countingTransport('ws://127.0.0.1:9/api-ws/v1/inference');
-    const wrapper = ({ children }: { children: ReactNode }) => <SpeechProvider {...providerProps(transport)}>{children}</SpeechProvider>;
+    // No pool: the count is then one socket per click (a hover's preconnect would add a racing one).
+    const wrapper = ({ children }: { children: ReactNode }) => <SpeechProvider {...providerProps(transport, { connectionReuse: false })}>{children}</SpeechProvider>;
     const user = userEvent.setup();
     const onStatusChange = vi.fn();
     render(<SpeakButton text="Hello." onStatusChange={onStatusChange} />, { wrapper });
@@ -213,7 +214,8 @@ describe('SpeakButton', () => {
   });
 
   it('spreads props last, forwards the ref and lets a user handler opt out with preventDefault', async () => {
-    const { transport, wrapper } = await setup();
+    // No pool, so no socket at all proves nothing was spoken (the hover would preconnect one).
+    const { transport, wrapper } = await setup({ connectionReuse: false });
     const user = userEvent.setup();
     const ref = createRef<HTMLButtonElement>();
     const onClick = vi.fn((event: { preventDefault(): void }) => event.preventDefault());
