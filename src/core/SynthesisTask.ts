@@ -72,7 +72,7 @@ export interface SynthesisTaskOptions {
  * task.finish();
  */
 export class SynthesisTask {
-  readonly id = createTaskId();
+  #id = createTaskId();
   readonly #options: SynthesisTaskOptions;
   readonly #handlers: SynthesisTaskHandlers;
   #state: SynthesisTaskState = 'connecting';
@@ -88,6 +88,11 @@ export class SynthesisTask {
   #timers = new Set<ReturnType<typeof setTimeout>>();
   #startTimer: ReturnType<typeof setTimeout> | undefined;
   #startedAt = now();
+  /** Client messages after `run-task`, kept until the first audio so a retry can send them again. */
+  #log: ClientMessage[] | undefined = [];
+  #retried = false;
+  /** Which connection attempt the socket handlers belong to (a retry's old socket is ignored). */
+  #attempt = 0;
   /** Milliseconds the task waited for its socket (0 for a warm pooled one; the token fetch included). */
   connectMs: number | undefined;
   /** Whether the task ran on a socket that was open before it asked (reused by a `ConnectionPool`, or preconnected). */
@@ -116,6 +121,16 @@ export class SynthesisTask {
 
   get state(): SynthesisTaskState {
     return this.#state;
+  }
+
+  /** The task id (`header.task_id`, 32 hex characters); a new one after a transparent retry. */
+  get id(): string {
+    return this.#id;
+  }
+
+  /** Whether the task was retried once on a new connection (a retryable failure before any audio). */
+  get retried(): boolean {
+    return this.#retried;
   }
 
   /** `finish()` was called: no more text. */
@@ -182,6 +197,7 @@ export class SynthesisTask {
   }
 
   async #connect(): Promise<void> {
+    const attempt = ++this.#attempt;
     const connectTimeout = this.#options.connectTimeoutMillis ?? 5000;
     const timer = this.#timer(connectTimeout, () => {
       const error = new SynthesisError('Timeout', `websocket connection could not be established within ${connectTimeout / 1000} s`, { retryable: true, taskId: this.id });
@@ -193,8 +209,8 @@ export class SynthesisTask {
     try {
       socket = await this.#options.transport.connect(
         {
-          onMessage: (data) => this.#onMessage(data),
-          onClose: (code, reason) => this.#onClose(code, reason),
+          onMessage: (data) => attempt === this.#attempt && this.#onMessage(data),
+          onClose: (code, reason) => attempt === this.#attempt && this.#onClose(code, reason),
         },
         this.#connectAbort.signal,
       );
@@ -205,7 +221,7 @@ export class SynthesisTask {
       clearTimeout(timer);
       this.#timers.delete(timer);
     }
-    if (this.#settled) {
+    if (this.#settled || attempt !== this.#attempt) {
       socket.close(1000, 'cancelled');
       return;
     }
@@ -234,6 +250,7 @@ export class SynthesisTask {
   }
 
   #enqueue(message: ClientMessage): void {
+    this.#log?.push(message);
     if (this.#isStarted() && this.#socket) this.#socket.send(serializeClientMessage(message));
     else this.#queue.push(message);
   }
@@ -256,6 +273,7 @@ export class SynthesisTask {
       return;
     }
     if (frame.kind === 'audio') {
+      this.#log = undefined; // audio may be playing now: no retry past this point
       this.firstPackageDelayMs ??= Math.round(now() - this.#startedAt);
       this.#counter.push(frame.data);
       this.#call('onAudio', frame.data);
@@ -265,6 +283,10 @@ export class SynthesisTask {
     if (event.taskId && event.taskId !== this.id) {
       this.#call('onWarning', `ignored an event for another task (${event.taskId})`);
       return;
+    }
+    if (event.event === 'task-failed') {
+      const error = new TaskFailedError(event.errorCode, event.errorMessage, { taskId: this.id });
+      if (this.#retry(error)) return;
     }
     this.lastEvent = event;
     if (event.usage) this.usageCharacters = event.usage.characters;
@@ -308,15 +330,43 @@ export class SynthesisTask {
 
   #onClose(code: number, reason: string): void {
     if (!this.#settled) {
-      this.#settle(
-        new ConnectionError('ConnectionClosed', `The connection closed before the task ended (code ${code}${reason ? `: ${reason}` : ''})`, {
-          closeCode: code,
-          closeReason: reason,
-          taskId: this.id,
-        }),
-      );
+      const error = new ConnectionError('ConnectionClosed', `The connection closed before the task ended (code ${code}${reason ? `: ${reason}` : ''})`, {
+        closeCode: code,
+        closeReason: reason,
+        taskId: this.id,
+      });
+      this.#settle(error);
     }
     this.#call('onClose');
+  }
+
+  /**
+   * Retries once, on a new connection and under a new task id, a failure the protocol marks retryable
+   * (`task-failed` such as `ServiceUnavailable` from a draining proxy, `Throttling`) when no audio has
+   * arrived yet: the listener notices nothing. Returns whether it did.
+   */
+  #retry(error: SynthesisError): boolean {
+    // Only what the protocol says can be retried: a dropped socket may have billed the text already (a
+    // ConnectionPool replays a task itself when a reused socket closed before answering anything).
+    if (this.#retried || !this.#log || !(error instanceof TaskFailedError) || !error.retryable || this.#settled || this.#state === 'connecting') return false;
+    this.#retried = true;
+    const log = this.#log;
+    const old = this.#socket;
+    this.#socket = undefined;
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    this.#startTimer = undefined;
+    this.#id = createTaskId();
+    this.#queue = log.map((message) => ({ ...message, header: { ...message.header, task_id: this.#id } }));
+    this.#log = undefined;
+    this.#sentenceStarts.clear();
+    this.#state = 'connecting';
+    this.#connectAbort = new AbortController();
+    // #connect moves to the next attempt: the old socket's late frames and close are ignored from there.
+    old?.close(1000, 'retrying on a new connection');
+    this.#call('onWarning', `the task failed before any audio (${error.message}); retrying once on a new connection`);
+    void this.#connect();
+    return true;
   }
 
   #settle(error: SynthesisError | undefined): void {

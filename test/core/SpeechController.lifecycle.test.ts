@@ -474,7 +474,8 @@ describe('StreamingSpeechController: the text stream step by step', () => {
     await deliver();
     s.server.started();
     await deliver();
-    s.server.failed('InternalError', 'engine crashed');
+    // Not retryable (a retryable failure before any audio is retried once on a new connection, see SynthesisTask.retry.test.ts).
+    s.server.failed('InvalidParameter', '[tts:]Engine return error code: 418');
     await deliver();
     await expect(piped).resolves.toBe('error');
     expect(s.controller.getSnapshot().error?.code).toBe('TaskFailed');
