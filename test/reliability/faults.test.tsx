@@ -201,7 +201,9 @@ async function runFault(hook: HookKind, fault: Fault) {
   }
   const transport = countingTransport(url);
   const players = countingPlayers(Boolean(fault.instantPlayer));
-  const wrapper = wrapperFor(providerProps(transport, { createPlayer: players.createPlayer }));
+  // Each fault is followed on the utterance's own socket, which must be closed by its terminal state; a
+  // provider's warm socket (and its idle timer) would outlive it by design (see connectionReuse.test.tsx).
+  const wrapper = wrapperFor(providerProps(transport, { createPlayer: players.createPlayer, connectionReuse: false }));
   const { result, unmount } = renderHook(() => (hook === 'useSpeechSynthesis' ? useSpeechSynthesis() : useStreamingSynthesis()), { wrapper });
   const controller = result.current.controller;
   const { watch, off } = watchTerminal(controller);
