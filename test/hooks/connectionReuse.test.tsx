@@ -166,3 +166,38 @@ describe('SpeakButton preconnects on intent', () => {
     expect(transport.opened).toBe(1);
   });
 });
+
+describe('useSpeechSynthesis queue and barge-in', () => {
+  it("queues with { queue: 'append' }, shows the queue, and stop() mid-queue reports what was heard and drops the rest", async () => {
+    const transport = await setup();
+    const interrupted: string[] = [];
+    const { result, unmount } = renderHook(() => useSpeechSynthesis({ onInterrupt: (heard) => interrupted.push(heard.heardText) }), {
+      wrapper: wrapperFor(providerProps(transport)),
+    });
+    const first = 'Alpha bravo charlie delta echo foxtrot.';
+    act(() => {
+      result.current.speak('Short intro.');
+      result.current.speak(first, { queue: 'append' });
+      result.current.speak('Never heard.', { queue: 'append' });
+    });
+    expect(result.current.queued).toEqual([first, 'Never heard.']);
+    await waitFor(() => expect(result.current.text).toBe(first), { timeout: 8000 });
+    expect(result.current.queued).toEqual(['Never heard.']);
+    expect(result.current.heard).toMatchObject({ heardText: 'Short intro.', unheardText: '' });
+    await waitFor(() => expect(result.current.activeWordIndex).toBeGreaterThanOrEqual(2), { timeout: 8000 });
+    let heard: ReturnType<typeof result.current.stop>;
+    act(() => {
+      heard = result.current.stop();
+    });
+    expect(heard!.heardText + heard!.unheardText).toBe(first);
+    expect(heard!.heardWords).toBeGreaterThanOrEqual(2);
+    expect(first.startsWith(heard!.heardText)).toBe(true);
+    expect(result.current).toMatchObject({ status: 'idle', queued: [], heard: heard! });
+    expect(interrupted).toEqual([heard!.heardText]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(result.current.status).toBe('idle');
+    expect(transport.opened).toBe(1);
+    unmount();
+    await waitFor(() => expect(transport.open).toBe(0));
+  });
+});

@@ -61,7 +61,9 @@ const CORE = [
   'SpeechController',
   'StreamingSpeechController',
   'IDLE_SPEECH_SNAPSHOT',
+  'splitHeardText',
   // transports
+  'ConnectionPool',
   'directTransport',
   'proxyTransport',
   'memoryTransport',
