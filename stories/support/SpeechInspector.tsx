@@ -12,6 +12,11 @@ export function SpeechInspector({ speech }: { speech: SpeechState }) {
         <dd data-testid="first-package-delay">{metrics.firstPackageDelayMs === undefined ? '—' : `${metrics.firstPackageDelayMs} ms`}</dd>
         <dt>Time to first audio</dt>
         <dd data-testid="time-to-first-audio">{metrics.timeToFirstAudioMs === undefined ? '—' : `${Math.round(metrics.timeToFirstAudioMs)} ms`}</dd>
+        <dt>Socket</dt>
+        <dd data-testid="socket">
+          {metrics.connectionReused === undefined ? '—' : metrics.connectionReused ? 'reused (warm)' : 'new'}
+          {metrics.connectMs === undefined ? '' : `, waited ${metrics.connectMs} ms`}
+        </dd>
         <dt>Request id</dt>
         <dd>{metrics.requestId ?? '—'}</dd>
         <dt>Characters billed</dt>
