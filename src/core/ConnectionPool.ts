@@ -186,9 +186,7 @@ class Lease implements TransportSocket {
  * pool.close();
  */
 export class ConnectionPool implements Transport {
-  readonly description: string;
-  readonly http: Transport['http'];
-  readonly #transport: Transport;
+  #transport: Transport;
   readonly #idleTimeoutMs: number;
   readonly #maxIdle: number;
   readonly #connectTimeoutMs: number;
@@ -210,8 +208,6 @@ export class ConnectionPool implements Transport {
       }
     }
     this.#transport = transport;
-    this.description = `pooled ${transport.description}`;
-    this.http = transport.http;
     this.#idleTimeoutMs = options.idleTimeoutMs ?? 15_000;
     this.#maxIdle = options.maxIdleSockets ?? 2;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
@@ -221,6 +217,28 @@ export class ConnectionPool implements Transport {
   /** The transport this pool opens its sockets with. */
   get transport(): Transport {
     return this.#transport;
+  }
+
+  get description(): string {
+    return `pooled ${this.#transport.description}`;
+  }
+
+  get http(): Transport['http'] {
+    return this.#transport.http;
+  }
+
+  /**
+   * Opens later sockets with `transport`. Sockets already open stay in use when it reaches the same
+   * endpoint (same `description`: a transport recreated on every render); otherwise the idle ones close.
+   */
+  setTransport(transport: Transport): void {
+    if (transport === this.#transport) return;
+    const sameEndpoint = transport.description === this.#transport.description;
+    this.#transport = transport;
+    if (sameEndpoint) return;
+    for (const pooled of [...this.#sockets]) {
+      if (pooled.state === 'idle' && !pooled.claimed) this.#discard(pooled, 'endpoint changed');
+    }
   }
 
   getStats(): ConnectionPoolStats {

@@ -3,6 +3,7 @@ import { createContext, useContext, useEffect, useMemo, type ReactNode } from 'r
 import { ConnectionPool, type ConnectionPoolOptions, type Player, type SynthesisParameters, type Transport } from '../core/index';
 import { mergeParameters } from '../core/parameters';
 import { DEFAULT_BROWSER_FORMAT, createAudioPlayer } from '../playback/index';
+import { useIsomorphicLayoutEffect } from './internal/useIsomorphicLayoutEffect';
 import { useOwnQueryClient } from './internal/useOwnQueryClient';
 import { useSharedAudioContext } from './internal/useSharedAudioContext';
 import { useStableValue } from './internal/useStableValue';
@@ -67,8 +68,11 @@ export function SpeechProvider({ transport: given, queryClient, createPlayer, id
   const ownClient = useOwnQueryClient(!queryClient);
   const poolOptions = useStableValue(typeof connectionReuse === 'object' ? connectionReuse : undefined);
   // Making a pool opens nothing (sockets come with the first speak or preconnect), so it can be made in render.
-  const reuse = connectionReuse !== false;
-  const ownPool = useMemo(() => (reuse && !(given instanceof ConnectionPool) ? new ConnectionPool(given, poolOptions) : undefined), [given, reuse, poolOptions]);
+  const wrap = connectionReuse !== false && !(given instanceof ConnectionPool);
+  // One pool for the provider's life: a transport recreated on every render (`transport={proxyTransport(…)}`)
+  // must not drop the warm socket, nor close one an utterance is using (see ConnectionPool.setTransport).
+  const ownPool = useMemo(() => (wrap ? new ConnectionPool(given, poolOptions) : undefined), [wrap, poolOptions]);
+  useIsomorphicLayoutEffect(() => ownPool?.setTransport(given), [ownPool, given]);
   // The pool stays usable after close(): StrictMode's rehearsal unmount leaves nothing broken.
   useEffect(() => () => ownPool?.close(), [ownPool]);
   const transport = ownPool ?? given;

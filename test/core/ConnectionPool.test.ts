@@ -200,6 +200,24 @@ describe('ConnectionPool: one socket carries task after task', () => {
   });
 });
 
+describe('ConnectionPool.setTransport', () => {
+  it('keeps the warm socket for a transport of the same endpoint, and closes idle ones for another endpoint', async () => {
+    const a = await scripted();
+    const b = await scripted();
+    const pool = pooled(a.url);
+    const synth = synthesizer(pool);
+    await synth.call('One');
+    pool.setTransport(proxyTransport({ url: a.url, WebSocket: WebSocket as never }));
+    await synth.call('Two');
+    expect(a.connections).toHaveLength(1);
+    pool.setTransport(proxyTransport({ url: b.url, WebSocket: WebSocket as never }));
+    await waitFor(() => openSockets(a.connections) === 0);
+    await synth.call('Three');
+    expect(b.connections).toHaveLength(1);
+    expect(pool.description).toBe(`pooled proxy ${b.url}`);
+  });
+});
+
 describe('ConnectionPool.preconnect', () => {
   it('opens the socket ahead of the task, which then starts on it without connecting', async () => {
     const server = await scripted();

@@ -1,5 +1,6 @@
 import { act, render, renderHook, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import type { ReactNode } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SpeakButton, SpeechProvider, useSpeechSynthesis, useStreamingSynthesis } from 'cosyvoice-react';
 import { countingTransport, providerProps, startLocalServer, wrapperFor } from '../utils/speechHarness';
@@ -52,6 +53,26 @@ describe('SpeechProvider connection reuse', () => {
     });
     expect(await settled).toBe('ended');
     expect(result.current.b.metrics.connectionReused).toBe(true);
+    expect(transport.opened).toBe(1);
+    unmount();
+    await waitFor(() => expect(transport.open).toBe(0));
+  });
+
+  it('keeps its socket when the transport object is recreated on every render, even mid-utterance', async () => {
+    const transport = await setup();
+    // `transport={proxyTransport(…)}` written inline: a new object (same endpoint) on every render.
+    const Wrapper = ({ children }: { children: ReactNode }) => <SpeechProvider {...providerProps({ ...transport })}>{children}</SpeechProvider>;
+    const { result, rerender, unmount } = renderHook(() => useSpeechSynthesis(), { wrapper: Wrapper });
+    act(() => result.current.speak('One two three four five six.'));
+    await waitFor(() => expect(result.current.status).toBe('speaking'), { timeout: 8000 });
+    rerender();
+    rerender();
+    await waitFor(() => expect(result.current.status).toBe('ended'), { timeout: 8000 });
+    expect(result.current.error).toBeUndefined();
+    rerender();
+    act(() => result.current.speak('Seven.'));
+    await waitFor(() => expect(result.current.status).toBe('ended'), { timeout: 8000 });
+    expect(result.current.metrics.connectionReused).toBe(true);
     expect(transport.opened).toBe(1);
     unmount();
     await waitFor(() => expect(transport.open).toBe(0));
