@@ -10,9 +10,11 @@ import type { TimelineWord } from './WordTimeline';
  * - `interrupted`: the system took the audio output (iOS call, Siri, another app); offer "tap to
  *   resume", and call `resume()` from that tap
  * - `ended`: played to the end (`endedReason: 'finished'`)
- * - `error`: see `error`. `AudioBlocked` (the browser keeps the audio output suspended) is recoverable:
- *   once audio runs (a later gesture), the playthrough continues. Any other error ends the playthrough
- *   (`endedReason: 'error'`); the next `reset()` starts over.
+ * - `error`: see `error`. While `endedReason` is not `'error'`, the audio output has not started and the
+ *   playthrough waits for it: `AudioBlocked` (the browser keeps it suspended: autoplay policy, no
+ *   gesture) or a retryable `AudioFailed` (allowed to start but never did: no audio device). Once audio
+ *   runs (a later gesture, a slow device), the playthrough continues. Any other error ends the
+ *   playthrough (`endedReason: 'error'`); the next `reset()` starts over.
  */
 export type PlayerState = 'idle' | 'buffering' | 'playing' | 'paused' | 'interrupted' | 'ended' | 'error';
 
@@ -104,7 +106,8 @@ export interface Player {
    * Creates or resumes the audio output. Call it synchronously from a click or key handler (before any
    * `await`). Resolves once audio can play; rejects with `SynthesisError('AudioBlocked')` (the snapshot
    * shows it) if the browser keeps the output suspended, or `SynthesisError('AudioFailed')` where there
-   * is none. Never throws synchronously.
+   * is none (no Web Audio, or no device: a context allowed to start that never does). A context resumed
+   * inside a gesture that is slow to start is waited for, not reported. Never throws synchronously.
    */
   unlock(): Promise<void>;
   /** Starts a new playthrough: stops the current one (ended: `'stopped'`) and clears the timeline. */
