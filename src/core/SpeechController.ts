@@ -60,7 +60,11 @@ export interface SpeechCallbacks {
   onWord?(word: TimelineWord, index: number): void;
   /** The utterance was spoken to the end. */
   onEnd?(): void;
-  /** The utterance failed (never for `stop`/`cancel`). */
+  /**
+   * The utterance failed (never for `stop`/`cancel`), or its audio output has not started
+   * (`AudioBlocked`; `AudioFailed` with no audio device): then the utterance goes on and plays if the
+   * output starts later (a tap on resume, a slow device), and the status follows.
+   */
   onError?(error: SynthesisError): void;
 }
 
@@ -249,8 +253,10 @@ export class SpeechController {
   /** Jumps to `ms` once all audio has arrived; returns whether it could. */
   seek(ms: number): boolean {
     const player = this.#player;
-    if (!this.#utterance || !player || !player.getSnapshot().canSeek) return false;
+    if (!this.#utterance || !player) return false;
+    // Called from a click: that gesture also starts an output the browser had kept blocked.
     this.#unlock(player);
+    if (!player.getSnapshot().canSeek) return false;
     player.seek(Math.max(0, ms));
     return true;
   }
@@ -439,12 +445,16 @@ export class SpeechController {
     if (!utterance || !player || utterance.phase === 'failed') return;
     const playback = player.getSnapshot();
     if (playback.state === 'error') {
-      this.fail(utterance, playback.error ?? new SynthesisError('AudioFailed', 'Audio playback failed'));
+      const error = playback.error ?? new SynthesisError('AudioFailed', 'Audio playback failed');
+      // The playthrough did not end: the output has not started (see PlayerState). The utterance waits.
+      if (playback.endedReason !== 'error') this.#awaitOutput(utterance, error);
+      else this.fail(utterance, error);
       return;
     }
     const heard = playback.state === 'ended' && this.#dispatch(utterance, 'heard');
     const activeWordIndex = playback.activeWordIndex;
-    this.publish({ status: speechStatusOf(utterance.phase, playback.state), activeWordIndex, interrupted: playback.state === 'interrupted' });
+    // `error: undefined`: an output that had not started runs now, and the status follows what is heard.
+    this.publish({ status: speechStatusOf(utterance.phase, playback.state), error: undefined, activeWordIndex, interrupted: playback.state === 'interrupted' });
     this.#publishMetrics(utterance);
     const callbacks = this.options.getCallbacks?.();
     if (!utterance.reportedStart && playback.state === 'playing') {
@@ -460,6 +470,16 @@ export class SpeechController {
       safely(() => callbacks?.onEnd?.());
       this.#settle('ended');
     }
+  }
+
+  /**
+   * The audio output has not started (an autoplay block, no device): the status shows why and `onError`
+   * hears it once, but synthesis goes on and the utterance plays if the output starts (#onPlayer).
+   */
+  #awaitOutput(utterance: Utterance, error: SynthesisError): void {
+    const first = this.#snapshot.status !== 'error';
+    this.publish({ status: 'error', error, activeWordIndex: -1, interrupted: false });
+    if (first && utterance === this.#utterance) safely(() => this.options.getCallbacks?.()?.onError?.(error));
   }
 
   #settle(status: SpeechStatus): void {

@@ -483,3 +483,65 @@ describe('StreamingSpeechController: the text stream step by step', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 });
+
+// The Web Audio player on a fake context whose start the test controls (Node has no Web Audio; the same
+// runs in real engines in useSpeechSynthesis.browser.test.tsx and test/reliability/*.firefox-pulse.test.tsx).
+describe('SpeechController: an audio output that has not started', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  function blockedSetup() {
+    vi.stubGlobal('navigator', { userActivation: { isActive: false }, getAutoplayPolicy: () => 'disallowed' });
+    const output = fakeAudioContext({ running: false });
+    const s = setup({ createPlayer: () => createAudioPlayer({ createContext: () => output.context, format: FORMAT, unlockTimeoutMs: 300 }) });
+    return { ...s, output };
+  }
+
+  it('blocked before task-started: the status shows AudioBlocked until the output starts, onError once, synthesis goes on; then the same utterance plays', async () => {
+    const s = blockedSetup();
+    s.controller.speak(TEXT);
+    await deliver();
+    await vi.advanceTimersByTimeAsync(300);
+    expect(s.controller.getSnapshot()).toMatchObject({ status: 'error', error: { code: 'AudioBlocked' } });
+    // Events of the synthesis keep the status on the reason, and tell onError nothing new.
+    s.server.started();
+    await deliver();
+    expect(s.status()).toBe('error');
+    s.server.sentenceBegin();
+    s.server.audio(500);
+    s.server.sentenceEnd(TEXT);
+    s.server.finished(TEXT.length);
+    await deliver();
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(s.controller.getSnapshot()).toMatchObject({ status: 'error', isComplete: true, utterance: 1 });
+    expect(s.calls).toEqual(['error:AudioBlocked']);
+    expect(s.server.actions()).toEqual(['run-task', 'continue-task', 'finish-task']);
+    // The output starts (a tap on resume, a slow device): the reading goes on, nothing was lost.
+    s.output.setState('running');
+    expect(s.controller.getSnapshot()).toMatchObject({ status: 'buffering', error: undefined, utterance: 1, isComplete: true });
+    expect(s.statuses).toEqual(['connecting', 'error', 'buffering']);
+    expect(s.controller.getAudio()?.chunks.length).toBeGreaterThan(0);
+  });
+
+  it('a resume or a seek from a later gesture unlocks the same utterance: the status leaves error at once', async () => {
+    const s = blockedSetup();
+    s.controller.speak(TEXT);
+    await deliver();
+    s.server.started();
+    s.server.sentenceBegin();
+    s.server.audio(500);
+    s.server.sentenceEnd(TEXT);
+    s.server.finished(TEXT.length);
+    await deliver();
+    await vi.advanceTimersByTimeAsync(300);
+    expect(s.status()).toBe('error');
+    vi.stubGlobal('navigator', { userActivation: { isActive: true } });
+    expect(s.controller.seek(100)).toBe(true);
+    expect(s.controller.getSnapshot()).toMatchObject({ status: 'buffering', error: undefined, utterance: 1 });
+    // Still starting long after the unlock timeout: a slow device, not a block.
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(s.status()).toBe('buffering');
+    expect(s.calls).toEqual(['error:AudioBlocked']);
+  });
+});
