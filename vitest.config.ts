@@ -76,15 +76,15 @@ function otherEngine(engine: 'firefox' | 'webkit'): TestProjectInlineConfigurati
 /**
  * Firefox with a real (null) audio device: a private PulseAudio sink instead of the mock backend, and no
  * autoplay allowance, so an AudioContext starts only from a trusted click and takes the device's real
- * start-up time. For tests named `*.firefox-pulse.test.ts(x)`; the pending ones (`*.firefox-pulse.pending.tsx`)
- * join with `COSYVOICE_PENDING=1` (see test/reliability/slowAudioDevice.firefox-pulse.pending.tsx).
+ * start-up time. For tests named `*.firefox-pulse.test.ts(x)` (test/reliability/: a slow device start is
+ * not an autoplay block; a real block is recovered from).
  */
 const firefoxWithDevice: TestProjectInlineConfiguration = {
   extends: true,
   optimizeDeps: { include: ['opus-decoder', 'mpg123-decoder'] },
   test: {
     name: 'browser-firefox-pulse',
-    include: ['test/**/*.firefox-pulse.test.{ts,tsx}', ...(process.env.COSYVOICE_PENDING ? ['test/**/*.firefox-pulse.pending.{ts,tsx}'] : [])],
+    include: ['test/**/*.firefox-pulse.test.{ts,tsx}'],
     globalSetup: ['test/components/voiceServer.globalSetup.ts', 'test/browsers/pulseAudio.globalSetup.ts'],
     testTimeout: 60_000,
     browser: {
@@ -133,7 +133,7 @@ export default defineConfig({
           name: 'jsdom',
           environment: 'jsdom',
           include: ['test/**/*.test.tsx'],
-          exclude: ['test/**/*.browser.test.{ts,tsx}', 'test/**/*.ssr.test.tsx'],
+          exclude: ['test/**/*.browser.test.{ts,tsx}', 'test/**/*.firefox-pulse.test.{ts,tsx}', 'test/**/*.ssr.test.tsx'],
           setupFiles: ['./test/setup-dom.ts'],
           testTimeout: 20_000,
         },
@@ -146,7 +146,7 @@ export default defineConfig({
           name: 'react18',
           environment: 'jsdom',
           include: ['test/hooks/**/*.test.tsx', 'test/components/**/*.test.tsx', 'test/reliability/**/*.test.tsx'],
-          exclude: ['test/**/*.browser.test.{ts,tsx}', 'test/**/*.ssr.test.tsx'],
+          exclude: ['test/**/*.browser.test.{ts,tsx}', 'test/**/*.firefox-pulse.test.{ts,tsx}', 'test/**/*.ssr.test.tsx'],
           setupFiles: ['./test/setup-dom.ts'],
           testTimeout: 20_000,
           // Inlined so their own `react` imports go through the aliases above (one React in the test).
@@ -199,7 +199,7 @@ export default defineConfig({
       },
       ...otherEngine('firefox'),
       ...otherEngine('webkit'),
-      ...(process.env.COSYVOICE_PENDING ? [firefoxWithDevice] : []),
+      firefoxWithDevice,
     ],
   },
 });
