@@ -97,6 +97,28 @@ const firefoxWithDevice: TestProjectInlineConfiguration = {
   },
 };
 
+/**
+ * Firefox with no audio device at all: no mock backend, PulseAudio pointed at a socket nobody serves, so
+ * Firefox never starts an AudioContext (what it does on a machine without sound). For tests named
+ * `*.firefox-nodevice.test.ts(x)`.
+ */
+const firefoxWithoutDevice: TestProjectInlineConfiguration = {
+  extends: true,
+  test: {
+    name: 'browser-firefox-nodevice',
+    include: ['test/**/*.firefox-nodevice.test.{ts,tsx}'],
+    globalSetup: ['test/components/voiceServer.globalSetup.ts'],
+    testTimeout: 60_000,
+    browser: {
+      enabled: true,
+      headless: true,
+      screenshotFailures: false,
+      provider: firefox({ audioOutput: 'system', autoplay: false, env: { ...process.env, PULSE_SERVER: 'unix:/nonexistent/cosyvoice-no-audio-device' } }),
+      instances: [{ browser: 'firefox' }],
+    },
+  },
+};
+
 export default defineConfig({
   // Tests import through the public entry points; these map them to the sources.
   resolve: { alias: sourceAliases },
@@ -133,7 +155,7 @@ export default defineConfig({
           name: 'jsdom',
           environment: 'jsdom',
           include: ['test/**/*.test.tsx'],
-          exclude: ['test/**/*.browser.test.{ts,tsx}', 'test/**/*.firefox-pulse.test.{ts,tsx}', 'test/**/*.ssr.test.tsx'],
+          exclude: ['test/**/*.browser.test.{ts,tsx}', 'test/**/*.firefox-pulse.test.{ts,tsx}', 'test/**/*.firefox-nodevice.test.{ts,tsx}', 'test/**/*.ssr.test.tsx'],
           setupFiles: ['./test/setup-dom.ts'],
           testTimeout: 20_000,
         },
@@ -146,7 +168,7 @@ export default defineConfig({
           name: 'react18',
           environment: 'jsdom',
           include: ['test/hooks/**/*.test.tsx', 'test/components/**/*.test.tsx', 'test/reliability/**/*.test.tsx'],
-          exclude: ['test/**/*.browser.test.{ts,tsx}', 'test/**/*.firefox-pulse.test.{ts,tsx}', 'test/**/*.ssr.test.tsx'],
+          exclude: ['test/**/*.browser.test.{ts,tsx}', 'test/**/*.firefox-pulse.test.{ts,tsx}', 'test/**/*.firefox-nodevice.test.{ts,tsx}', 'test/**/*.ssr.test.tsx'],
           setupFiles: ['./test/setup-dom.ts'],
           testTimeout: 20_000,
           // Inlined so their own `react` imports go through the aliases above (one React in the test).
@@ -200,6 +222,7 @@ export default defineConfig({
       ...otherEngine('firefox'),
       ...otherEngine('webkit'),
       firefoxWithDevice,
+      firefoxWithoutDevice,
     ],
   },
 });
