@@ -374,15 +374,22 @@ describe('createAudioPlayer: a context the browser keeps suspended', () => {
       createGain: () => ({ gain: { value: 1 }, connect: () => {}, disconnect: () => {} }),
       getOutputTimestamp: () => ({ contextTime: 0, performanceTime: 0 }),
     } as unknown as AudioContext;
-    const player = createAudioPlayer({ createContext: () => fake, unlockTimeoutMs: 150 });
-    const error = await player.unlock().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(isSynthesisError(error) && error.code).toBe('AudioBlocked');
-    expect(player.getSnapshot().state).toBe('error');
-    expect(player.getSnapshot().error?.code).toBe('AudioBlocked');
-    player.dispose();
+    // A blocking browser says so too: Firefox's project allows autoplay by preference, so its
+    // getAutoplayPolicy is made to agree with the fake (outside a gesture, as here).
+    if ('getAutoplayPolicy' in navigator) Object.defineProperty(navigator, 'getAutoplayPolicy', { configurable: true, value: () => 'disallowed' });
+    try {
+      const player = createAudioPlayer({ createContext: () => fake, unlockTimeoutMs: 150 });
+      const error = await player.unlock().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(isSynthesisError(error) && error.code).toBe('AudioBlocked');
+      expect(player.getSnapshot().state).toBe('error');
+      expect(player.getSnapshot().error?.code).toBe('AudioBlocked');
+      player.dispose();
+    } finally {
+      delete (navigator as { getAutoplayPolicy?: unknown }).getAutoplayPolicy;
+    }
   });
 });
 
