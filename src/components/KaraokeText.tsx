@@ -316,7 +316,8 @@ export const KaraokeText = /* @__PURE__ */ forwardRef<HTMLDivElement, KaraokeTex
     if (prevented || !speech) {
       return;
     }
-    if (!speech.isComplete || !speech.seek(word.beginMs)) {
+    // Asked even before the audio is complete: the click also starts an audio output the browser blocked.
+    if (!speech.seek(word.beginMs)) {
       announce(labels.seekUnavailable);
     }
   };

@@ -190,6 +190,21 @@ describe('KaraokeText', () => {
     expect(screen.getByRole('status')).toHaveTextContent('Seeking is available once the audio has loaded');
   });
 
+  it('hands a word chosen before the audio is complete to seek (its click starts a blocked audio output), then says seeking is unavailable', async () => {
+    const { wrapper } = await setup();
+    const user = userEvent.setup();
+    const text = 'one two';
+    const seek = vi.fn(() => false);
+    function Harness() {
+      const speech = useSpeechSynthesis();
+      return <KaraokeText text={text} speech={{ ...speech, text, words: timelineOf(text, ['one', 'two']), isComplete: false, seek }} />;
+    }
+    render(<Harness />, { wrapper });
+    await user.click(screen.getByText('two'));
+    expect(seek).toHaveBeenCalledTimes(1);
+    expect(screen.getByRole('status')).toHaveTextContent('Seeking is available once the audio has loaded');
+  });
+
   it('is one tab stop; arrow keys, Home and End move between words; Enter and Space choose a word', async () => {
     const user = userEvent.setup();
     const text = 'one two three four';

@@ -544,4 +544,25 @@ describe('SpeechController: an audio output that has not started', () => {
     expect(s.status()).toBe('buffering');
     expect(s.calls).toEqual(['error:AudioBlocked']);
   });
+
+  it('a seek from a click while synthesis still runs cannot seek yet, but its gesture starts the blocked output', async () => {
+    const s = blockedSetup();
+    s.controller.speak(TEXT);
+    await deliver();
+    s.server.started();
+    s.server.sentenceBegin();
+    s.server.audio(500);
+    await deliver();
+    await vi.advanceTimersByTimeAsync(300);
+    expect(s.controller.getSnapshot()).toMatchObject({ status: 'error', isComplete: false });
+    vi.stubGlobal('navigator', { userActivation: { isActive: true } });
+    expect(s.controller.seek(100)).toBe(false);
+    expect(s.controller.getSnapshot()).toMatchObject({ status: 'buffering', error: undefined, utterance: 1 });
+    s.output.setState('running');
+    s.server.sentenceEnd(TEXT);
+    s.server.finished(TEXT.length);
+    await deliver();
+    expect(s.controller.getSnapshot()).toMatchObject({ isComplete: true, error: undefined });
+    expect(s.calls).toEqual(['error:AudioBlocked']);
+  });
 });
