@@ -181,8 +181,20 @@ export interface KaraokeTextProps extends Omit<HTMLAttributes<HTMLDivElement>, '
   onWordSelect?: (word: TimelineWord, index: number, event: { preventDefault(): void; defaultPrevented: boolean }) => void;
   /** Messages, merged over {@link DEFAULT_KARAOKE_TEXT_LABELS}. */
   labels?: Partial<KaraokeTextLabels>;
-  /** Custom content inside each word's `<span>` (e.g. `<ruby>`). Read when the word renders. */
+  /** Custom content inside each word's `<span>` (e.g. `<ruby>`). Read when the word renders. Elements mode only. */
   renderWord?: (text: string, index: number, state: WordState) => ReactNode;
+  /**
+   * How the heard word is shown. `'elements'`: one `<span>` per word (`data-state`, `data-active`,
+   * `data-spoken`), words are buttons in one tab stop when seekable. `'ranges'`: the text is one plain
+   * text node and the heard word and its sentence are drawn with the CSS Custom Highlight API (style
+   * `::highlight(cosyvoice-word)` and `::highlight(cosyvoice-sentence)`; an overlay where the API is
+   * missing), so a word change renders nothing, whatever the text's length: for long texts. In ranges
+   * mode a click on a word seeks (pointer only: there is no element per word to focus, so keyboard
+   * users seek with the player's controls; use the elements mode where words must be keyboard
+   * operable), `renderWord` is not used, and the speech's controller is read directly (only
+   * `speech.controller` matters). @default 'elements'
+   */
+  highlight?: 'elements' | 'ranges';
 }
 
 /**
@@ -210,7 +222,16 @@ export interface KaraokeTextProps extends Omit<HTMLAttributes<HTMLDivElement>, '
  * @example
  * <KaraokeText timeline={words} activeWordIndex={index}>{text}</KaraokeText>
  */
-export const KaraokeText = /* @__PURE__ */ forwardRef<HTMLDivElement, KaraokeTextProps>(function KaraokeText(props, forwardedRef) {
+export const KaraokeText = /* @__PURE__ */ memo(
+  /* @__PURE__ */ forwardRef<HTMLDivElement, KaraokeTextProps>(function KaraokeText(props, forwardedRef) {
+    return props.highlight === 'ranges' ? <KaraokeRangesText {...props} ref={forwardedRef} /> : <KaraokeElementsText {...props} ref={forwardedRef} />;
+  }),
+  // Ranges mode follows the controller by itself: a parent re-rendering for each word (it holds
+  // `useSpeechSynthesis`) re-renders nothing here. Elements mode renders with its parent, as always.
+  (previous, next) => previous.highlight === 'ranges' && next.highlight === 'ranges' && sameRangesProps(previous, next),
+);
+
+const KaraokeElementsText = /* @__PURE__ */ forwardRef<HTMLDivElement, KaraokeTextProps>(function KaraokeText(props, forwardedRef) {
   const {
     text: textProp,
     children,
@@ -222,6 +243,7 @@ export const KaraokeText = /* @__PURE__ */ forwardRef<HTMLDivElement, KaraokeTex
     onWordSelect,
     labels: labelOverrides,
     renderWord,
+    highlight: _highlight,
     onClick,
     onKeyDown,
     onFocus,
@@ -514,5 +536,133 @@ const KaraokeWord = /* @__PURE__ */ memo(function KaraokeWord({ index, text, foc
     >
       {renderWord ? renderWord(text, index, state) : text}
     </span>
+  );
+});
+
+/* -------------------------------------------------------------------------------------------------
+ * Ranges mode: plain text, the highlight drawn over it (CSS Custom Highlight API), zero renders per word
+ * -----------------------------------------------------------------------------------------------*/
+
+const noSubscription = () => () => {};
+
+function sameRangesProps(previous: KaraokeTextProps, next: KaraokeTextProps): boolean {
+  for (const key of new Set([...Object.keys(previous), ...Object.keys(next)]) as Set<keyof KaraokeTextProps>) {
+    if (key === 'speech' ? previous.speech?.controller !== next.speech?.controller : previous[key] !== next[key]) return false;
+  }
+  return true;
+}
+
+const KaraokeRangesText = /* @__PURE__ */ forwardRef<HTMLDivElement, KaraokeTextProps>(function KaraokeRangesText(props, forwardedRef) {
+  const {
+    text: textProp,
+    children,
+    speech,
+    timeline,
+    activeWordIndex = -1,
+    follow = true,
+    seekable: seekableProp,
+    onWordSelect,
+    labels: labelOverrides,
+    renderWord: _renderWord,
+    highlight: _highlight,
+    onClick,
+    className,
+    ...divProps
+  } = props;
+  const controller = speech?.controller;
+  // Only what changes a few times per reading is rendered: the status, completeness, the streamed text.
+  const subscribe = controller ? controller.subscribe : noSubscription;
+  const status = useSyncExternalStore(subscribe, (): SpeechStatus => (controller ? controller.getSnapshot().status : activeWordIndex >= 0 ? 'speaking' : 'idle'), (): SpeechStatus => (controller ? 'idle' : activeWordIndex >= 0 ? 'speaking' : 'idle'));
+  const isComplete = useSyncExternalStore(subscribe, () => controller?.getSnapshot().isComplete ?? false, () => false);
+  const speechText = useSyncExternalStore(subscribe, () => controller?.getSnapshot().text ?? '', () => '');
+  const text = textProp ?? (typeof children === 'string' ? children : undefined) ?? speechText;
+  const seekable = seekableProp ?? (speech !== undefined || onWordSelect !== undefined);
+  const labels = { ...DEFAULT_KARAOKE_TEXT_LABELS, ...labelOverrides };
+  const announce = useAnnouncer();
+
+  const rootRef = useRef<HTMLDivElement | null>(null);
+  const setRoot = useCallback(
+    (node: HTMLDivElement | null) => {
+      rootRef.current = node;
+      if (typeof forwardedRef === 'function') forwardedRef(node);
+      else if (forwardedRef) forwardedRef.current = node;
+    },
+    [forwardedRef],
+  );
+
+  const latest = useRef({ text, timeline, activeWordIndex, follow });
+  latest.current = { text, timeline, activeWordIndex, follow };
+  const highlightRef = useRef<import('./highlightKaraokeRanges').KaraokeRangesHighlight | undefined>(undefined);
+  const currentState = useCallback((): import('./highlightKaraokeRanges').KaraokeRangesState => {
+    const { text, timeline, activeWordIndex, follow } = latest.current;
+    if (!controller) return { text, words: timeline ?? EMPTY_WORDS, sentences: [], activeWordIndex, follow };
+    const snapshot = controller.getSnapshot();
+    // A shared speech may be reading another text: its offsets are not into this one.
+    const own = snapshot.text === text;
+    const showing = snapshot.status === 'speaking' || snapshot.status === 'paused' || snapshot.status === 'buffering';
+    return { text, words: own ? snapshot.words : EMPTY_WORDS, sentences: own ? snapshot.sentences : [], activeWordIndex: own && showing ? snapshot.activeWordIndex : -1, follow };
+  }, [controller]);
+
+  useEffect(() => {
+    const root = rootRef.current;
+    if (!root) return undefined;
+    let cancelled = false;
+    let unsubscribe = () => {};
+    // Loaded on first use, so apps that never use this mode do not carry the highlighter.
+    import('./highlightKaraokeRanges').then(
+      ({ highlightKaraokeRanges }) => {
+        if (cancelled) return;
+        const highlight = highlightKaraokeRanges(root);
+        highlightRef.current = highlight;
+        const sync = () => highlight.update(currentState());
+        if (controller) unsubscribe = controller.subscribe(sync);
+        sync();
+      },
+      (error: unknown) => warnOnce(`${KARAOKE_TEXT_NAME}: the ranges highlighter failed to load (${String(error)}).`),
+    );
+    return () => {
+      cancelled = true;
+      unsubscribe();
+      highlightRef.current?.destroy();
+      highlightRef.current = undefined;
+    };
+  }, [controller, currentState]);
+  // Props changed (text, or an explicit timeline's heard word): the highlight follows.
+  useIsomorphicLayoutEffect(() => {
+    highlightRef.current?.update(currentState());
+  });
+
+  const handleClick = composeEventHandlers(onClick, (event: MouseEvent<HTMLDivElement>) => {
+    if (!seekable) return;
+    const index = highlightRef.current?.wordIndexAt(event.clientX, event.clientY) ?? -1;
+    const words = currentState().words;
+    const word = words[index];
+    if (!word) return;
+    let prevented = false;
+    const selection = {
+      preventDefault() {
+        prevented = true;
+      },
+      get defaultPrevented() {
+        return prevented;
+      },
+    };
+    onWordSelect?.(word, index, selection);
+    if (prevented || !speech) return;
+    if (!controller?.getSnapshot().isComplete || !speech.seek(word.beginMs)) announce(labels.seekUnavailable);
+  });
+
+  return (
+    <div
+      className={className === undefined ? 'cosyvoice-karaoke' : `cosyvoice-karaoke ${className}`}
+      data-state={status}
+      data-highlight="ranges"
+      data-seekable={seekable && isComplete ? '' : undefined}
+      {...divProps}
+      ref={setRoot}
+      onClick={handleClick}
+    >
+      {text}
+    </div>
   );
 });

@@ -38,6 +38,12 @@ export { encodeWav } from './encodeWav';
 export { countCharacters, isSsml, stripSsml, MAX_CHARACTERS_PER_MESSAGE, MAX_CHARACTERS_PER_TASK, MAX_INSTRUCTION_CHARACTERS } from './countCharacters';
 export { splitText } from './splitText';
 
+// Sentences and words of a text (for reading regions, navigation, click-to-read)
+export { segmentText, segmentWords, spanIndexAt, warmUpSegmenter } from './segmentText';
+export type { SegmentTextOptions, SegmentWordsOptions, SentenceSpan, TextSegmentation, TextSpan, WordSpan } from './segmentText';
+export { locateWord } from './locateWord';
+export type { LocatableWord } from './locateWord';
+
 // Word timeline
 export { WordTimeline, findWordIndexAt, timelineToWebVTT, wordsToWebVTT } from './WordTimeline';
 export type { SentenceInput, TimelineSentence, TimelineWord, WordTimeBase } from './WordTimeline';

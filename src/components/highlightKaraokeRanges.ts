@@ -1,0 +1,98 @@
+import type { TimelineSentence, TimelineWord } from '../core/WordTimeline';
+import { RangeHighlighter } from '../dom/RangeHighlighter';
+import { scrollRangeIntoView } from '../hooks/internal/scrollRangeIntoView';
+
+/** What the ranges mode of `KaraokeText` shows: the text, its timeline and the heard word. */
+export interface KaraokeRangesState {
+  text: string;
+  words: readonly TimelineWord[];
+  sentences: readonly TimelineSentence[];
+  activeWordIndex: number;
+  /** Scroll the window to keep the heard word in view. */
+  follow: boolean;
+}
+
+/** The highlight of a `KaraokeText` in ranges mode: see {@link highlightKaraokeRanges}. */
+export interface KaraokeRangesHighlight {
+  /** Moves the highlight to the state's heard word (and its sentence); costs the two ranges, never the text's length. */
+  update(state: KaraokeRangesState): void;
+  /** The index of the word whose characters are at the viewport point, or -1. */
+  wordIndexAt(x: number, y: number): number;
+  /** Removes the highlight. */
+  destroy(): void;
+}
+
+/**
+ * Highlights words of `root`'s text (one text node, as `KaraokeText` renders it in ranges mode) with
+ * the CSS Custom Highlight API (an overlay where it is missing), by the words' `beginIndex` /
+ * `endIndex`. Loaded on demand by `KaraokeText highlight="ranges"`, so apps that never use that mode
+ * do not carry it.
+ */
+export function highlightKaraokeRanges(root: HTMLElement): KaraokeRangesHighlight {
+  const highlighter = new RangeHighlighter({ document: root.ownerDocument });
+  let shown: { node: Text | null; word: TimelineWord | undefined; sentence: TimelineSentence | undefined } = { node: null, word: undefined, sentence: undefined };
+  let lastWords: readonly TimelineWord[] = [];
+
+  const textNode = (): Text | null => {
+    const first = root.firstChild;
+    return first && first.nodeType === 3 ? (first as Text) : null;
+  };
+  const rangeOf = (node: Text, start: number, end: number): Range[] => {
+    const length = node.data.length;
+    if (!(start >= 0 && end > start && end <= length)) return [];
+    const range = root.ownerDocument.createRange();
+    range.setStart(node, start);
+    range.setEnd(node, end);
+    return [range];
+  };
+
+  return {
+    update({ text, words, sentences, activeWordIndex, follow }) {
+      lastWords = words;
+      const node = textNode();
+      const fits = node !== null && node.data === text;
+      const word = fits ? words[activeWordIndex] : undefined;
+      const sentence = word ? sentences.find((candidate) => candidate.index === word.sentenceIndex) : undefined;
+      if (node === shown.node && word === shown.word && sentence === shown.sentence) return;
+      if (!node || !word) {
+        highlighter.clear();
+        shown = { node, word: undefined, sentence: undefined };
+        return;
+      }
+      if (node !== shown.node || sentence !== shown.sentence) {
+        highlighter.setSentence(sentence ? rangeOf(node, sentence.textOffset, sentence.textOffset + sentence.text.length) : []);
+      }
+      const ranges = rangeOf(node, word.beginIndex, word.endIndex);
+      highlighter.setWord(ranges);
+      shown = { node, word, sentence };
+      if (follow && ranges[0]) scrollRangeIntoView(ranges[0]);
+    },
+    wordIndexAt(x, y) {
+      const node = textNode();
+      const document = root.ownerDocument as Document & { caretPositionFromPoint?: (x: number, y: number) => { offsetNode: Node; offset: number } | null };
+      let offset = -1;
+      if (typeof document.caretPositionFromPoint === 'function') {
+        const position = document.caretPositionFromPoint(x, y);
+        if (position && position.offsetNode === node) offset = position.offset;
+      } else if (typeof document.caretRangeFromPoint === 'function') {
+        const range = document.caretRangeFromPoint(x, y);
+        if (range && range.startContainer === node) offset = range.startOffset;
+      }
+      if (!node || offset < 0) return -1;
+      // The caret lands before or after the clicked character: the word on either side of it.
+      let low = 0;
+      let high = lastWords.length - 1;
+      while (low <= high) {
+        const mid = (low + high) >> 1;
+        const word = lastWords[mid]!;
+        if (offset < word.beginIndex) high = mid - 1;
+        else if (offset > word.endIndex) low = mid + 1;
+        else return mid;
+      }
+      return -1;
+    },
+    destroy() {
+      highlighter.clear();
+    },
+  };
+}
