@@ -179,8 +179,11 @@ export class RegionReading {
   };
 
   readonly #onSpeech = (): void => {
+    if (!this.#reading || this.#starting) return;
+    // First: a pending change of the region is applied now, and may end the reading.
+    const readable = this.readable;
     const reading = this.#reading;
-    if (!reading || this.#starting) return;
+    if (!reading) return;
     const snapshot = this.#controller.getSnapshot();
     if (snapshot.utterance !== reading.utterance) {
       // Another text took the controller (shared speech): this reading is over.
@@ -197,7 +200,7 @@ export class RegionReading {
     }
     if (snapshot.activeWordIndex === this.#heardIndex) return;
     this.#heardIndex = snapshot.activeWordIndex;
-    this.#highlightWord(locateWord(this.readable.text, word, reading.start));
+    this.#highlightWord(locateWord(readable.text, word, reading.start));
   };
 
   #highlightWord(span: TextSpan, force = false): void {
@@ -226,14 +229,32 @@ export class RegionReading {
     this.#highlighter.clear();
   }
 
+  /**
+   * How far the part being read moved in a change, or `undefined` when it changed. The change is
+   * reported as one edit from the first to the last difference, so two separate edits (a line
+   * inserted above, a token appended below) look like one across the reading: then the read text is
+   * looked for in the new text, nearest to where it was.
+   */
+  #unchangedShift(change: ReadableTextChange, reading: Reading): number | undefined {
+    if (change.changedAt === null || change.changedAt >= reading.end) return 0;
+    if (change.previousEnd <= reading.start) return change.currentEnd - change.previousEnd;
+    const spoken = change.previous.text.slice(reading.start, reading.end);
+    const text = change.current.text;
+    let best: number | undefined;
+    for (let at = text.indexOf(spoken); at >= 0; at = text.indexOf(spoken, at + 1)) {
+      if (best === undefined || Math.abs(at - reading.start) < Math.abs(best - reading.start)) best = at;
+      if (at > reading.start) break;
+    }
+    return best === undefined ? undefined : best - reading.start;
+  }
+
   #onContentChange(change: ReadableTextChange): void {
     this.#sentences = undefined;
     const reading = this.#reading;
     if (!reading || !this.isReading) return;
     if (change.changedAt !== null) {
-      const after = change.changedAt >= reading.end;
-      const before = change.previousEnd <= reading.start;
-      if (this.#options.onContentChange === 'stop' || !(after || before)) {
+      const shift = this.#options.onContentChange === 'continue' ? this.#unchangedShift(change, reading) : undefined;
+      if (shift === undefined) {
         // What is being read changed under the listener: stop cleanly rather than read stale text.
         this.#reading = undefined;
         this.#clearHighlight();
@@ -241,12 +262,9 @@ export class RegionReading {
         this.#options.onReadingChange();
         return;
       }
-      if (before) {
-        const shift = change.currentEnd - change.previousEnd;
-        reading.start += shift;
-        reading.end += shift;
-        if (this.#heard) this.#heard = { start: this.#heard.start + shift, end: this.#heard.end + shift };
-      }
+      reading.start += shift;
+      reading.end += shift;
+      if (this.#heard) this.#heard = { start: this.#heard.start + shift, end: this.#heard.end + shift };
     }
     // The nodes under the text may be new: the highlight's ranges come from the new text.
     if (this.#heard) this.#highlightWord(this.#heard, true);
