@@ -1,7 +1,9 @@
 import {
   createContext,
   forwardRef,
+  lazy,
   memo,
+  Suspense,
   useCallback,
   useContext,
   useEffect,
@@ -10,6 +12,7 @@ import {
   useState,
   useSyncExternalStore,
   type FocusEvent,
+  type ForwardedRef,
   type HTMLAttributes,
   type KeyboardEvent,
   type MouseEvent,
@@ -222,14 +225,9 @@ export interface KaraokeTextProps extends Omit<HTMLAttributes<HTMLDivElement>, '
  * @example
  * <KaraokeText timeline={words} activeWordIndex={index}>{text}</KaraokeText>
  */
-export const KaraokeText = /* @__PURE__ */ memo(
-  /* @__PURE__ */ forwardRef<HTMLDivElement, KaraokeTextProps>(function KaraokeText(props, forwardedRef) {
-    return props.highlight === 'ranges' ? <KaraokeRangesText {...props} ref={forwardedRef} /> : <KaraokeElementsText {...props} ref={forwardedRef} />;
-  }),
-  // Ranges mode follows the controller by itself: a parent re-rendering for each word (it holds
-  // `useSpeechSynthesis`) re-renders nothing here. Elements mode renders with its parent, as always.
-  (previous, next) => previous.highlight === 'ranges' && next.highlight === 'ranges' && sameRangesProps(previous, next),
-);
+export const KaraokeText = /* @__PURE__ */ forwardRef<HTMLDivElement, KaraokeTextProps>(function KaraokeText(props, forwardedRef) {
+  return props.highlight === 'ranges' ? <KaraokeRangesMode props={props} forwardedRef={forwardedRef} /> : <KaraokeElementsText {...props} ref={forwardedRef} />;
+});
 
 const KaraokeElementsText = /* @__PURE__ */ forwardRef<HTMLDivElement, KaraokeTextProps>(function KaraokeText(props, forwardedRef) {
   const {
@@ -540,129 +538,26 @@ const KaraokeWord = /* @__PURE__ */ memo(function KaraokeWord({ index, text, foc
 });
 
 /* -------------------------------------------------------------------------------------------------
- * Ranges mode: plain text, the highlight drawn over it (CSS Custom Highlight API), zero renders per word
+ * Ranges mode (KaraokeRangesText, loaded on first use)
  * -----------------------------------------------------------------------------------------------*/
 
-const noSubscription = () => () => {};
+// Loaded on first use, so apps that never use this mode do not carry it; meanwhile the text shows as it
+// will (without `data-state`, which the loaded component sets).
+const LazyKaraokeRangesText = /* @__PURE__ */ lazy(() => import('./KaraokeRangesText').then((module) => ({ default: module.KaraokeRangesText })));
 
-function sameRangesProps(previous: KaraokeTextProps, next: KaraokeTextProps): boolean {
-  for (const key of new Set([...Object.keys(previous), ...Object.keys(next)]) as Set<keyof KaraokeTextProps>) {
-    if (key === 'speech' ? previous.speech?.controller !== next.speech?.controller : previous[key] !== next[key]) return false;
-  }
-  return true;
-}
-
-const KaraokeRangesText = /* @__PURE__ */ forwardRef<HTMLDivElement, KaraokeTextProps>(function KaraokeRangesText(props, forwardedRef) {
-  const {
-    text: textProp,
-    children,
-    speech,
-    timeline,
-    activeWordIndex = -1,
-    follow = true,
-    seekable: seekableProp,
-    onWordSelect,
-    labels: labelOverrides,
-    renderWord: _renderWord,
-    highlight: _highlight,
-    onClick,
-    className,
-    ...divProps
-  } = props;
-  const controller = speech?.controller;
-  // Only what changes a few times per reading is rendered: the status, completeness, the streamed text.
-  const subscribe = controller ? controller.subscribe : noSubscription;
-  const status = useSyncExternalStore(subscribe, (): SpeechStatus => (controller ? controller.getSnapshot().status : activeWordIndex >= 0 ? 'speaking' : 'idle'), (): SpeechStatus => (controller ? 'idle' : activeWordIndex >= 0 ? 'speaking' : 'idle'));
-  const isComplete = useSyncExternalStore(subscribe, () => controller?.getSnapshot().isComplete ?? false, () => false);
-  const speechText = useSyncExternalStore(subscribe, () => controller?.getSnapshot().text ?? '', () => '');
-  const text = textProp ?? (typeof children === 'string' ? children : undefined) ?? speechText;
-  const seekable = seekableProp ?? (speech !== undefined || onWordSelect !== undefined);
-  const labels = { ...DEFAULT_KARAOKE_TEXT_LABELS, ...labelOverrides };
+function KaraokeRangesMode({ props, forwardedRef }: { props: KaraokeTextProps; forwardedRef: ForwardedRef<HTMLDivElement> }) {
+  // What the lazy part would otherwise import from modules of this chunk (which would then be split out
+  // of it into a shared chunk): the announcer and the default label.
   const announce = useAnnouncer();
-
-  const rootRef = useRef<HTMLDivElement | null>(null);
-  const setRoot = useCallback(
-    (node: HTMLDivElement | null) => {
-      rootRef.current = node;
-      if (typeof forwardedRef === 'function') forwardedRef(node);
-      else if (forwardedRef) forwardedRef.current = node;
-    },
-    [forwardedRef],
-  );
-
-  const latest = useRef({ text, timeline, activeWordIndex, follow });
-  latest.current = { text, timeline, activeWordIndex, follow };
-  const highlightRef = useRef<import('./highlightKaraokeRanges').KaraokeRangesHighlight | undefined>(undefined);
-  const currentState = useCallback((): import('./highlightKaraokeRanges').KaraokeRangesState => {
-    const { text, timeline, activeWordIndex, follow } = latest.current;
-    if (!controller) return { text, words: timeline ?? EMPTY_WORDS, sentences: [], activeWordIndex, follow };
-    const snapshot = controller.getSnapshot();
-    // A shared speech may be reading another text: its offsets are not into this one.
-    const own = snapshot.text === text;
-    const showing = snapshot.status === 'speaking' || snapshot.status === 'paused' || snapshot.status === 'buffering';
-    return { text, words: own ? snapshot.words : EMPTY_WORDS, sentences: own ? snapshot.sentences : [], activeWordIndex: own && showing ? snapshot.activeWordIndex : -1, follow };
-  }, [controller]);
-
-  useEffect(() => {
-    const root = rootRef.current;
-    if (!root) return undefined;
-    let cancelled = false;
-    let unsubscribe = () => {};
-    // Loaded on first use, so apps that never use this mode do not carry the highlighter.
-    import('./highlightKaraokeRanges').then(
-      ({ highlightKaraokeRanges }) => {
-        if (cancelled) return;
-        const highlight = highlightKaraokeRanges(root);
-        highlightRef.current = highlight;
-        const sync = () => highlight.update(currentState());
-        if (controller) unsubscribe = controller.subscribe(sync);
-        sync();
-      },
-      (error: unknown) => warnOnce(`${KARAOKE_TEXT_NAME}: the ranges highlighter failed to load (${String(error)}).`),
-    );
-    return () => {
-      cancelled = true;
-      unsubscribe();
-      highlightRef.current?.destroy();
-      highlightRef.current = undefined;
-    };
-  }, [controller, currentState]);
-  // Props changed (text, or an explicit timeline's heard word): the highlight follows.
-  useIsomorphicLayoutEffect(() => {
-    highlightRef.current?.update(currentState());
-  });
-
-  const handleClick = composeEventHandlers(onClick, (event: MouseEvent<HTMLDivElement>) => {
-    if (!seekable) return;
-    const index = highlightRef.current?.wordIndexAt(event.clientX, event.clientY) ?? -1;
-    const words = currentState().words;
-    const word = words[index];
-    if (!word) return;
-    let prevented = false;
-    const selection = {
-      preventDefault() {
-        prevented = true;
-      },
-      get defaultPrevented() {
-        return prevented;
-      },
-    };
-    onWordSelect?.(word, index, selection);
-    if (prevented || !speech) return;
-    if (!controller?.getSnapshot().isComplete || !speech.seek(word.beginMs)) announce(labels.seekUnavailable);
-  });
-
   return (
-    <div
-      className={className === undefined ? 'cosyvoice-karaoke' : `cosyvoice-karaoke ${className}`}
-      data-state={status}
-      data-highlight="ranges"
-      data-seekable={seekable && isComplete ? '' : undefined}
-      {...divProps}
-      ref={setRoot}
-      onClick={handleClick}
+    <Suspense
+      fallback={
+        <div className={props.className === undefined ? 'cosyvoice-karaoke' : `cosyvoice-karaoke ${props.className}`} style={props.style} data-highlight="ranges" ref={forwardedRef}>
+          {props.text ?? (typeof props.children === 'string' ? props.children : undefined) ?? props.speech?.text}
+        </div>
+      }
     >
-      {text}
-    </div>
+      <LazyKaraokeRangesText props={props} forwardedRef={forwardedRef} announce={announce} seekUnavailable={DEFAULT_KARAOKE_TEXT_LABELS.seekUnavailable} />
+    </Suspense>
   );
-});
+}

@@ -1,9 +1,10 @@
+import type { SpeechController } from '../core/SpeechController';
 import type { TimelineSentence, TimelineWord } from '../core/WordTimeline';
-import { RangeHighlighter } from '../dom/RangeHighlighter';
-import { scrollRangeIntoView } from '../hooks/internal/scrollRangeIntoView';
+import type { KaraokeRangesProps } from './KaraokeRangesText';
+import { RangeHighlighter, scrollRangeIntoView } from '../hooks/internal/rangeHighlighting';
 
 /** What the ranges mode of `KaraokeText` shows: the text, its timeline and the heard word. */
-export interface KaraokeRangesState {
+interface KaraokeRangesState {
   text: string;
   words: readonly TimelineWord[];
   sentences: readonly TimelineSentence[];
@@ -12,23 +13,58 @@ export interface KaraokeRangesState {
   follow: boolean;
 }
 
-/** The highlight of a `KaraokeText` in ranges mode: see {@link highlightKaraokeRanges}. */
-export interface KaraokeRangesHighlight {
-  /** Moves the highlight to the state's heard word (and its sentence); costs the two ranges, never the text's length. */
-  update(state: KaraokeRangesState): void;
-  /** The index of the word whose characters are at the viewport point, or -1. */
-  wordIndexAt(x: number, y: number): number;
-  /** Removes the highlight. */
-  destroy(): void;
+/**
+ * The ranges mode of `KaraokeText`, attached to its root: highlights the heard word and its sentence
+ * over the root's one text node with the CSS Custom Highlight API (an overlay where it is missing), by
+ * the words' `beginIndex` / `endIndex`, following the controller outside React; and seeks to a clicked
+ * word. Loaded on demand by `KaraokeText highlight="ranges"`, so apps that never use that mode do not
+ * carry it. `update()` re-reads the props (after a render); `detach()` removes everything.
+ */
+export function highlightKaraokeRanges(root: HTMLElement, controller: SpeechController | undefined, props: { readonly current: KaraokeRangesProps }): { update(): void; detach(): void } {
+  const highlight = createRangesHighlight(root);
+  const state = (): KaraokeRangesState => {
+    const { text, timeline, activeWordIndex, follow } = props.current;
+    if (!controller) return { text, words: timeline ?? [], sentences: [], activeWordIndex, follow };
+    const snapshot = controller.getSnapshot();
+    // A shared speech may be reading another text: its offsets are not into this one.
+    const own = snapshot.text === text;
+    const showing = snapshot.status === 'speaking' || snapshot.status === 'paused' || snapshot.status === 'buffering';
+    return { text, words: own ? snapshot.words : [], sentences: own ? snapshot.sentences : [], activeWordIndex: own && showing ? snapshot.activeWordIndex : -1, follow };
+  };
+  const update = () => highlight.update(state());
+  const unsubscribe = controller?.subscribe(update);
+  const onClick = (event: MouseEvent) => {
+    const { seekable, onWordSelect, speech, seekUnavailable, announce } = props.current;
+    if (!seekable) return;
+    const index = highlight.wordIndexAt(event.clientX, event.clientY);
+    const word = state().words[index];
+    if (!word) return;
+    let prevented = false;
+    onWordSelect?.(word, index, {
+      preventDefault() {
+        prevented = true;
+      },
+      get defaultPrevented() {
+        return prevented;
+      },
+    });
+    if (prevented || !speech) return;
+    if (!controller?.getSnapshot().isComplete || !speech.seek(word.beginMs)) announce(seekUnavailable);
+  };
+  root.addEventListener('click', onClick);
+  update();
+  return {
+    update,
+    detach() {
+      unsubscribe?.();
+      root.removeEventListener('click', onClick);
+      highlight.destroy();
+    },
+  };
 }
 
-/**
- * Highlights words of `root`'s text (one text node, as `KaraokeText` renders it in ranges mode) with
- * the CSS Custom Highlight API (an overlay where it is missing), by the words' `beginIndex` /
- * `endIndex`. Loaded on demand by `KaraokeText highlight="ranges"`, so apps that never use that mode
- * do not carry it.
- */
-export function highlightKaraokeRanges(root: HTMLElement): KaraokeRangesHighlight {
+/** Highlighting by a timeline's offsets over an element's one text node. */
+function createRangesHighlight(root: HTMLElement) {
   const highlighter = new RangeHighlighter({ document: root.ownerDocument });
   let shown: { node: Text | null; word: TimelineWord | undefined; sentence: TimelineSentence | undefined } = { node: null, word: undefined, sentence: undefined };
   let lastWords: readonly TimelineWord[] = [];
@@ -47,7 +83,7 @@ export function highlightKaraokeRanges(root: HTMLElement): KaraokeRangesHighligh
   };
 
   return {
-    update({ text, words, sentences, activeWordIndex, follow }) {
+    update({ text, words, sentences, activeWordIndex, follow }: KaraokeRangesState): void {
       lastWords = words;
       const node = textNode();
       const fits = node !== null && node.data === text;
@@ -67,7 +103,8 @@ export function highlightKaraokeRanges(root: HTMLElement): KaraokeRangesHighligh
       shown = { node, word, sentence };
       if (follow && ranges[0]) scrollRangeIntoView(ranges[0]);
     },
-    wordIndexAt(x, y) {
+    /** The index of the word whose characters are at the viewport point, or -1. */
+    wordIndexAt(x: number, y: number): number {
       const node = textNode();
       const document = root.ownerDocument as Document & { caretPositionFromPoint?: (x: number, y: number) => { offsetNode: Node; offset: number } | null };
       let offset = -1;
@@ -91,7 +128,7 @@ export function highlightKaraokeRanges(root: HTMLElement): KaraokeRangesHighligh
       }
       return -1;
     },
-    destroy() {
+    destroy(): void {
       highlighter.clear();
     },
   };

@@ -62,6 +62,9 @@ describe('KaraokeText highlight="ranges" in Chromium with real audio', () => {
         <Page />
       </Provider>,
     );
+    // The text shows at once; the mode's code loads on first use (then `data-state` appears).
+    await expect.poll(() => document.querySelector('[data-testid="karaoke"]')?.textContent).toBe(LONG_TEXT);
+    await expect.poll(() => document.querySelector('[data-testid="karaoke"][data-state]')).not.toBeNull();
     const karaoke = document.querySelector('[data-testid="karaoke"]')!;
     // One plain text node: no element per word.
     expect(karaoke.childNodes).toHaveLength(1);
@@ -113,7 +116,7 @@ describe('KaraokeText highlight="ranges" in Chromium with real audio', () => {
     let speech: UseSpeechSynthesisResult | undefined;
     let parentRenders = 0;
     let textRenders = 0;
-    // KaraokeText reads its labels when it renders: a getter counts its renders (not its parent's).
+    // The ranges mode reads its labels when it renders: a getter counts its renders (not its parent's).
     const countingLabels = {
       get seekUnavailable() {
         textRenders++;
@@ -142,6 +145,7 @@ describe('KaraokeText highlight="ranges" in Chromium with real audio', () => {
         if (shown && samples.at(-1)?.shown !== shown) samples.push({ shown, textRenders, parentRenders });
       }),
     );
+    await expect.poll(() => document.querySelector('[data-testid="karaoke"][data-state]')).not.toBeNull();
     await userEvent.click(page.getByRole('button', { name: 'Read aloud' }));
     await expect.poll(() => speech!.status, { timeout: 20_000 }).toBe('ended');
     unsubscribe();
@@ -152,7 +156,7 @@ describe('KaraokeText highlight="ranges" in Chromium with real audio', () => {
     // buffering then speaking), not for the words.
     expect(samples.at(-1)!.textRenders - samples[0]!.textRenders).toBeLessThanOrEqual(3);
 
-    const karaoke = document.querySelector<HTMLElement>('[data-testid="karaoke"]')!;
+    const karaoke = document.querySelector<HTMLElement>('[data-testid="karaoke"][data-state]')!;
     await expect.poll(() => karaoke.hasAttribute('data-seekable')).toBe(true);
     // A click on "seven": the audio seeks there and plays on.
     const node = karaoke.firstChild as Text;

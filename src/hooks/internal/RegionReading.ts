@@ -3,9 +3,8 @@ import { segmentText, segmentWords, spanIndexAt, warmUpSegmenter, type SentenceS
 import type { SpeechController } from '../../core/SpeechController';
 import type { CollectReadableTextOptions } from '../../dom/collectReadableText';
 import { observeReadableText, type ReadableTextChange, type ReadableTextObserver } from '../../dom/observeReadableText';
-import { RangeHighlighter, type RangeHighlighterOptions } from '../../dom/RangeHighlighter';
+import type { RangeHighlighter, RangeHighlighterOptions } from '../../dom/RangeHighlighter';
 import type { ReadableText } from '../../dom/ReadableText';
-import { scrollRangeIntoView } from './scrollRangeIntoView';
 
 /** What a reading region does when its text changes while it is being read. */
 export type RegionContentChangePolicy = 'continue' | 'stop';
@@ -41,7 +40,10 @@ export class RegionReading {
   readonly #controller: SpeechController;
   readonly #options: RegionReadingOptions;
   readonly #observer: ReadableTextObserver;
-  readonly #highlighter: RangeHighlighter;
+  /** Loaded on demand (before any audio can play): apps that never read a region do not load it. */
+  #highlighter: RangeHighlighter | undefined;
+  #scrollIntoView: ((range: Range) => void) | undefined;
+  #destroyed = false;
   readonly #unsubscribe: () => void;
   #sentences: { readable: ReadableText; spans: SentenceSpan[] } | undefined;
   #reading: Reading | undefined;
@@ -59,7 +61,15 @@ export class RegionReading {
     this.#options = options;
     const { imageAlt, codeBlocks, inlineCode, skip } = options;
     this.#observer = observeReadableText(root, { imageAlt, codeBlocks, inlineCode, skip, delayMs: options.rebuildDelayMs, onChange: (change) => this.#onContentChange(change) });
-    this.#highlighter = new RangeHighlighter({ ...options.highlight, document: root.ownerDocument });
+    import('./rangeHighlighting').then(
+      ({ RangeHighlighter, scrollRangeIntoView }) => {
+        if (this.#destroyed) return;
+        this.#highlighter = new RangeHighlighter({ ...options.highlight, document: root.ownerDocument });
+        this.#scrollIntoView = scrollRangeIntoView;
+        if (this.#heard) this.#highlightWord(this.#heard, true);
+      },
+      (error: unknown) => reportError(error),
+    );
     this.#unsubscribe = controller.subscribe(this.#onSpeech);
     if (options.clickToRead) root.addEventListener('click', this.#onClick);
     // Intl.Segmenter's one-time start-up (tens of ms) in an idle moment, not in the reader's click.
@@ -143,7 +153,8 @@ export class RegionReading {
     this.#root.removeEventListener('click', this.#onClick);
     const view = this.#root.ownerDocument.defaultView as (Window & typeof globalThis) | null;
     if (this.#idleCallback && view) view.cancelIdleCallback(this.#idleCallback);
-    this.#highlighter.clear();
+    this.#destroyed = true;
+    this.#highlighter?.clear();
     this.#reading = undefined;
   }
 
@@ -207,18 +218,20 @@ export class RegionReading {
     const readable = this.readable;
     const reading = this.#reading!;
     this.#heard = span;
-    this.#highlighter.setWord(readable.rangesFor(span.start, span.end));
+    const highlighter = this.#highlighter;
+    if (!highlighter) return;
+    highlighter.setWord(readable.rangesFor(span.start, span.end));
     const sentences = this.#sentenceSpans();
     const sentenceIndex = spanIndexAt(sentences, span.start);
     if (sentenceIndex !== this.#heardSentence || force) {
       this.#heardSentence = sentenceIndex;
       const sentence = sentences[sentenceIndex];
       // Clipped to what is read (a selection may start or end inside a sentence).
-      this.#highlighter.setSentence(sentence ? readable.rangesFor(Math.max(sentence.start, reading.start), Math.min(sentence.end, reading.end)) : []);
+      highlighter.setSentence(sentence ? readable.rangesFor(Math.max(sentence.start, reading.start), Math.min(sentence.end, reading.end)) : []);
     }
     if (this.#options.follow) {
       const range = readable.rangeFor(span.start, span.end);
-      if (range) scrollRangeIntoView(range);
+      if (range) this.#scrollIntoView?.(range);
     }
   }
 
@@ -226,7 +239,7 @@ export class RegionReading {
     this.#heard = undefined;
     this.#heardIndex = -1;
     this.#heardSentence = -1;
-    this.#highlighter.clear();
+    this.#highlighter?.clear();
   }
 
   /**
