@@ -1,6 +1,6 @@
 // Imports nothing of the package's entry chunk but types (what it needs comes in as props), so that
 // bundlers keep it a chunk of its own, loaded on first use, and the entry chunk whole.
-import { memo, useCallback, useEffect, useLayoutEffect, useRef, useSyncExternalStore, type ForwardedRef } from 'react';
+import { memo, useEffect, useImperativeHandle, useLayoutEffect, useRef, useSyncExternalStore, type ForwardedRef } from 'react';
 import type { TimelineWord } from '../core/WordTimeline';
 import { highlightKaraokeRanges } from './highlightKaraokeRanges';
 import type { KaraokeTextProps, KaraokeTextSpeech } from './KaraokeText';
@@ -89,14 +89,7 @@ function KaraokeRangesTextInner({
   const seekable = seekableProp ?? (speech !== undefined || onWordSelect !== undefined);
 
   const rootRef = useRef<HTMLDivElement | null>(null);
-  const setRoot = useCallback(
-    (node: HTMLDivElement | null) => {
-      rootRef.current = node;
-      if (typeof forwardedRef === 'function') forwardedRef(node);
-      else if (forwardedRef) forwardedRef.current = node;
-    },
-    [forwardedRef],
-  );
+  useImperativeHandle(forwardedRef, () => rootRef.current!, []);
   const latest = useRef<KaraokeRangesProps>({ text, timeline, activeWordIndex, follow, seekable, onWordSelect, speech, seekUnavailable: '', announce });
   latest.current = { text, timeline, activeWordIndex, follow, seekable, onWordSelect, speech, seekUnavailable: labels?.seekUnavailable ?? seekUnavailable, announce };
   const attached = useRef<{ update(): void; detach(): void } | undefined>(undefined);
@@ -119,7 +112,7 @@ function KaraokeRangesTextInner({
       data-highlight="ranges"
       data-seekable={seekable && isComplete === 'true' ? '' : undefined}
       {...divProps}
-      ref={setRoot}
+      ref={rootRef}
     >
       {text}
     </div>

@@ -1,30 +1,13 @@
-import { Profiler, useEffect, useState, type ReactNode } from 'react';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { Profiler, useEffect, useState } from 'react';
+import { afterEach, describe, expect, it } from 'vitest';
 import { page, userEvent } from 'vitest/browser';
 import { cleanup, render } from 'vitest-browser-react';
-import { KaraokeText, SpeakButton, SpeechProvider, useSpeechSynthesis, type KaraokeTextSpeech, type SpeechController, type UseSpeechSynthesisResult } from 'cosyvoice-react';
-import { proxyTransport } from 'cosyvoice-react/core';
-
-const serverUrl = inject('voiceServerUrl');
+import { KaraokeText, SpeakButton, useSpeechSynthesis, type KaraokeTextSpeech, type SpeechController, type UseSpeechSynthesisResult } from 'cosyvoice-react';
+import { FastSpeechProvider, highlighted, highlights } from './highlightHarness';
 
 afterEach(async () => {
   await cleanup();
 });
-
-function Provider({ children }: { children: ReactNode }) {
-  return (
-    <SpeechProvider transport={proxyTransport({ url: serverUrl })} model="cosyvoice-v3-flash" voice="longanyang" wordTimestampEnabled speechRate={2}>
-      {children}
-    </SpeechProvider>
-  );
-}
-
-type HighlightLike = Iterable<AbstractRange> & { size: number };
-const highlights = () => (CSS as unknown as { highlights: Map<string, HighlightLike> }).highlights;
-function highlighted(name = 'cosyvoice-word'): string {
-  const highlight = highlights().get(name);
-  return highlight ? [...highlight].map((range) => (range as Range).toString()).join('') : '';
-}
 
 const TEXT = 'One two three four five six seven eight nine ten.';
 // Forty words: many more word changes than status changes.
@@ -58,9 +41,9 @@ describe('KaraokeText highlight="ranges" in Chromium with real audio', () => {
       );
     }
     await render(
-      <Provider>
+      <FastSpeechProvider>
         <Page />
-      </Provider>,
+      </FastSpeechProvider>,
     );
     // The text shows at once; the mode's code loads on first use (then `data-state` appears).
     await expect.poll(() => document.querySelector('[data-testid="karaoke"]')?.textContent).toBe(LONG_TEXT);
@@ -134,9 +117,9 @@ describe('KaraokeText highlight="ranges" in Chromium with real audio', () => {
       );
     }
     await render(
-      <Provider>
+      <FastSpeechProvider>
         <Reader />
-      </Provider>,
+      </FastSpeechProvider>,
     );
     const samples: Array<{ shown: string; textRenders: number; parentRenders: number }> = [];
     const unsubscribe = speech!.controller.subscribe(() =>

@@ -1,36 +1,15 @@
-import { useRef, type ReactNode } from 'react';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { useRef } from 'react';
+import { afterEach, describe, expect, it } from 'vitest';
 import { page, userEvent } from 'vitest/browser';
 import { cleanup, render } from 'vitest-browser-react';
-import { ReadAloudRegion, SpeechProvider, useReadAloudRegion, type UseReadAloudRegionOptions, type UseReadAloudRegionResult } from 'cosyvoice-react';
-import { proxyTransport } from 'cosyvoice-react/core';
+import { ReadAloudRegion, useReadAloudRegion, type UseReadAloudRegionOptions, type UseReadAloudRegionResult } from 'cosyvoice-react';
+import { FastSpeechProvider, highlighted, highlights } from '../components/highlightHarness';
 import { MARKDOWN_ARTICLE } from '../dom/regionFixtures';
-
-// A local voice server (tone engine: one tone per word, per ideograph for CJK) from the browser project's global setup.
-const serverUrl = inject('voiceServerUrl');
 
 afterEach(async () => {
   await cleanup();
   document.getSelection()?.removeAllRanges();
 });
-
-function Provider({ children }: { children: ReactNode }) {
-  return (
-    <SpeechProvider transport={proxyTransport({ url: serverUrl })} model="cosyvoice-v3-flash" voice="longanyang" wordTimestampEnabled speechRate={2}>
-      {children}
-    </SpeechProvider>
-  );
-}
-
-type HighlightLike = Iterable<AbstractRange> & { size: number };
-const highlights = () => (CSS as unknown as { highlights: Map<string, HighlightLike> }).highlights;
-
-/** The text the named highlight covers now (its ranges in order, soft hyphens left out). */
-function highlighted(name = 'cosyvoice-word'): string {
-  const highlight = highlights().get(name);
-  if (!highlight) return '';
-  return [...highlight].map((range) => (range as Range).toString()).join('').replace(/\u00ad/g, '');
-}
 
 let region: UseReadAloudRegionResult | undefined;
 
@@ -68,9 +47,9 @@ const HIDDEN_PARTS = `<p hidden>Hidden paragraph.</p><p aria-hidden="true">Decor
 describe('useReadAloudRegion in Chromium with real audio', () => {
   it('reads a Markdown-rendered article, highlighting each heard word in place, and leaves its DOM byte-for-byte unchanged', async () => {
     await render(
-      <Provider>
+      <FastSpeechProvider>
         <Article html={MARKDOWN_ARTICLE + HIDDEN_PARTS} options={{ imageAlt: true }} />
-      </Provider>,
+      </FastSpeechProvider>,
     );
     const article = document.querySelector('[data-testid="article"]')!;
     const before = article.outerHTML;
@@ -115,9 +94,9 @@ describe('useReadAloudRegion in Chromium with real audio', () => {
 
   it('reads from a clicked word to the end, and leaves clicks on links alone', async () => {
     await render(
-      <Provider>
+      <FastSpeechProvider>
         <Article html={MARKDOWN_ARTICLE} />
-      </Provider>,
+      </FastSpeechProvider>,
     );
     await userEvent.click(page.getByRole('link', { name: 'a link' }));
     expect(region!.status).toBe('idle');
@@ -141,9 +120,9 @@ describe('useReadAloudRegion in Chromium with real audio', () => {
 
   it('moves by sentence from the heard one', async () => {
     await render(
-      <Provider>
+      <FastSpeechProvider>
         <Article html="<p>First sentence here. Second sentence now. Third one.</p>" />
-      </Provider>,
+      </FastSpeechProvider>,
     );
     region!.read();
     await expect.poll(() => highlighted('cosyvoice-sentence'), { timeout: 9000 }).toBe('First sentence here.');
@@ -157,9 +136,9 @@ describe('useReadAloudRegion in Chromium with real audio', () => {
 
   it('reads CJK text without spaces, highlighting each ideograph the service times', async () => {
     await render(
-      <Provider>
+      <FastSpeechProvider>
         <Article html={'<h2 lang="zh">静夜思</h2><p lang="zh">床前明月光，\n疑是地上霜。</p>'} />
-      </Provider>,
+      </FastSpeechProvider>,
     );
     const article = document.querySelector('[data-testid="article"]')!;
     const before = article.innerHTML;
@@ -182,9 +161,9 @@ describe('useReadAloudRegion in Chromium with real audio', () => {
   describe('live content', () => {
     it('continues when text is appended after what is read (a streamed message), and follows an edit before it', async () => {
       await render(
-        <Provider>
+        <FastSpeechProvider>
           <Article html="<p id='intro'>Intro.</p><p id='message'>One two three four five six.</p>" />
-        </Provider>,
+        </FastSpeechProvider>,
       );
       const message = document.getElementById('message')!;
       region!.readFrom(region!.getText()!.text.indexOf('One'));
@@ -204,9 +183,9 @@ describe('useReadAloudRegion in Chromium with real audio', () => {
 
     it("stops cleanly when the text being read changes, and on any change with onContentChange: 'stop'", async () => {
       await render(
-        <Provider>
+        <FastSpeechProvider>
           <Article html="<p id='a'>One two three four five six seven.</p><p id='b'>Later text.</p>" />
-        </Provider>,
+        </FastSpeechProvider>,
       );
       region!.read(0, 'One two three four five six seven.'.length);
       await expect.poll(() => highlighted(), { timeout: 9000 }).not.toBe('');
@@ -219,9 +198,9 @@ describe('useReadAloudRegion in Chromium with real audio', () => {
       await cleanup();
 
       await render(
-        <Provider>
+        <FastSpeechProvider>
           <Article html="<p id='c'>One two three four five six seven.</p><p id='d'>Later text.</p>" options={{ onContentChange: 'stop' }} />
-        </Provider>,
+        </FastSpeechProvider>,
       );
       region!.read(0, 'One two three four five six seven.'.length);
       await expect.poll(() => highlighted(), { timeout: 9000 }).not.toBe('');
@@ -233,13 +212,13 @@ describe('useReadAloudRegion in Chromium with real audio', () => {
 
   it('<ReadAloudRegion> reads the selection, and its controls and data-state follow the reading', async () => {
     await render(
-      <Provider>
+      <FastSpeechProvider>
         <ReadAloudRegion>
           <p>
             Before. This is <em>emphasis</em> and <strong>strong text</strong> here.
           </p>
         </ReadAloudRegion>
-      </Provider>,
+      </FastSpeechProvider>,
     );
     const root = document.querySelector('.cosyvoice-region')!;
     const content = root.querySelector('.cosyvoice-region-content')!;
