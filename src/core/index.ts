@@ -17,6 +17,7 @@ export { StreamingSpeechController } from './StreamingSpeechController';
 export type { StreamingSpeechControllerOptions } from './StreamingSpeechController';
 export type { ReadableStreamLike } from './openTextSource';
 export type { EndedReason, Player, PlayerDiagnostics, PlayerSnapshot, PlayerState, ResetOptions, TimelineSource } from './Player';
+export { MAX_PLAYBACK_RATE, MIN_PLAYBACK_RATE } from './checkPlaybackRate';
 
 // Transports
 export { directTransport, workspaceUrls, DASHSCOPE_HTTP_URLS, DASHSCOPE_WEBSOCKET_URLS } from './directTransport';

@@ -61,6 +61,9 @@ const CORE = [
   'SpeechController',
   'StreamingSpeechController',
   'IDLE_SPEECH_SNAPSHOT',
+  // playback rate limits (a speed control's range)
+  'MIN_PLAYBACK_RATE',
+  'MAX_PLAYBACK_RATE',
   // transports
   'directTransport',
   'proxyTransport',
