@@ -12,7 +12,8 @@ const getServerSnapshot = (): SpeechSnapshot => IDLE_SPEECH_SNAPSHOT;
  * One speech controller per component instance, wired to the provider and subscribed with
  * `useSyncExternalStore`. Creating it has no side effect (StrictMode may create two); the player and
  * sockets appear only when speaking starts, and unmounting releases them. The request parameters of
- * `options` are merged over the provider's defaults here, once.
+ * `options` are merged over the provider's defaults here, once; its `playbackRate` (or the provider's)
+ * goes to the controller, never into a request.
  */
 export function useSpeechController<C extends SpeechController>(
   hook: string,
@@ -20,7 +21,7 @@ export function useSpeechController<C extends SpeechController>(
   create: (options: StreamingSpeechControllerOptions) => C,
 ): { controller: C; snapshot: SpeechSnapshot } {
   const context = useSpeechContext(hook);
-  const { onStart, onWord, onEnd, onError, ...overrides } = options;
+  const { onStart, onWord, onEnd, onError, playbackRate, ...overrides } = options;
   const callbacks = useLatestRef<SpeechCallbacks>({ onStart, onWord, onEnd, onError });
   const [controller] = useState(() =>
     create({
@@ -37,6 +38,11 @@ export function useSpeechController<C extends SpeechController>(
     controller.setDefaults(mergeParameters(context.defaults, stableOverrides));
     controller.setTransport(context.transport);
   }, [controller, context.defaults, context.transport, stableOverrides]);
+  // Not a request parameter: the player applies it. Set on mount and whenever the option changes.
+  const rate = playbackRate ?? context.playbackRate;
+  useIsomorphicLayoutEffect(() => {
+    if (rate !== undefined) controller.setPlaybackRate(rate);
+  }, [controller, rate]);
   useEffect(() => () => controller.release(), [controller]);
   const snapshot = useSyncExternalStore(controller.subscribe, controller.getSnapshot, getServerSnapshot);
   return { controller, snapshot };
