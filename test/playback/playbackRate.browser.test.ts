@@ -10,8 +10,8 @@
 // speaks a short text at 1× first, and measures the playthroughs after it.
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { AudioFormat, SpeechController, proxyTransport, type SpeechStatus, type Transport } from 'cosyvoice-react/core';
-import { createAudioPlayer } from 'cosyvoice-react/playback';
-import { createTap, recordHeardClock, type Tap } from './browserAudio';
+import { createAudioPlayer, type Player } from 'cosyvoice-react/playback';
+import { analyse, chunks, createTap, pcm16, recordHeardClock, sine440, sleep } from './browserAudio';
 
 const serverUrl = inject('voiceServerUrl');
 const TEXT = 'Every word here is one tone and the highlight follows what is heard at any speed';
@@ -259,6 +259,18 @@ describe('playback rate in Chromium, real speech from the local server', () => {
       return rate;
     };
     const all = measure(recording, s.context, rateAt);
+    // Heard faster, then slower: between two words played wholly at one rate, the output gap is the
+    // source gap divided by that rate.
+    const gapsAt = new Map<number, number>();
+    for (let k = 1; k < all.length; k++) {
+      const [a, b] = [recording.words[k - 1]!, recording.words[k]!];
+      const rate = rateAt(k - 1);
+      if (rate !== rateAt(k) || changedAt.some((c) => c.at >= a.beginMs - 20 && c.at < b.beginMs + 20)) continue;
+      const outputMs = ((all[k]!.onset - all[k - 1]!.onset) / s.context.sampleRate) * 1000;
+      expect(Math.abs(outputMs - (b.beginMs - a.beginMs) / rate)).toBeLessThan(20);
+      gapsAt.set(rate, (gapsAt.get(rate) ?? 0) + 1);
+    }
+    expect([...gapsAt.keys()].sort()).toEqual([0.75, 1, 2]);
     const perWord = all.filter((_, k) => {
       const word = recording.words[k]!;
       return !changedAt.some((c) => c.at >= word.beginMs - 20 && c.at < word.endMs + 20);
@@ -267,4 +279,49 @@ describe('playback rate in Chromium, real speech from the local server', () => {
     expectWithinBudget(perWord.map((w) => w.clockErrorMs));
     for (const { highlightErrorMs } of perWord) if (highlightErrorMs !== undefined) expect(highlightErrorMs).toBeGreaterThan(-20);
   }, 60_000);
+
+  it('createAudioPlayer: a rate set before the audio output exists applies to it; bad input throws and changes nothing', async () => {
+    const context = new AudioContext({ latencyHint: 'interactive' });
+    const tap = await createTap(context);
+    const player = createAudioPlayer({ context, format: AudioFormat.PCM_24000HZ_MONO_16BIT, connect: (output) => output.connect(tap.node) });
+    cleanup.push(async () => {
+      player.dispose();
+      await context.close();
+    });
+    // No worklet node yet: the rate waits for it.
+    player.setPlaybackRate(2);
+    expect(player.playbackRate).toBe(2);
+    expect(player.getSnapshot().playbackRate).toBe(2);
+    for (const bad of [0.4, 2.5, Number.NaN]) expect(() => player.setPlaybackRate(bad)).toThrow(expect.objectContaining({ name: 'ValidationError', field: 'playbackRate' }));
+    expect(player.playbackRate).toBe(2);
+    await player.unlock();
+    const play = async (p: Player) => {
+      tap.mark();
+      p.reset();
+      const done = new Promise<string>((resolve) => {
+        const off = p.onEnded((reason) => {
+          off();
+          resolve(reason);
+        });
+      });
+      for (const chunk of chunks(pcm16(24000, 1, sine440))) p.enqueue(chunk);
+      p.endOfStream();
+      expect(await done).toBe('finished');
+      await sleep(30);
+      return analyse(tap.samples(), context.sampleRate);
+    };
+    const fast = await play(player);
+    // One second of source at 2×: half a second heard, at the same pitch.
+    expect(fast.seconds).toBeGreaterThan(0.47);
+    expect(fast.seconds).toBeLessThan(0.53);
+    expect(fast.frequency).toBeGreaterThan(430);
+    expect(fast.frequency).toBeLessThan(450);
+    expect(player.getSnapshot()).toMatchObject({ state: 'ended', playbackRate: 2 });
+    expect(player.getDurationMs()).toBeCloseTo(1000, 0);
+    // Back to 1: the audio as it came.
+    player.setPlaybackRate(1);
+    const normal = await play(player);
+    expect(normal.seconds).toBeGreaterThan(0.99);
+    expect(normal.seconds).toBeLessThan(1.01);
+  }, 30_000);
 });
