@@ -416,6 +416,11 @@ export function createSynthesisProxy(options: SynthesisProxyOptions): SynthesisP
     upstreamKeepAliveMs,
   };
   const isReady = (): boolean => !draining && (!store.required || store.available);
+  /** Gives the client sockets that were just closed (1001) up to `ms` to finish their close handshake. */
+  const closingHandshakes = async (ms: number): Promise<void> => {
+    const until = Date.now() + ms;
+    while (wss.clients.size > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
+  };
 
   wss.on('connection', (socket: WebSocket, request: IncomingMessage, clientId: string) => {
     const relay = new SynthesisRelay(socket, {
@@ -630,7 +635,9 @@ export function createSynthesisProxy(options: SynthesisProxyOptions): SynthesisP
         drainedRelay = () => relays.size === 0 && done();
         for (const relay of [...relays]) relay.drain();
         drainedRelay();
-      }).then(() => proxy.close());
+      })
+        .then(() => closingHandshakes(1000))
+        .then(() => proxy.close());
       return drained;
     },
     async close() {
