@@ -736,7 +736,7 @@ export class SynthesisRelay {
       if (output?.type === 'sentence-synthesis') this.#audioTask = task;
       task.cache?.recording?.event(message!);
     } else if (task && event === 'task-finished') {
-      this.#finished(task, message!);
+      if (this.#finished(task, message!, text)) return true;
     } else if (task && event === 'task-failed') {
       this.#release(taskId, 'failed');
     }
@@ -745,20 +745,34 @@ export class SynthesisRelay {
     return false;
   }
 
-  #finished(task: RelayTask, message: Record<string, unknown>): void {
+  /**
+   * The upstream finished a task. A recorded one is stored first, and its `task-finished` passed on
+   * once the store answered (true: the caller does not pass it on), so a client that heard the end can
+   * count on the next reading — on any instance — being a hit.
+   */
+  #finished(task: RelayTask, message: Record<string, unknown>, text: string): boolean {
     const payload = isRecord(message.payload) ? message.payload : undefined;
     const usage = payload && isRecord(payload.usage) ? payload.usage : undefined;
     if (typeof usage?.characters === 'number') this.#context.metrics.charactersRelayed(usage.characters);
     const cache = task.cache;
     const recording = cache?.recording;
-    if (cache && recording && cache.key !== undefined && !task.overlapped && !task.cancelled && this.#wholeTextSoFar(cache) && cache.shape.length === 2) {
-      const entry = recording.finish(message);
-      if (entry) {
-        const store = this.#context.cache!.store;
-        store.set(cache.key, entry).then(() => this.#context.metrics.cacheStored(), () => undefined);
-      }
+    const outcome = task.cancelled ? 'cancelled' : 'finished';
+    const entry = cache && recording && cache.key !== undefined && !task.overlapped && !task.cancelled && this.#wholeTextSoFar(cache) && cache.shape.length === 2 ? recording.finish(message) : undefined;
+    if (!entry) {
+      this.#release(task.taskId, outcome);
+      return false;
     }
-    this.#release(task.taskId, task.cancelled ? 'cancelled' : 'finished');
+    cache!.recording = undefined;
+    // The store bounds its own time (a command deadline); a failed store is a skipped one.
+    this.#context.cache!.store.set(cache!.key!, entry).then(
+      () => this.#context.metrics.cacheStored(),
+      () => undefined,
+    ).finally(() => {
+      if (this.#closed || this.#tasks.find(task.taskId) !== task) return;
+      if (this.#downstream.readyState === WebSocket.OPEN) this.#downstream.send(this.#context.redact(text));
+      this.#release(task.taskId, outcome);
+    });
+    return true;
   }
 
   #downstreamAudio(task: RelayTask): void {
