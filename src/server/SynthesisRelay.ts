@@ -721,6 +721,9 @@ export class SynthesisRelay {
       this.#clearTimer(taskId);
       task.started = true;
       task.sentBeforeStart = [];
+      // Audio is the task's whose sentence-synthesis came last; before any, the task that just started
+      // (an upstream that sends a sentence's audio ahead of its event is then still read right).
+      if (this.#audioTask === undefined) this.#audioTask = task;
       if (task.phase === 'starting-upstream') {
         // The client was told the task started when the proxy took it; its frames go now.
         task.phase = 'relaying';

@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import { AudioFormat, SpeechSynthesizer, proxyTransport } from 'cosyvoice-react/core';
 import { createLocalVoiceServer, createMemoryStore, createSynthesisProxy, type LocalVoiceServer, type SynthesisProxy, type SynthesisProxyOptions } from 'cosyvoice-react/server';
 import { RawClient, concat, continueTask, finishTask, runTask, taskId, type RawFrame } from './helpers';
+import { TimerLedger } from './timerLedger';
 import { UpstreamTap } from './upstreamTap';
 
 const KEY = 'sk-CACHE-2b8f0e4d6a';
@@ -14,6 +15,7 @@ let tap: UpstreamTap;
 const proxies: SynthesisProxy[] = [];
 const clients: RawClient[] = [];
 const logs: string[] = [];
+const timers = new TimerLedger().start();
 
 beforeAll(async () => {
   upstream = createLocalVoiceServer({ engine: 'tone', port: 0, apiKeys: [KEY, OTHER_KEY] });
@@ -21,6 +23,7 @@ beforeAll(async () => {
   tap = await UpstreamTap.start(upstream.url);
 });
 afterAll(async () => {
+  timers.stop();
   await tap.close();
   await upstream.close();
   expect(logs.join('\n')).not.toContain(KEY);
@@ -30,6 +33,7 @@ afterEach(async () => {
   for (const proxy of proxies.splice(0)) await proxy.close();
   tap.runTasks = 0;
   tap.connections = 0;
+  await vi.waitFor(() => expect(timers.pending()).toEqual([]));
 });
 
 async function start(options: Partial<SynthesisProxyOptions> = {}): Promise<SynthesisProxy> {

@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import { AudioFormat, SpeechSynthesizer, proxyTransport } from 'cosyvoice-react/core';
 import { createLocalVoiceServer, createSynthesisProxy, type LocalVoiceServer, type SynthesisProxy, type SynthesisProxyOptions } from 'cosyvoice-react/server';
 import { RawClient, continueTask, finishTask, runTask, taskId } from './helpers';
+import { TimerLedger } from './timerLedger';
 import { UpstreamTap } from './upstreamTap';
 
 const KEY = 'sk-REUSE-5d1e9a7c3b';
@@ -12,21 +13,24 @@ let tap: UpstreamTap;
 const proxies: SynthesisProxy[] = [];
 const clients: RawClient[] = [];
 const logs: string[] = [];
+const timers = new TimerLedger().start();
 
 beforeAll(async () => {
   upstream = createLocalVoiceServer({ engine: 'tone', port: 0, apiKeys: [KEY] });
   await upstream.listen();
 });
 afterAll(async () => {
+  timers.stop();
   await upstream.close();
   expect(logs.join('\n')).not.toContain(KEY);
 });
 afterEach(async () => {
   for (const client of clients.splice(0)) client.close();
   for (const proxy of proxies.splice(0)) await proxy.close();
-  // Nothing the proxy opened upstream outlives it.
+  // Nothing the proxy opened upstream outlives it, and none of its timers is left pending.
   await vi.waitFor(() => expect(tap.open.size).toBe(0));
   await tap.close();
+  await vi.waitFor(() => expect(timers.pending()).toEqual([]));
 });
 
 async function start(options: Partial<SynthesisProxyOptions> = {}): Promise<SynthesisProxy> {
