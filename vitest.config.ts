@@ -63,6 +63,10 @@ function otherEngine(engine: 'firefox' | 'webkit'): TestProjectInlineConfigurati
     },
     {
       extends: true,
+      // Here too: a story's first play may fall back to a WASM decoder, and a dependency Vite discovers
+      // that late makes it re-optimise and reload the page under the running story ("Vitest failed to
+      // find the runner" on a cold cache).
+      optimizeDeps,
       plugins: [storybookTest({ configDir: path.join(root, '.storybook') })],
       test: {
         name: `storybook-${engine}`,

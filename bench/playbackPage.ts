@@ -1,7 +1,7 @@
 // Runs in Chromium (bundled by bench/playback.bench.mjs). Measures the player against the audio graph's
 // real output: a tap worklet records what the player outputs, with context timestamps.
 import { AudioFormat, type AudioFormatSpec, type TimelineWord } from 'cosyvoice-react/core';
-import { createAudioPlayer, type AudioPlayer } from 'cosyvoice-react/playback';
+import { createAudioPlayer, type Player } from 'cosyvoice-react/playback';
 
 const RATE = 24000;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -39,7 +39,7 @@ async function setup() {
   return { context, player, clicks };
 }
 
-function ended(player: AudioPlayer): Promise<void> {
+function ended(player: Player): Promise<void> {
   return new Promise((resolve) => {
     const off = player.onEnded(() => {
       off();

@@ -1,5 +1,6 @@
 // Measures what an app pays for SpeakButton + KaraokeText from the built React entry
-// (minified + gzip; React, react-dom and react-query excluded) and checks the 15 kB budget.
+// (minified + gzip; React, react-dom and react-query excluded) and checks the 13.5 kB budget (the
+// design's target is 12 kB; 0.2.0 measures 13.1 kB).
 // Bundled with code splitting, as apps are: the budget counts the initial chunk; lazily imported
 // chunks (loaded only when used, e.g. the voice/model check) are reported beside it.
 // Usage: node scripts/bundle-size.mjs [--json]
@@ -8,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const BUDGET_BYTES = 15 * 1024;
+export const BUDGET_BYTES = 13.5 * 1024;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export async function measure(names = ['SpeakButton', 'KaraokeText']) {

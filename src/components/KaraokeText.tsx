@@ -16,8 +16,11 @@ import {
   type ReactNode,
 } from 'react';
 import type { SpeechController, SpeechStatus, TimelineWord } from '../core/index';
+import { IndexedListeners } from '../core/IndexedListeners';
+import { useIsomorphicLayoutEffect } from '../hooks/internal/useIsomorphicLayoutEffect';
 import { composeEventHandlers } from './composeEventHandlers';
-import { prefersReducedMotion, useIsomorphicLayoutEffect, warnOnce } from './internal';
+import { prefersReducedMotion } from './prefersReducedMotion';
+import { warnOnce } from './warnOnce';
 import { useAnnouncer } from './useAnnouncer';
 
 const KARAOKE_TEXT_NAME = 'KaraokeText';
@@ -95,14 +98,14 @@ interface WordStateStore {
   getWordState(index: number): WordState;
 }
 
-/** An index (the heard word, or the roving tab stop) whose change notifies only the words between. */
+/** An index (the heard word, or the roving tab stop) whose change notifies only the words concerned. */
 class IndexStore implements WordStateStore {
   #index: number;
-  #listeners = new Map<number, Set<() => void>>();
+  #listeners = new IndexedListeners();
+  readonly subscribeWord = this.#listeners.subscribe;
 
   constructor(index: number) {
     this.#index = index;
-    this.subscribeWord = this.subscribeWord.bind(this);
   }
 
   get index(): number {
@@ -116,49 +119,12 @@ class IndexStore implements WordStateStore {
       return;
     }
     this.#index = next;
-    if (notify === 'silent') {
-      return;
+    if (notify === 'range') {
+      this.#listeners.notifyBetween(previous, next);
+    } else if (notify === 'ends') {
+      this.#listeners.notify(previous);
+      this.#listeners.notify(next);
     }
-    const notifyIndex = (index: number) => {
-      const set = this.#listeners.get(index);
-      if (set) {
-        for (const listener of [...set]) {
-          listener();
-        }
-      }
-    };
-    if (notify === 'ends') {
-      notifyIndex(previous);
-      notifyIndex(next);
-      return;
-    }
-    const low = Math.max(0, Math.min(previous, next));
-    const high = Math.max(previous, next);
-    if (high - low <= this.#listeners.size) {
-      for (let index = low; index <= high; index++) {
-        notifyIndex(index);
-      }
-    } else {
-      for (const index of [...this.#listeners.keys()]) {
-        if (index >= low && index <= high) {
-          notifyIndex(index);
-        }
-      }
-    }
-  }
-
-  subscribeWord(index: number, listener: () => void): () => void {
-    let set = this.#listeners.get(index);
-    if (!set) {
-      this.#listeners.set(index, (set = new Set()));
-    }
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0) {
-        this.#listeners.delete(index);
-      }
-    };
   }
 
   getWordState(index: number): WordState {
@@ -322,13 +288,10 @@ export const KaraokeText = /* @__PURE__ */ forwardRef<HTMLDivElement, KaraokeTex
       latest.current.userScrolledAway = true;
     };
     const options = { passive: true, capture: true } as const;
-    document.addEventListener('wheel', away, options);
-    document.addEventListener('touchmove', away, options);
-    document.addEventListener('keydown', away, options);
+    const types = ['wheel', 'touchmove', 'keydown'] as const;
+    for (const type of types) document.addEventListener(type, away, options);
     return () => {
-      document.removeEventListener('wheel', away, options);
-      document.removeEventListener('touchmove', away, options);
-      document.removeEventListener('keydown', away, options);
+      for (const type of types) document.removeEventListener(type, away, options);
     };
   }, []);
   const wordStore: WordStateStore = speech ? speech.controller : localWords;

@@ -1,9 +1,11 @@
-import { forwardRef, useEffect, useMemo, useRef, type ButtonHTMLAttributes, type MouseEvent, type ReactNode } from 'react';
-import type { SpeechController, SpeechStatus, SynthesisError, SynthesisParameters } from '../core/index';
-import { useSpeechSynthesis, type UseSpeechSynthesisResult } from '../hooks/index';
+import { forwardRef, useEffect, useRef, type ButtonHTMLAttributes, type MouseEvent, type ReactNode } from 'react';
+import type { SpeechController, SpeechOptions, SpeechStatus, SynthesisError } from '../core/index';
+import type { UseSpeechSynthesisResult } from '../hooks/index';
+import { useLatestRef } from '../hooks/internal/useLatestRef';
+import { isActiveStatus, useSpeech } from '../hooks/useSpeech';
 import { composeEventHandlers } from './composeEventHandlers';
-import { warnOnce } from './internal';
 import { useAnnouncer } from './useAnnouncer';
+import { warnOnce } from './warnOnce';
 
 const SPEAK_BUTTON_NAME = 'SpeakButton';
 
@@ -73,22 +75,12 @@ export interface UseSpeakButtonOptions {
   announce?: boolean;
   /** Called when the status this button shows changes. */
   onStatusChange?: (status: SpeechStatus) => void;
-  /** Voice for this button (over the provider's default). */
-  voice?: string;
-  /** Model for this button (over the provider's default). */
-  model?: string;
-  /** Audio format for this button. */
-  format?: SynthesisParameters['format'];
-  /** Speech rate, 0.5–2. */
-  speechRate?: number;
-  /** Pitch, 0.5–2. */
-  pitchRate?: number;
-  /** Volume, 0–100. */
-  volume?: number;
-  /** Instruction for voices that support it. */
-  instruction?: string;
-  /** Any other request parameter. */
-  parameters?: Partial<SynthesisParameters>;
+  /**
+   * How to speak: request parameters over the provider's defaults (`voice`, `speechRate`…) and callbacks,
+   * the same shape `useSpeechSynthesis` takes. With a shared `speech`, its request parameters apply to
+   * this button's readings and its callbacks are ignored (the hook that made `speech` has its own).
+   */
+  speechOptions?: SpeechOptions;
   /** Composed with the button's own click handler; call `event.preventDefault()` to skip it. */
   onClick?: (event: MouseEvent<HTMLButtonElement>) => void;
   disabled?: boolean;
@@ -101,7 +93,6 @@ export interface UseSpeakButtonResult {
     type: 'button';
     onClick: (event: MouseEvent<HTMLButtonElement>) => void;
     disabled: boolean | undefined;
-    'aria-pressed': boolean;
     'aria-busy': true | undefined;
     'data-state': SpeechStatus;
     'data-disabled': '' | undefined;
@@ -110,11 +101,9 @@ export interface UseSpeakButtonResult {
   status: SpeechStatus;
   /** Reading (this button's text) is underway: connecting, buffering, speaking or paused. */
   isActive: boolean;
-  /** The `aria-pressed` value. */
-  isPressed: boolean;
   /** What a click does next. */
   action: SpeakButtonAction;
-  /** The accessible name for the current state. */
+  /** The accessible name for the current state: it names what a click does next. */
   label: string;
   /** The speech the button drives (the one passed in, or its own). */
   speech: SpeakButtonSpeech;
@@ -134,47 +123,11 @@ export interface UseSpeakButtonResult {
  * <button {...buttonProps} className="my-button">{isActive ? <StopIcon /> : <PlayIcon />} {label}</button>
  */
 export function useSpeakButton(options: UseSpeakButtonOptions): UseSpeakButtonResult {
-  const {
-    text,
-    speech: sharedSpeech,
-    stopBehavior = 'stop',
-    labels: labelOverrides,
-    announce: shouldAnnounce = true,
-    onStatusChange,
-    voice,
-    model,
-    format,
-    speechRate,
-    pitchRate,
-    volume,
-    instruction,
-    parameters,
-    onClick,
-    disabled,
-  } = options;
+  const { text, speech: sharedSpeech, stopBehavior = 'stop', labels: labelOverrides, announce: shouldAnnounce = true, onStatusChange, speechOptions, onClick, disabled } = options;
   // Always called (hooks cannot be conditional); it opens nothing unless it speaks.
-  const ownSpeech = useSpeechSynthesis();
+  const ownSpeech = useSpeech(sharedSpeech ? undefined : speechOptions);
   const speech: SpeakButtonSpeech = sharedSpeech ?? ownSpeech;
   const labels: SpeakButtonLabels = { ...DEFAULT_SPEAK_BUTTON_LABELS, ...labelOverrides };
-
-  const overridesKey = JSON.stringify([voice, model, format, speechRate, pitchRate, volume, instruction, parameters]);
-  const overrides = useMemo(() => {
-    const picked: Partial<SynthesisParameters> = { ...parameters };
-    const assign = <K extends keyof SynthesisParameters>(key: K, value: SynthesisParameters[K] | undefined) => {
-      if (value !== undefined) {
-        picked[key] = value;
-      }
-    };
-    assign('voice', voice);
-    assign('model', model);
-    assign('format', format);
-    assign('speechRate', speechRate);
-    assign('pitchRate', pitchRate);
-    assign('volume', volume);
-    assign('instruction', instruction);
-    return picked;
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [overridesKey]);
 
   // A shared speech may be reading another button's text; then this one shows `idle`.
   const isMine = text === undefined || speech.text === text || speech.utterance === 0;
@@ -187,7 +140,6 @@ export function useSpeakButton(options: UseSpeakButtonOptions): UseSpeakButtonRe
       : stopBehavior === 'pause' && status !== 'connecting'
         ? 'pause'
         : 'stop';
-  const isPressed = isActive && status !== 'paused';
   const label = labels[action === 'speak' ? 'start' : action];
   const hasText = typeof text === 'string' && text.trim() !== '';
 
@@ -197,23 +149,20 @@ export function useSpeakButton(options: UseSpeakButtonOptions): UseSpeakButtonRe
 
   const announce = useAnnouncer();
   const previousStatus = useRef<SpeechStatus>(status);
-  const onStatusChangeRef = useRef(onStatusChange);
-  onStatusChangeRef.current = onStatusChange;
-  const errorMessage = status === 'error' ? labels.error(speech.error) : '';
-  const messages = [labels.speaking, labels.paused, labels.ended, labels.stopped, errorMessage] as const;
+  // Read when the status changes; new labels or a new handler need not re-run the effect.
+  const latest = useLatestRef({ onStatusChange, labels, error: speech.error });
   useEffect(() => {
     const previous = previousStatus.current;
     previousStatus.current = status;
     if (previous === status) {
       return;
     }
-    onStatusChangeRef.current?.(status);
+    const { onStatusChange, labels, error } = latest.current;
+    onStatusChange?.(status);
     if (!shouldAnnounce || !isMine) {
       return;
     }
-    const [speaking, paused, ended, stopped, failed] = messages;
-    const wasActive = previous === 'connecting' || previous === 'buffering' || previous === 'speaking' || previous === 'paused';
-    const kind = status === 'speaking' ? 'speaking' : status === 'paused' ? 'paused' : status === 'ended' ? 'ended' : status === 'error' ? 'error' : status === 'idle' && wasActive ? 'stopped' : undefined;
+    const kind = status === 'idle' ? (isActiveStatus(previous) ? 'stopped' : undefined) : status === 'connecting' || status === 'buffering' ? undefined : status;
     if (!kind) {
       return;
     }
@@ -223,16 +172,16 @@ export function useSpeakButton(options: UseSpeakButtonOptions): UseSpeakButtonRe
       return;
     }
     lastAnnouncement.set(speech.controller, key);
-    announce({ speaking, paused, ended, stopped, error: failed }[kind]);
-    // Messages are read at the time of the change; they need not re-run the effect.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [status, isMine, shouldAnnounce, speech.utterance, speech.controller, announce]);
+    announce(kind === 'error' ? labels.error(error) : labels[kind]);
+  }, [status, isMine, shouldAnnounce, speech.utterance, speech.controller, announce, latest]);
 
   const handleClick = composeEventHandlers(onClick, () => {
     switch (action) {
       case 'speak':
         if (hasText) {
-          speech.speak(text, overrides);
+          // Its own speech has the options already; a shared one gets this button's request parameters.
+          const { onStart, onWord, onEnd, onError, ...parameters } = (sharedSpeech && speechOptions) || {};
+          speech.speak(text, parameters);
         }
         return;
       case 'stop':
@@ -255,14 +204,12 @@ export function useSpeakButton(options: UseSpeakButtonOptions): UseSpeakButtonRe
       type: 'button',
       onClick: handleClick,
       disabled: isDisabled,
-      'aria-pressed': isPressed,
       'aria-busy': status === 'connecting' || undefined,
       'data-state': status,
       'data-disabled': isDisabled ? '' : undefined,
     },
     status,
     isActive,
-    isPressed,
     action,
     label,
     speech,
@@ -294,13 +241,14 @@ export interface SpeakButtonProps extends UseSpeakButtonOptions, Omit<ButtonHTML
 
 /**
  * A native `<button>` that reads `text` aloud and, while reading, stops it (or pauses and resumes,
- * with `stopBehavior="pause"`). Its accessible name follows the state ("Read aloud" / "Stop
- * reading"), `aria-pressed` is true while reading, `aria-busy` while connecting and `data-state`
+ * with `stopBehavior="pause"`). Its accessible name says what a click does next, as media players'
+ * buttons do ("Read aloud" / "Stop reading" / "Pause reading" / "Resume reading"; no `aria-pressed`,
+ * since a toggle button would keep one name), `aria-busy` is set while connecting and `data-state`
  * carries the speech status for styling. State changes are announced in one shared polite status
  * region (never the spoken words). Pass `speech` to share one utterance with a `KaraokeText`.
  *
  * @example
- * <SpeakButton text="欢迎使用语音合成" voice="longanhuan" />
+ * <SpeakButton text="欢迎使用语音合成" speechOptions={{ voice: 'longanhuan' }} />
  *
  * @example
  * const speech = useSpeechSynthesis();
@@ -308,44 +256,8 @@ export interface SpeakButtonProps extends UseSpeakButtonOptions, Omit<ButtonHTML
  * <KaraokeText text={article} speech={speech} />
  */
 export const SpeakButton = /* @__PURE__ */ forwardRef<HTMLButtonElement, SpeakButtonProps>(function SpeakButton(props, forwardedRef) {
-  const {
-    text,
-    speech,
-    stopBehavior,
-    labels,
-    announce,
-    onStatusChange,
-    voice,
-    model,
-    format,
-    speechRate,
-    pitchRate,
-    volume,
-    instruction,
-    parameters,
-    onClick,
-    disabled,
-    children,
-    ...buttonProps
-  } = props;
-  const state = useSpeakButton({
-    text,
-    speech,
-    stopBehavior,
-    labels,
-    announce,
-    onStatusChange,
-    voice,
-    model,
-    format,
-    speechRate,
-    pitchRate,
-    volume,
-    instruction,
-    parameters,
-    onClick,
-    disabled,
-  });
+  const { text, speech, stopBehavior, labels, announce, onStatusChange, speechOptions, onClick, disabled, children, ...buttonProps } = props;
+  const state = useSpeakButton({ text, speech, stopBehavior, labels, announce, onStatusChange, speechOptions, onClick, disabled });
   const content =
     typeof children === 'function' ? children({ status: state.status, isActive: state.isActive, action: state.action, label: state.label }) : children;
   const hasOwnName = buttonProps['aria-label'] !== undefined || buttonProps['aria-labelledby'] !== undefined;

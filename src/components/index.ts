@@ -1,3 +1,4 @@
+// The components layer (internal barrel: the package's root entry picks its public names in src/index.ts).
 export { SpeakButton, useSpeakButton, DEFAULT_SPEAK_BUTTON_LABELS } from './SpeakButton';
 export type {
   SpeakButtonAction,

@@ -1,5 +1,6 @@
 import { useCallback, useRef, useState } from 'react';
-import { useIsomorphicLayoutEffect, warnOnce } from './internal';
+import { useIsomorphicLayoutEffect } from '../hooks/internal/useIsomorphicLayoutEffect';
+import { warnOnce } from './warnOnce';
 
 /** Options of {@link useControllableState}. */
 export interface UseControllableStateOptions<T> {

@@ -2,11 +2,16 @@ import { bindMethods } from './bindMethods';
 import { DEFAULT_AUDIO_FORMAT, type AudioFormatSpec } from './AudioFormat';
 import { MAX_CHARACTERS_PER_MESSAGE, MAX_CHARACTERS_PER_TASK, countCharacters, isSsml } from './countCharacters';
 import { SynthesisError, ValidationError, toSynthesisError } from './errors';
-import type { SynthesisParameters } from './parameters';
-import type { PlaybackEngine, PlaybackSnapshot } from './PlaybackEngine';
-import { SpeechSynthesizer } from './SpeechSynthesizer';
+import { IndexedListeners } from './IndexedListeners';
+import { now } from './now';
+import { buildWireParameters, mergeParameters, validateSynthesisParameters, type SynthesisParameters } from './parameters';
+import type { Player } from './Player';
+import { reportModelWarnings } from './reportModelWarnings';
+import { SynthesisTask } from './SynthesisTask';
 import type { Transport } from './Transport';
-import type { TimelineSentence, TimelineWord } from './WordTimeline';
+import { Utterance, type TaskPlacement } from './Utterance';
+import { nextUtterancePhase, speechStatusOf, type UtteranceEvent } from './UtterancePhase';
+import type { SentenceInput, TimelineSentence, TimelineWord } from './WordTimeline';
 
 /** What a speech hook shows: one string, rendered as `data-state` by the components. */
 export type SpeechStatus = 'idle' | 'connecting' | 'buffering' | 'speaking' | 'paused' | 'ended' | 'error';
@@ -59,6 +64,14 @@ export interface SpeechCallbacks {
   onError?(error: SynthesisError): void;
 }
 
+/**
+ * The one shape of speech options, everywhere: request parameters over the provider's defaults
+ * (`voice`, `model`, `speechRate`, `format`… every `SpeechSynthesizer` option) and the event callbacks.
+ * `useSpeechSynthesis(options)`, `useStreamingSynthesis(options)`, `<SpeakButton speechOptions>` and
+ * `<ReadAloud speechOptions>` take it; `speak(text, overrides)` takes its request parameters.
+ */
+export interface SpeechOptions extends Partial<SynthesisParameters>, SpeechCallbacks {}
+
 /** Options of {@link SpeechController}. */
 export interface SpeechControllerOptions {
   /** Where to connect. */
@@ -66,14 +79,9 @@ export interface SpeechControllerOptions {
   /** Request parameters for every utterance (`model` and `voice` are needed by `speak` time). */
   defaults?: Partial<SynthesisParameters>;
   /** Creates the player on first use (inside the user's gesture). */
-  createPlayer: () => PlaybackEngine;
+  createPlayer: () => Player;
   /** Latest callbacks (a hook passes a ref reader). */
   getCallbacks?: () => SpeechCallbacks | undefined;
-  /**
-   * Streaming only: finish the task after this long without new text, and continue in a new task when
-   * text comes again — the service fails a task after 23 s without text. @default 20000
-   */
-  idleFinishMs?: number;
   /** Passed to every synthesizer. */
   connectTimeoutMillis?: number;
   startTimeoutMillis?: number;
@@ -98,54 +106,16 @@ export const IDLE_SPEECH_SNAPSHOT: SpeechSnapshot = /* @__PURE__ */ Object.freez
   utterance: 0,
 });
 
-/** One synthesizer task of an utterance (internal; shared with the streaming controller). */
-export interface Task {
-  synthesizer: SpeechSynthesizer;
-  /** Where this task's audio starts on the utterance's timeline. */
-  audioOffsetMs: number;
-  /** Where this task's text starts in the utterance's text. */
-  textOffset: number;
-  characters: number;
-  finishing: boolean;
-  /** The task has ended (`task-finished`); more text needs a new task. */
-  done: boolean;
-}
-
-/** One utterance (internal; shared with the streaming controller). */
-export interface Utterance {
-  id: number;
-  mode: 'speak' | 'stream';
-  format: AudioFormatSpec;
-  params: SynthesisParameters;
-  startedAt: number;
-  chunks: Uint8Array[];
-  words: readonly TimelineWord[];
-  sentences: readonly TimelineSentence[];
-  text: string;
-  task: Task | undefined;
-  /** Text written while a task was finishing, for the next task. */
-  pending: string[];
-  completing: boolean;
-  synthesisDone: boolean;
-  firstPackageDelayMs: number | undefined;
-  charactersBefore: number;
-  idleTimer: ReturnType<typeof setTimeout> | undefined;
-  started: boolean;
-  ended: boolean;
-  lastWord: number;
-}
-
-function now(): number {
-  return typeof performance !== 'undefined' ? performance.now() : Date.now();
-}
-
 /**
  * The framework-agnostic engine behind `useSpeechSynthesis` and `useStreamingSynthesis`: it runs
- * synthesizers over a transport, feeds their audio and word timeline to a player, and keeps one
+ * synthesizers over a transport, feeds their audio and word timeline to a {@link Player}, and keeps one
  * cached snapshot (`subscribe` / `getSnapshot`, for `useSyncExternalStore`).
  *
- * One utterance at a time: `speak` or `start` while speaking replaces the current utterance (its
- * audio stops and its late events are dropped). Errors become `status: 'error'`; no method throws.
+ * One utterance at a time, each moving through the phases of `UtterancePhase` (connecting,
+ * synthesizing, synthesized, ended; failed or stopped) by named events in one table; its status is that
+ * phase combined with what the player hears. `speak` or `start` while speaking replaces the current
+ * utterance (its audio stops and its late events are dropped). Errors become `status: 'error'`; no
+ * method throws. The player outlives utterances; tasks ask the transport for their sockets.
  *
  * @example
  * const controller = new SpeechController({ transport, defaults: { model, voice }, createPlayer: () => createAudioPlayer() });
@@ -155,12 +125,12 @@ export class SpeechController {
   protected readonly options: SpeechControllerOptions;
   #snapshot: SpeechSnapshot = IDLE_SPEECH_SNAPSHOT;
   #listeners = new Set<() => void>();
-  #wordListeners = new Map<number, Set<() => void>>();
-  #player: PlaybackEngine | undefined;
+  #words = new IndexedListeners();
+  #player: Player | undefined;
   #unsubscribePlayer: (() => void) | undefined;
-  protected utterance: Utterance | undefined;
+  #utterance: Utterance | undefined;
   #nextId = 1;
-  #endWaiters: Array<(status: SpeechStatus) => void> = [];
+  #settleWaiters: Array<(status: SpeechStatus) => void> = [];
   #defaults: Partial<SynthesisParameters>;
   #transport: Transport;
 
@@ -168,7 +138,6 @@ export class SpeechController {
     this.options = options;
     this.#defaults = options.defaults ?? {};
     this.#transport = options.transport;
-    // Bound so `const { subscribe } = object` works (hooks hand these out as stable actions).
     bindMethods(this, ['subscribe', 'getSnapshot', 'subscribeWord', 'speak', 'stop', 'pause', 'resume', 'seek']);
   }
 
@@ -198,13 +167,7 @@ export class SpeechController {
    * 10 000 words notifies two words per word change, not all of them.
    */
   subscribeWord(index: number, listener: () => void): () => void {
-    let set = this.#wordListeners.get(index);
-    if (!set) this.#wordListeners.set(index, (set = new Set()));
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0) this.#wordListeners.delete(index);
-    };
+    return this.#words.subscribe(index, listener);
   }
 
   /** Whether word `index` is `spoken` (heard already), `active` (being heard) or `pending`. */
@@ -215,14 +178,14 @@ export class SpeechController {
   }
 
   /** The player, once created (for granular position reads). */
-  get player(): PlaybackEngine | undefined {
+  get player(): Player | undefined {
     return this.#player;
   }
 
-  /** The complete audio of the last utterance, as received (chunks), with its format. */
+  /** The complete audio of the current utterance, as received (chunks), with its format. */
   getAudio(): { chunks: readonly Uint8Array[]; format: AudioFormatSpec } | undefined {
-    const utterance = this.utterance;
-    if (!utterance || !utterance.synthesisDone) return undefined;
+    const utterance = this.#utterance;
+    if (!utterance || !this.#snapshot.isComplete) return undefined;
     return { chunks: utterance.chunks, format: utterance.format };
   }
 
@@ -237,33 +200,22 @@ export class SpeechController {
    * characters.
    */
   speak(text: string, overrides: Partial<SynthesisParameters> = {}): void {
-    const utterance = this.beginUtterance('speak', overrides, text);
+    const utterance = this.beginUtterance(overrides, text);
     if (!utterance) return;
     try {
       if (typeof text !== 'string' || text.trim() === '') throw new ValidationError('text', 'speak() needs non-empty text');
       const counted = countCharacters(text);
-      if (isSsml(text)) {
-        if (counted > MAX_CHARACTERS_PER_MESSAGE) throw new ValidationError('text', `SSML text has ${counted} characters; at most ${MAX_CHARACTERS_PER_MESSAGE} are allowed (SSML cannot be split)`, 'TextTooLong');
-        const task = this.startTask(utterance);
-        task.synthesizer.call(text).then(
-          () => this.onTaskDone(utterance, task),
-          (error: unknown) => this.fail(utterance, error),
-        );
-        return;
-      }
+      const ssml = isSsml(text);
+      if (ssml && counted > MAX_CHARACTERS_PER_MESSAGE) throw new ValidationError('text', `SSML text has ${counted} characters; at most ${MAX_CHARACTERS_PER_MESSAGE} are allowed (SSML cannot be split)`, 'TextTooLong');
       if (counted > MAX_CHARACTERS_PER_TASK) throw new ValidationError('text', `text has ${counted} characters (CJK ideographs count 2); at most ${MAX_CHARACTERS_PER_TASK} can be spoken at once`, 'TextTooLong');
-      const task = this.startTask(utterance);
+      const task = this.startTask(utterance, () => this.synthesized(utterance), { ssml });
       const send = (pieces: string[]): void => {
-        for (const piece of pieces) task.synthesizer.streamingCall(piece);
-        task.finishing = true;
-        task.synthesizer.streamingComplete({ timeoutMillis: 0 }).then(
-          () => this.onTaskDone(utterance, task),
-          (error: unknown) => this.fail(utterance, error),
-        );
+        for (const piece of pieces) task.send(piece);
+        task.finish();
       };
       if (counted <= MAX_CHARACTERS_PER_MESSAGE) send([text]);
       // Longer texts are rare: the splitter is loaded only for them.
-      else import('./splitText').then(({ splitText }) => this.utterance === utterance && send(splitText(text)), (error: unknown) => this.fail(utterance, error));
+      else import('./splitText').then(({ splitText }) => this.isLive(utterance) && send(splitText(text)), (error: unknown) => this.fail(utterance, error));
     } catch (error) {
       this.fail(utterance, error);
     }
@@ -271,37 +223,35 @@ export class SpeechController {
 
   /** Stops at once: cancels synthesis, drops queued audio; the status becomes `idle`. */
   stop(): void {
-    const utterance = this.utterance;
-    if (!utterance) return;
-    this.#teardown(utterance);
-    this.utterance = undefined;
+    const utterance = this.#utterance;
+    if (!utterance || !this.#dispatch(utterance, 'stopped')) return;
+    this.#utterance = undefined;
     this.#player?.stop();
-    this.#setSnapshot({ ...IDLE_SPEECH_SNAPSHOT, utterance: utterance.id, metrics: this.#snapshot.metrics, words: this.#snapshot.words, sentences: this.#snapshot.sentences, text: this.#snapshot.text });
-    this.#resolveWaiters('idle');
+    const { metrics, words, sentences, text } = this.#snapshot;
+    this.#setSnapshot({ ...IDLE_SPEECH_SNAPSHOT, utterance: utterance.id, metrics, words, sentences, text });
+    this.#settle('idle');
   }
 
   pause(): void {
-    if (this.utterance && !this.isFinal(this.utterance)) this.#player?.pause();
+    // Also while an ended utterance is replayed; not once it failed or was heard to the end.
+    if (this.#utterance && this.#utterance.phase !== 'failed' && this.#snapshot.status !== 'ended') this.#player?.pause();
   }
 
   /** Resumes after `pause` or an interruption; after the end, plays again from the start. */
   resume(): void {
-    const utterance = this.utterance;
-    if (!utterance || !this.#player) return;
-    this.#player.unlock();
-    if (this.#snapshot.status === 'ended') {
-      this.#player.seek(0);
-      return;
-    }
-    this.#player.resume();
+    const player = this.#player;
+    if (!this.#utterance || !player) return;
+    this.#unlock(player);
+    if (this.#snapshot.status === 'ended') player.seek(0);
+    else player.resume();
   }
 
   /** Jumps to `ms` once all audio has arrived; returns whether it could. */
   seek(ms: number): boolean {
-    const utterance = this.utterance;
-    if (!utterance || !this.#player || !this.#player.getSnapshot().canSeek) return false;
-    this.#player.unlock();
-    this.#player.seek(Math.max(0, ms));
+    const player = this.#player;
+    if (!this.#utterance || !player || !player.getSnapshot().canSeek) return false;
+    this.#unlock(player);
+    player.seek(Math.max(0, ms));
     return true;
   }
 
@@ -318,248 +268,106 @@ export class SpeechController {
     this.#player = undefined;
   }
 
-  protected beginUtterance(mode: 'speak' | 'stream', overrides: Partial<SynthesisParameters>, text: string): Utterance | undefined {
-    const previous = this.utterance;
-    if (previous) this.#teardown(previous);
-    this.#resolveWaiters('idle');
-    const params = { ...this.#defaults, ...overrides } as SynthesisParameters;
-    const format = params.format ?? DEFAULT_AUDIO_FORMAT;
-    const utterance: Utterance = {
-      id: this.#nextId++,
-      mode,
-      format,
-      params,
-      startedAt: now(),
-      chunks: [],
-      words: EMPTY_WORDS,
-      sentences: EMPTY_SENTENCES,
-      text,
-      task: undefined,
-      pending: [],
-      completing: false,
-      synthesisDone: false,
-      firstPackageDelayMs: undefined,
-      charactersBefore: 0,
-      idleTimer: undefined,
-      started: false,
-      ended: false,
-      lastWord: -1,
-    };
+  // ---- the utterance's lifecycle: what text sources (speak, a stream) build on -----------------
+
+  /**
+   * Begins a new utterance (replacing the current one) in phase `connecting`: creates the player on
+   * first use, starts a playthrough and unlocks audio. Returns `undefined` when the audio output
+   * already failed, which fails the utterance before anything is sent.
+   */
+  protected beginUtterance(overrides: Partial<SynthesisParameters>, text: string): Utterance | undefined {
+    const previous = this.#utterance;
+    // Replaced, not stopped: no idle snapshot in between, and the player's stop belongs to the new one.
+    if (previous) this.#dispatch(previous, 'stopped');
+    this.#settle('idle');
+    const params = mergeParameters(this.#defaults, overrides) as SynthesisParameters;
+    const utterance = new Utterance(this.#nextId++, params, params.format ?? DEFAULT_AUDIO_FORMAT, now(), text);
     // Current before the player is touched, so whatever it reports (the previous playthrough stopping, a
     // context that cannot be made or unlocked) belongs to this utterance and never republishes the last one.
-    this.utterance = utterance;
+    this.#utterance = utterance;
     this.#setSnapshot({ ...IDLE_SPEECH_SNAPSHOT, status: 'connecting', text, utterance: utterance.id });
     try {
       const player = (this.#player ??= this.options.createPlayer());
       this.#unsubscribePlayer ??= player.subscribe(() => this.#onPlayer());
-      player.stop();
-      player.begin(format, utterance.startedAt);
-      player.unlock();
+      player.reset({ format: utterance.format, speakStartedAt: utterance.startedAt });
+      this.#unlock(player);
     } catch (error) {
       this.fail(utterance, error);
     }
-    // An audio output that failed here fails the utterance before anything is sent.
-    return this.#snapshot.status === 'error' ? undefined : utterance;
+    return utterance.phase === 'failed' ? undefined : utterance;
   }
 
-  protected startTask(utterance: Utterance): Task {
-    const previous = utterance.task;
-    const synthesizer = new SpeechSynthesizer({
-      ...utterance.params,
-      transport: this.#transport,
-      connectTimeoutMillis: this.options.connectTimeoutMillis,
-      startTimeoutMillis: this.options.startTimeoutMillis,
-      onWarning: this.options.onWarning ?? (() => undefined),
-      callback: {
-        onData: (chunk) => this.#onData(utterance, task, chunk),
-        onSentence: (sentence, words) => this.#onSentence(utterance, task, sentence, words),
-        // Streaming tasks can fail between calls (the service's idle limit, a dropped socket).
-        onError: (error) => {
-          if (this.utterance === utterance && utterance.task === task) this.fail(utterance, error);
-        },
-        onEvent: (event) => {
-          if (event.event === 'task-started' && this.utterance === utterance && this.#snapshot.status === 'connecting') this.publish({ status: 'buffering' });
-        },
+  /**
+   * Starts a task of `utterance` at `placement` (by default right after the previous task: its audio
+   * continues the same playthrough as a new encoded stream, its text the utterance's text). Its audio,
+   * words and failures feed the utterance; when it has finished, `onFinished` decides what comes next.
+   * Throws (sending nothing) when the request parameters are invalid.
+   */
+  protected startTask(utterance: Utterance, onFinished: () => void, options: { placement?: TaskPlacement; ssml?: boolean } = {}): SynthesisTask {
+    const params = utterance.params;
+    validateSynthesisParameters(params);
+    const task: SynthesisTask = new SynthesisTask(
+      {
+        transport: this.#transport,
+        model: params.model,
+        parameters: buildWireParameters(params, { enableSsml: options.ssml }),
+        format: utterance.format,
+        connectTimeoutMillis: this.options.connectTimeoutMillis,
+        startTimeoutMillis: this.options.startTimeoutMillis,
       },
-    });
-    const task: Task = {
-      synthesizer,
-      audioOffsetMs: previous ? previous.audioOffsetMs + previous.synthesizer.getAudioDurationMs() : 0,
-      textOffset: previous ? previous.textOffset + previous.synthesizer.getTimeline().text.length : 0,
-      characters: 0,
-      finishing: false,
-      done: false,
-    };
-    if (previous) {
-      utterance.charactersBefore += previous.synthesizer.getUsageCharacters() ?? 0;
-      this.#player?.nextStream();
-    }
-    utterance.task = task;
+      {
+        onAudio: (chunk) => this.#isCurrentTask(utterance, task) && this.#onAudio(utterance, chunk),
+        onSentence: (sentence) => this.#isCurrentTask(utterance, task) && this.#onSentence(utterance, sentence),
+        onEvent: (event) => {
+          if (event.event === 'task-started' && this.#dispatch(utterance, 'taskStarted')) this.#publishStatus(utterance);
+          // The task's final count of billed characters.
+          else if (event.event === 'task-finished' && this.#isCurrentTask(utterance, task)) this.#publishMetrics(utterance);
+        },
+        // Streaming tasks can fail between calls (the service's idle limit, a dropped socket).
+        onEnd: (error) => {
+          if (!this.#isCurrentTask(utterance, task)) return;
+          if (error) this.fail(utterance, error);
+          else onFinished();
+        },
+        onWarning: this.options.onWarning,
+      },
+    );
+    if (!utterance.current) reportModelWarnings(params, (warning) => this.options.onWarning?.(warning));
+    else this.#player?.nextStream();
+    utterance.beginTask(task, options.placement ?? utterance.nextPlacement());
     return task;
   }
 
-  protected onTaskDone(utterance: Utterance, task: Task): void {
-    if (this.utterance !== utterance || utterance.task !== task) return;
-    task.done = true;
+  /** Every task of `utterance` has ended: → `synthesized`; the player plays the rest and ends. */
+  protected synthesized(utterance: Utterance): void {
+    if (!this.#dispatch(utterance, 'synthesized')) return;
     this.#publishMetrics(utterance);
-    if (utterance.mode === 'speak') this.onAllSynthesized(utterance);
-    else this.onStreamTaskDone(utterance, task);
-  }
-
-  /** Streaming controllers continue with the text written meanwhile; a one-shot utterance never gets here. */
-  protected onStreamTaskDone(_utterance: Utterance, _task: Task): void {}
-
-  protected onAllSynthesized(utterance: Utterance): void {
-    utterance.synthesisDone = true;
-    this.clearIdle(utterance);
-    this.#player?.end();
+    this.#player?.endOfStream();
     this.publish({ isComplete: true });
     this.#onPlayer();
   }
 
-  protected clearIdle(utterance: Utterance): void {
-    if (utterance.idleTimer !== undefined) clearTimeout(utterance.idleTimer);
-    utterance.idleTimer = undefined;
-  }
-
-  #onData(utterance: Utterance, task: Task, chunk: Uint8Array): void {
-    if (this.utterance !== utterance || utterance.task !== task) return;
-    utterance.chunks.push(chunk);
-    if (utterance.firstPackageDelayMs === undefined) {
-      utterance.firstPackageDelayMs = Math.round(now() - utterance.startedAt);
-      this.#publishMetrics(utterance);
-    }
-    this.#player?.enqueue(chunk);
-  }
-
-  #onSentence(utterance: Utterance, task: Task, sentence: TimelineSentence, words: readonly TimelineWord[]): void {
-    if (this.utterance !== utterance || utterance.task !== task) return;
-    // The task's times and indexes start at its own beginning; the utterance's span all its tasks.
-    const index = utterance.sentences.length;
-    const shifted = words.map((word) => ({
-      ...word,
-      beginMs: word.beginMs + task.audioOffsetMs,
-      endMs: word.endMs + task.audioOffsetMs,
-      beginIndex: word.beginIndex + task.textOffset,
-      endIndex: word.endIndex + task.textOffset,
-      sentenceIndex: index,
-    }));
-    utterance.sentences = Object.freeze([
-      ...utterance.sentences,
-      {
-        ...sentence,
-        index,
-        textOffset: sentence.textOffset + task.textOffset,
-        beginMs: sentence.beginMs + task.audioOffsetMs,
-        endMs: sentence.endMs + task.audioOffsetMs,
-        firstWord: utterance.words.length,
-      },
-    ]);
-    if (shifted.length > 0) {
-      utterance.words = Object.freeze([...utterance.words, ...shifted]);
-      this.#player?.setWords(utterance.words);
-    }
-    this.publish({ words: utterance.words, sentences: utterance.sentences });
-    this.#publishMetrics(utterance);
-  }
-
-  #publishMetrics(utterance: Utterance): void {
-    const task = utterance.task;
-    const playback = this.#player?.getSnapshot();
-    const taskCharacters = task?.synthesizer.getUsageCharacters();
-    const metrics: SpeechMetrics = {
-      firstPackageDelayMs: utterance.firstPackageDelayMs,
-      timeToFirstAudioMs: playback?.timeToFirstAudioMs,
-      requestId: task?.synthesizer.getLastRequestId(),
-      characters: taskCharacters === undefined && utterance.charactersBefore === 0 ? undefined : utterance.charactersBefore + (taskCharacters ?? 0),
-      underruns: playback?.underruns ?? 0,
-    };
-    const current = this.#snapshot.metrics;
-    if ((Object.keys(metrics) as Array<keyof SpeechMetrics>).every((key) => current[key] === metrics[key])) return;
-    this.publish({ metrics });
-  }
-
-  #onPlayer(): void {
-    const utterance = this.utterance;
-    const player = this.#player;
-    if (!utterance || !player) return;
-    const playback = player.getSnapshot();
-    if (this.#snapshot.status === 'error') return;
-    if (playback.state === 'error') {
-      this.fail(utterance, playback.error ?? new SynthesisError('AudioFailed', 'Audio playback failed'));
-      return;
-    }
-    const status = this.#statusFrom(utterance, playback);
-    const activeWordIndex = playback.activeWordIndex;
-    this.publish({ status, activeWordIndex, interrupted: playback.state === 'interrupted' });
-    this.#publishMetrics(utterance);
-    const callbacks = this.options.getCallbacks?.();
-    if (!utterance.started && playback.state === 'playing') {
-      utterance.started = true;
-      safely(() => callbacks?.onStart?.());
-    }
-    if (activeWordIndex !== utterance.lastWord && activeWordIndex >= 0) {
-      utterance.lastWord = activeWordIndex;
-      const word = utterance.words[activeWordIndex];
-      if (word) safely(() => callbacks?.onWord?.(word, activeWordIndex));
-    }
-    if (status === 'ended' && !utterance.ended) {
-      utterance.ended = true;
-      this.clearIdle(utterance);
-      safely(() => callbacks?.onEnd?.());
-      this.#resolveWaiters('ended');
-    }
-  }
-
-  #statusFrom(utterance: Utterance, playback: PlaybackSnapshot): SpeechStatus {
-    switch (playback.state) {
-      case 'playing':
-        return 'speaking';
-      case 'paused':
-      case 'interrupted':
-        return 'paused';
-      case 'ended':
-        return utterance.synthesisDone ? 'ended' : 'buffering';
-      default: {
-        const current = this.#snapshot.status;
-        return current === 'connecting' ? 'connecting' : 'buffering';
-      }
-    }
-  }
-
-  protected isFinal(utterance: Utterance): boolean {
-    return this.utterance !== utterance || this.#snapshot.status === 'ended' || this.#snapshot.status === 'error';
-  }
-
+  /** Fails `utterance` (a cancel is not a failure): → `failed`, status `error`, `onError`. */
   protected fail(utterance: Utterance, error: unknown): void {
-    if (this.utterance !== utterance || this.#snapshot.status === 'error') return;
     const failure = toSynthesisError(error, 'AudioFailed');
-    if (failure.code === 'Cancelled') return;
-    this.#teardown(utterance);
+    if (failure.code === 'Cancelled' || utterance !== this.#utterance || !this.#dispatch(utterance, 'failed')) return;
     this.#player?.stop();
     this.#setSnapshot({ ...this.#snapshot, status: 'error', error: failure, interrupted: false });
     safely(() => this.options.getCallbacks?.()?.onError?.(failure));
-    this.#resolveWaiters('error');
+    this.#settle('error');
   }
 
-  #teardown(utterance: Utterance): void {
-    this.clearIdle(utterance);
-    const task = utterance.task;
-    // Detach first so the cancel's own error is recognised as stale and dropped.
-    utterance.task = undefined;
-    utterance.pending = [];
-    task?.synthesizer.streamingCancel();
+  /** Whether `utterance` is current and still synthesizing or playing (not over, failed or replaced). */
+  protected isLive(utterance: Utterance): boolean {
+    return utterance === this.#utterance && utterance.phase !== 'failed' && utterance.phase !== 'stopped' && utterance.phase !== 'ended';
   }
 
-  protected whenFinal(utterance: Utterance): Promise<SpeechStatus> {
+  /** Resolves with the status `utterance` settles in: `ended`, `error`, or `idle` (stopped or replaced). */
+  protected whenSettled(utterance: Utterance): Promise<SpeechStatus> {
     return new Promise((resolve) => {
-      if (this.utterance !== utterance) resolve('idle');
-      else this.#endWaiters.push(resolve);
+      if (!this.isLive(utterance)) resolve(utterance.phase === 'ended' ? 'ended' : utterance.phase === 'failed' ? 'error' : 'idle');
+      else this.#settleWaiters.push(resolve);
     });
-  }
-
-  #resolveWaiters(status: SpeechStatus): void {
-    for (const resolve of this.#endWaiters.splice(0)) resolve(status);
   }
 
   protected publish(patch: Partial<SpeechSnapshot>): void {
@@ -568,31 +376,106 @@ export class SpeechController {
     }
   }
 
+  /**
+   * Moves `utterance` on by `event` (the table in `UtterancePhase`); returns whether it moved. A
+   * replaced utterance, or an event that does not apply in its phase, changes nothing. Leaving
+   * synthesis (failed, stopped) cancels the running task and the text source's timers.
+   */
+  #dispatch(utterance: Utterance, event: UtteranceEvent): boolean {
+    const next = nextUtterancePhase(utterance.phase, event);
+    if (!next || utterance !== this.#utterance) return false;
+    utterance.phase = next;
+    if (next !== 'synthesizing' && next !== 'ended') utterance.endSynthesis();
+    return true;
+  }
+
+  #unlock(player: Player): void {
+    // A blocked or missing output shows in the player's snapshot (and fails the utterance from there).
+    player.unlock().catch(() => undefined);
+  }
+
+  #isCurrentTask(utterance: Utterance, task: SynthesisTask): boolean {
+    return utterance.current?.task === task && this.isLive(utterance);
+  }
+
+  #onAudio(utterance: Utterance, chunk: Uint8Array): void {
+    utterance.chunks.push(chunk);
+    if (utterance.firstPackageDelayMs === undefined) {
+      utterance.firstPackageDelayMs = Math.round(now() - utterance.startedAt);
+      this.#publishMetrics(utterance);
+    }
+    this.#player?.enqueue(chunk);
+  }
+
+  #onSentence(utterance: Utterance, sentence: SentenceInput): void {
+    const words = utterance.words;
+    utterance.addSentence(sentence);
+    if (utterance.words.length !== words.length) this.#player?.setTimeline(utterance.words);
+    this.publish({ words: utterance.words, sentences: utterance.sentences });
+    this.#publishMetrics(utterance);
+  }
+
+  #publishStatus(utterance: Utterance): void {
+    this.publish({ status: speechStatusOf(utterance.phase, this.#player?.getSnapshot().state ?? 'idle') });
+  }
+
+  #publishMetrics(utterance: Utterance): void {
+    const playback = this.#player?.getSnapshot();
+    const metrics: SpeechMetrics = {
+      firstPackageDelayMs: utterance.firstPackageDelayMs,
+      timeToFirstAudioMs: playback?.timeToFirstAudioMs,
+      requestId: utterance.current?.task.id,
+      characters: utterance.characters,
+      underruns: playback?.underruns ?? 0,
+    };
+    const current = this.#snapshot.metrics;
+    if ((Object.keys(metrics) as Array<keyof SpeechMetrics>).every((key) => current[key] === metrics[key])) return;
+    this.publish({ metrics });
+  }
+
+  #onPlayer(): void {
+    const utterance = this.#utterance;
+    const player = this.#player;
+    if (!utterance || !player || utterance.phase === 'failed') return;
+    const playback = player.getSnapshot();
+    if (playback.state === 'error') {
+      this.fail(utterance, playback.error ?? new SynthesisError('AudioFailed', 'Audio playback failed'));
+      return;
+    }
+    const heard = playback.state === 'ended' && this.#dispatch(utterance, 'heard');
+    const activeWordIndex = playback.activeWordIndex;
+    this.publish({ status: speechStatusOf(utterance.phase, playback.state), activeWordIndex, interrupted: playback.state === 'interrupted' });
+    this.#publishMetrics(utterance);
+    const callbacks = this.options.getCallbacks?.();
+    if (!utterance.reportedStart && playback.state === 'playing') {
+      utterance.reportedStart = true;
+      safely(() => callbacks?.onStart?.());
+    }
+    if (activeWordIndex !== utterance.reportedWord && activeWordIndex >= 0) {
+      utterance.reportedWord = activeWordIndex;
+      const word = utterance.words[activeWordIndex];
+      if (word) safely(() => callbacks?.onWord?.(word, activeWordIndex));
+    }
+    if (heard) {
+      safely(() => callbacks?.onEnd?.());
+      this.#settle('ended');
+    }
+  }
+
+  #settle(status: SpeechStatus): void {
+    for (const resolve of this.#settleWaiters.splice(0)) resolve(status);
+  }
+
   #setSnapshot(snapshot: SpeechSnapshot): void {
     const previous = this.#snapshot;
     this.#snapshot = Object.freeze(snapshot);
     if ((previous.status === 'ended') !== (snapshot.status === 'ended')) {
       // Every word's state depends on "ended" (all spoken); this happens once per playthrough.
-      this.#notifyWords(-1, Math.max(previous.words.length, snapshot.words.length));
+      this.#words.notifyBetween(-1, Math.max(previous.words.length, snapshot.words.length));
     } else if (snapshot.activeWordIndex !== previous.activeWordIndex) {
-      this.#notifyWords(previous.activeWordIndex, snapshot.activeWordIndex);
+      this.#words.notifyBetween(previous.activeWordIndex, snapshot.activeWordIndex);
     }
     for (const listener of [...this.#listeners]) safely(listener);
-  }
-
-  #notifyWords(from: number, to: number): void {
-    const low = Math.min(from, to);
-    const high = Math.max(from, to);
-    const notify = (index: number): void => {
-      const set = this.#wordListeners.get(index);
-      if (set) for (const listener of [...set]) safely(listener);
-    };
-    // Every word between the two changes state (spoken ↔ pending); visit whichever set is smaller.
-    if (high - low <= this.#wordListeners.size) {
-      for (let index = Math.max(0, low); index <= high; index++) notify(index);
-    } else {
-      for (const index of [...this.#wordListeners.keys()]) if (index >= low && index <= high) notify(index);
-    }
   }
 }
 
@@ -606,4 +489,3 @@ function safely(fn: () => void): void {
     });
   }
 }
-

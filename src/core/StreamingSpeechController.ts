@@ -1,9 +1,46 @@
 import { bindMethods } from './bindMethods';
 import { MAX_CHARACTERS_PER_TASK, countCharacters, isSsml } from './countCharacters';
 import { SynthesisError, ValidationError } from './errors';
+import { openTextSource, type ReadableStreamLike, type TextSourceReader } from './openTextSource';
 import type { SynthesisParameters } from './parameters';
-import { SpeechController, type SpeechControllerOptions, type SpeechStatus, type Task, type Utterance } from './SpeechController';
+import { SpeechController, type SpeechControllerOptions, type SpeechStatus } from './SpeechController';
 import { splitText } from './splitText';
+import type { SynthesisTask } from './SynthesisTask';
+import type { Utterance } from './Utterance';
+
+/** Options of {@link StreamingSpeechController}. */
+export interface StreamingSpeechControllerOptions extends SpeechControllerOptions {
+  /**
+   * Finish the task after this long without new text, and continue in a new task when text comes
+   * again — the service fails a task after 23 s without text. @default 20000
+   */
+  idleFinishMs?: number;
+}
+
+/**
+ * A task of a stream:
+ * - `open`: takes text
+ * - `finishing`: `finish-task` was sent; text written meanwhile waits for the next task
+ * - `finished`: it ended; more text opens a new task on the same timeline
+ */
+interface StreamTask {
+  readonly task: SynthesisTask;
+  characters: number;
+  phase: 'open' | 'finishing' | 'finished';
+}
+
+/**
+ * The text side of a streaming utterance: `open` while text may come, `completing` once `complete()`
+ * was called (the utterance is synthesized when its last task has ended).
+ */
+interface TextStream {
+  readonly utterance: Utterance;
+  phase: 'open' | 'completing';
+  task: StreamTask | undefined;
+  /** Text for the next task (written while the current one finishes). */
+  readonly pending: string[];
+  idleTimer: ReturnType<typeof setTimeout> | undefined;
+}
 
 /**
  * The engine behind `useStreamingSynthesis`: a {@link SpeechController} that also takes text in pieces
@@ -17,9 +54,12 @@ import { splitText } from './splitText';
  * button.onclick = () => controller.pipe(llm.textStream);
  */
 export class StreamingSpeechController extends SpeechController {
-  constructor(options: SpeechControllerOptions) {
+  readonly #idleFinishMs: number;
+  #stream: TextStream | undefined;
+
+  constructor(options: StreamingSpeechControllerOptions) {
     super(options);
-    // Bound so `const { start } = object` works (hooks hand these out as stable actions).
+    this.#idleFinishMs = options.idleFinishMs ?? 20_000;
     bindMethods(this, ['start', 'write', 'complete', 'cancel', 'pipe']);
   }
 
@@ -28,12 +68,17 @@ export class StreamingSpeechController extends SpeechController {
    * Call it from the user's gesture.
    */
   start(overrides: Partial<SynthesisParameters> = {}): void {
-    const utterance = this.beginUtterance('stream', overrides, '');
+    const utterance = this.beginUtterance(overrides, '');
     if (!utterance) return;
+    const stream: TextStream = { utterance, phase: 'open', task: undefined, pending: [], idleTimer: undefined };
+    this.#stream = stream;
+    utterance.onSynthesisOver(() => {
+      this.#clearIdle(stream);
+      stream.pending.length = 0;
+    });
     try {
-      const task = this.startTask(utterance);
-      task.synthesizer.streamingStart();
-      this.#armIdle(utterance);
+      this.#openTask(stream);
+      this.#armIdle(stream);
     } catch (error) {
       this.fail(utterance, error);
     }
@@ -42,21 +87,25 @@ export class StreamingSpeechController extends SpeechController {
   /** Adds a text fragment to the streaming utterance (starting one if needed). */
   write(fragment: string): void {
     if (typeof fragment !== 'string' || fragment === '') return;
-    let utterance = this.utterance;
-    if (!utterance || utterance.mode !== 'stream' || this.isFinal(utterance)) {
+    let stream = this.#live();
+    if (!stream) {
       this.start();
-      utterance = this.utterance;
-      if (!utterance || utterance.mode !== 'stream' || this.getSnapshot().status === 'error') return;
+      stream = this.#live();
+      if (!stream) return;
     }
-    if (utterance.completing) {
+    if (stream.phase === 'completing') {
       this.options.onWarning?.('write() after complete() is ignored');
       return;
     }
+    const { utterance } = stream;
     try {
       if (isSsml(fragment)) throw new ValidationError('text', 'streaming takes plain text; SSML can only be spoken whole with speak()');
-      for (const piece of splitText(fragment)) this.#writePiece(utterance, piece);
+      for (const piece of splitText(fragment)) {
+        utterance.text += piece;
+        this.#send(stream, piece);
+      }
       this.publish({ text: utterance.text });
-      this.#armIdle(utterance);
+      this.#armIdle(stream);
     } catch (error) {
       this.fail(utterance, error);
     }
@@ -64,13 +113,13 @@ export class StreamingSpeechController extends SpeechController {
 
   /** No more text: finish the streaming utterance; it ends when the last audio has been heard. */
   complete(): void {
-    const utterance = this.utterance;
-    if (!utterance || utterance.mode !== 'stream' || utterance.completing || this.isFinal(utterance)) return;
-    utterance.completing = true;
-    this.clearIdle(utterance);
-    const task = utterance.task;
-    if (task && !task.finishing) this.#finishTask(utterance, task);
-    else if ((!task || task.done) && utterance.pending.length === 0) this.onAllSynthesized(utterance);
+    const stream = this.#live();
+    if (!stream || stream.phase === 'completing') return;
+    stream.phase = 'completing';
+    this.#clearIdle(stream);
+    const task = stream.task;
+    if (task?.phase === 'open') this.#finish(stream, task);
+    else if (task?.phase !== 'finishing' && stream.pending.length === 0) this.synthesized(stream.utterance);
   }
 
   /** Cancels the streaming utterance (same as `stop`). */
@@ -84,9 +133,10 @@ export class StreamingSpeechController extends SpeechController {
    */
   async pipe(source: AsyncIterable<string> | ReadableStreamLike<string>, overrides: Partial<SynthesisParameters> = {}): Promise<SpeechStatus> {
     this.start(overrides);
-    const utterance = this.utterance;
-    if (!utterance || this.getSnapshot().status === 'error') return this.getSnapshot().status;
-    const ended = this.whenFinal(utterance);
+    const stream = this.#live();
+    if (!stream) return this.getSnapshot().status;
+    const { utterance } = stream;
+    const ended = this.whenSettled(utterance);
     const reader = openTextSource(source);
     // A quiet source must not keep `pipe` waiting after a stop or a failure: the end also answers the
     // pending read (one waiter for the whole pipe, not one per fragment).
@@ -102,7 +152,7 @@ export class StreamingSpeechController extends SpeechController {
           answerRead = resolve;
           reader.next().then(resolve, reject);
         });
-        if (!next || this.utterance !== utterance || this.isFinal(utterance)) break;
+        if (!next || !this.isLive(utterance)) break;
         if (next.done) {
           this.complete();
           break;
@@ -110,147 +160,92 @@ export class StreamingSpeechController extends SpeechController {
         this.write(next.value);
       }
     } catch (error) {
-      if (this.utterance === utterance) this.fail(utterance, new SynthesisError('InvalidOptions', `The text source failed: ${(error as Error)?.message ?? String(error)}`, { cause: error }));
+      this.fail(utterance, new SynthesisError('InvalidOptions', `The text source failed: ${(error as Error)?.message ?? String(error)}`, { cause: error }));
     } finally {
       reader.close();
     }
     return ended;
   }
 
-  #writePiece(utterance: Utterance, piece: string): void {
-    utterance.text += piece;
-    this.#sendPiece(utterance, piece);
+  /** The stream, while its utterance is current and still synthesizing (not replaced by `speak`, over, failed). */
+  #live(): TextStream | undefined {
+    const stream = this.#stream;
+    return stream && this.isLive(stream.utterance) ? stream : undefined;
   }
 
-  #sendPiece(utterance: Utterance, piece: string): void {
+  /** Opens the next task of the stream; it connects at once. */
+  #openTask(stream: TextStream): StreamTask {
+    let opened: StreamTask;
+    const task = this.startTask(stream.utterance, () => this.#taskEnded(stream, opened));
+    opened = { task, characters: 0, phase: 'open' };
+    stream.task = opened;
+    return opened;
+  }
+
+  #send(stream: TextStream, piece: string): void {
     const counted = countCharacters(piece);
-    let task = utterance.task;
     // After an idle finish the old task is done: text continues in a new task on the same timeline.
-    if (task?.done) task = this.startTask(utterance);
-    if (!task || task.finishing) {
-      utterance.pending.push(piece);
+    const task = stream.task?.phase === 'finished' ? this.#openTask(stream) : stream.task;
+    if (!task || task.phase === 'finishing') {
+      stream.pending.push(piece);
       return;
     }
     if (task.characters + counted > MAX_CHARACTERS_PER_TASK) {
       // The service caps a task at 200 000 characters: continue in the next task.
-      utterance.pending.push(piece);
-      this.#finishTask(utterance, task);
+      stream.pending.push(piece);
+      this.#finish(stream, task);
       return;
     }
     task.characters += counted;
-    task.synthesizer.streamingCall(piece);
+    task.task.send(piece);
   }
 
-  #finishTask(utterance: Utterance, task: Task): void {
-    if (task.finishing) return;
-    task.finishing = true;
-    task.synthesizer.streamingComplete({ timeoutMillis: 0 }).then(
-      () => this.onTaskDone(utterance, task),
-      (error: unknown) => {
-        // A task finished for the idle rule before any text: nothing was lost.
-        if (isSynthesisErrorWithCode(error, 'InvalidState')) this.onTaskDone(utterance, task);
-        else this.fail(utterance, error);
-      },
-    );
+  /** `finish-task` for `task`: when it has finished, {@link #taskEnded} continues (a failure fails the utterance). */
+  #finish(stream: TextStream, task: StreamTask): void {
+    if (task.phase !== 'open') return;
+    task.phase = 'finishing';
+    task.task.finish();
   }
 
-  #armIdle(utterance: Utterance): void {
-    if (utterance.mode !== 'stream') return;
-    this.clearIdle(utterance);
-    const delay = this.options.idleFinishMs ?? 20_000;
-    utterance.idleTimer = setTimeout(() => {
-      utterance.idleTimer = undefined;
-      const task = utterance.task;
-      if (this.utterance !== utterance || !task || task.finishing || utterance.completing) return;
-      if (task.characters === 0) {
-        // Started but no text yet: drop this task before the service times it out; the next write
-        // opens a new one.
-        task.synthesizer.streamingCancel();
-        task.finishing = true;
-        task.done = true;
-        return;
-      }
-      this.#finishTask(utterance, task);
-    }, delay);
-  }
-
-
-  protected override onStreamTaskDone(utterance: Utterance, _task: Task): void {
-    if (utterance.pending.length > 0) {
-      const pending = utterance.pending;
-      utterance.pending = [];
+  /** A task ended: the text written meanwhile continues in a new task; after `complete()` the utterance is synthesized. */
+  #taskEnded(stream: TextStream, task: StreamTask): void {
+    if (stream.task !== task || !this.isLive(stream.utterance)) return;
+    task.phase = 'finished';
+    if (stream.pending.length > 0) {
+      const pending = stream.pending.splice(0);
       try {
-        this.startTask(utterance);
-        for (const piece of pending) this.#sendPiece(utterance, piece);
-        if (utterance.completing && utterance.task && !utterance.task.finishing) this.#finishTask(utterance, utterance.task);
-        else this.#armIdle(utterance);
+        this.#openTask(stream);
+        for (const piece of pending) this.#send(stream, piece);
+        const next = stream.task!;
+        if (stream.phase === 'completing') this.#finish(stream, next);
+        else this.#armIdle(stream);
       } catch (error) {
-        this.fail(utterance, error);
+        this.fail(stream.utterance, error);
       }
       return;
     }
-    if (utterance.completing) this.onAllSynthesized(utterance);
+    if (stream.phase === 'completing') this.synthesized(stream.utterance);
   }
 
-}
-
-function isSynthesisErrorWithCode(error: unknown, code: string): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
-}
-
-/** The part of a `ReadableStream` that `pipe` reads (WHATWG streams in browsers and Node). */
-export interface ReadableStreamLike<T> {
-  getReader(): { read(): Promise<{ done: boolean; value?: T }>; releaseLock(): void; cancel?(reason?: unknown): Promise<void> };
-}
-
-interface TextSourceReader {
-  next(): Promise<{ done: true } | { done: false; value: string }>;
-  /** Releases the source (returns the iterator, cancels the stream), also while a read is pending. */
-  close(): void;
-}
-
-function openTextSource(source: AsyncIterable<string> | ReadableStreamLike<string>): TextSourceReader {
-  const ignore = (): undefined => undefined;
-  // Streams are read through a reader even where they are iterable: only `reader.cancel()` ends a pending read.
-  if (typeof (source as ReadableStreamLike<string>).getReader !== 'function') {
-    const iterator = (source as AsyncIterable<string>)[Symbol.asyncIterator]();
-    let done = false;
-    return {
-      next: async () => {
-        const result = await iterator.next();
-        if (result.done) done = true;
-        return result.done ? { done: true } : { done: false, value: result.value };
-      },
-      close: () => {
-        if (done) return;
-        done = true;
-        // Not awaited: an async generator answers `return` only after its pending `next`.
-        Promise.resolve()
-          .then(() => iterator.return?.())
-          .catch(ignore);
-      },
-    };
-  }
-  const reader = (source as ReadableStreamLike<string>).getReader();
-  let done = false;
-  return {
-    next: async () => {
-      for (;;) {
-        const result = await reader.read();
-        if (result.done) {
-          done = true;
-          return { done: true };
-        }
-        if (result.value !== undefined) return { done: false, value: result.value };
+  #armIdle(stream: TextStream): void {
+    this.#clearIdle(stream);
+    stream.idleTimer = setTimeout(() => {
+      stream.idleTimer = undefined;
+      const task = stream.task;
+      if (!this.isLive(stream.utterance) || task?.phase !== 'open' || stream.phase === 'completing') return;
+      if (task.characters === 0) {
+        // Started but no text yet: drop this task before the service times it out; the next write
+        // opens a new one.
+        task.phase = 'finished';
+        task.task.cancel();
+        return;
       }
-    },
-    close: () => {
-      const cancelled = done ? undefined : Promise.resolve().then(() => reader.cancel?.());
-      done = true;
-      Promise.resolve(cancelled)
-        .catch(ignore)
-        .then(() => reader.releaseLock())
-        .catch(ignore);
-    },
-  };
+      this.#finish(stream, task);
+    }, this.#idleFinishMs);
+  }
+
+  #clearIdle(stream: TextStream): void {
+    if (stream.idleTimer !== undefined) clearTimeout(stream.idleTimer);
+    stream.idleTimer = undefined;
+  }
 }

@@ -98,12 +98,13 @@ export class WordTimeline {
   }
 
   /**
-   * Starts a new task whose audio begins `audioOffsetMs` after the start of the timeline's audio.
-   * Sentence times of the new task are relative to that point; time-base detection starts over.
+   * Starts a new task whose audio begins `audioOffsetMs` after the start of the timeline's audio and
+   * whose text begins at `textOffset` of the whole text (by default where the previous task's text
+   * ended). Sentence times of the new task are relative to that point; time-base detection starts over.
    */
-  beginTask(audioOffsetMs: number): void {
+  beginTask(audioOffsetMs: number, textOffset = this.#taskTextBase + this.#taskTextLength): void {
     this.#taskAudioBaseMs = audioOffsetMs;
-    this.#taskTextBase += this.#taskTextLength;
+    this.#taskTextBase = textOffset;
     this.#taskTextLength = 0;
     this.#taskRawEndMs = 0;
     this.#timeBase = 'unknown';

@@ -1,6 +1,7 @@
 import { ProtocolError } from './errors';
 import type { SynthesisToken, TransportHttp } from './Transport';
 import type { Voice } from './voiceCatalog';
+import { isRecord } from './isRecord';
 
 /** The path of the voice enrollment service, relative to `/api/v1`. */
 export const CUSTOMIZATION_PATH = '/services/audio/tts/customization';
@@ -15,9 +16,6 @@ export interface CustomVoiceEntry {
   gmtModified?: string;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * Lists the account's cloned and designed voices (`list_voice`) through a transport's HTTP side.

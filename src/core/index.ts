@@ -1,81 +1,53 @@
-export { AudioFormat, DEFAULT_AUDIO_FORMAT, SUPPORTED_CONTAINERS, SUPPORTED_SAMPLE_RATES, audioMimeType, findAudioFormat, resolveAudioFormat } from './AudioFormat';
-export type { AudioContainer, AudioFormatName, AudioFormatSpec, AudioSampleRate } from './AudioFormat';
-export { AudioDurationCounter, parseMp3FrameHeader, parseWavHeader } from './AudioDurationCounter';
-export type { WavHeader } from './AudioDurationCounter';
-export { scanOggPages } from './scanOggPages';
-export { concatBytes } from './concatBytes';
-export type { OggPageVisitor } from './scanOggPages';
-export {
-  MAX_CHARACTERS_PER_MESSAGE,
-  MAX_CHARACTERS_PER_TASK,
-  MAX_INSTRUCTION_CHARACTERS,
-  countCharacters,
-  isCjkIdeograph,
-  isSsml,
-  stripSsml,
-} from './countCharacters';
-export { ConnectionError, ProtocolError, SynthesisError, TaskFailedError, ValidationError, isSynthesisError, redactUrl, toSynthesisError } from './errors';
-export type { SynthesisErrorCode, SynthesisErrorOptions } from './errors';
-export { LANGUAGE_HINTS, buildWireParameters, validateSynthesisParameters, validateText } from './parameters';
-export { modelWarnings } from './modelWarnings';
-export type { HotFix, LanguageHint, SynthesisParameters } from './parameters';
-export {
-  STREAMING_MODE,
-  buildCancelTask,
-  buildContinueTask,
-  buildFinishTask,
-  buildFlush,
-  buildRunTask,
-  createTaskId,
-  parseServerFrame,
-  serializeClientMessage,
-} from './protocol';
-export type {
-  ClientAction,
-  ClientMessage,
-  ResultGeneratedEvent,
-  ResultType,
-  ServerEvent,
-  ServerFrame,
-  TaskFailedEvent,
-  TaskFinishedEvent,
-  TaskStartedEvent,
-  UnknownEvent,
-  Usage,
-  WireParameters,
-  WireWord,
-} from './protocol';
+// `cosyvoice-react/core`: everything that needs no React and no DOM — the SDK (`SpeechSynthesizer`),
+// the framework-agnostic speech controllers, transports, formats, limits, timeline, voices, errors, and
+// the one `Player` interface that players implement. Node scripts and other UI frameworks use it.
+// Lower-level pieces (protocol frames, byte scanners) stay internal.
+
+// Synthesis (the SDK)
 export { SpeechSynthesizer, isTerminalState } from './SpeechSynthesizer';
 export type { CompletionOptions, SpeechSynthesizerOptions, SynthesisCallback, SynthesizerState } from './SpeechSynthesizer';
-export type { SynthesisToken, TokenProvider, Transport, TransportHttp, TransportSocket, TransportSocketHandlers } from './Transport';
-export { DASHSCOPE_HTTP_URLS, DASHSCOPE_WEBSOCKET_URLS, directTransport, workspaceUrls } from './directTransport';
+export { validateSynthesisParameters, LANGUAGE_HINTS } from './parameters';
+export type { HotFix, LanguageHint, SynthesisParameters } from './parameters';
+export type { ServerEvent, ResultGeneratedEvent, ResultType, TaskFailedEvent, TaskFinishedEvent, TaskStartedEvent, UnknownEvent, Usage, WireWord } from './protocol';
+
+// Speech controllers (what the React hooks adapt) and the player they drive
+export { IDLE_SPEECH_SNAPSHOT, SpeechController } from './SpeechController';
+export type { SpeechCallbacks, SpeechControllerOptions, SpeechMetrics, SpeechOptions, SpeechSnapshot, SpeechStatus } from './SpeechController';
+export { StreamingSpeechController } from './StreamingSpeechController';
+export type { StreamingSpeechControllerOptions } from './StreamingSpeechController';
+export type { ReadableStreamLike } from './openTextSource';
+export type { EndedReason, Player, PlayerDiagnostics, PlayerSnapshot, PlayerState, ResetOptions, TimelineSource } from './Player';
+
+// Transports
+export { directTransport, workspaceUrls, DASHSCOPE_HTTP_URLS, DASHSCOPE_WEBSOCKET_URLS } from './directTransport';
 export type { DashScopeRegion, DirectTransportOptions } from './directTransport';
 export { proxyTransport } from './proxyTransport';
 export type { ProxyTransportOptions } from './proxyTransport';
 export { memoryTransport } from './memoryTransport';
 export type { MemoryConnectionHandler, MemoryPeer, MemoryPeerListener, MemoryTransportOptions } from './memoryTransport';
+export type { SynthesisToken, TokenProvider, Transport, TransportHttp, TransportSocket, TransportSocketHandlers } from './Transport';
 export type { FetchLike } from './httpJson';
 export type { WebSocketConstructor, WebSocketLike } from './webSocketConnection';
+
+// Formats and audio
+export { AudioFormat, DEFAULT_AUDIO_FORMAT, SUPPORTED_CONTAINERS, SUPPORTED_SAMPLE_RATES, audioMimeType, findAudioFormat, resolveAudioFormat } from './AudioFormat';
+export type { AudioContainer, AudioFormatName, AudioFormatSpec, AudioSampleRate } from './AudioFormat';
+export { encodeWav } from './encodeWav';
+
+// Text and limits
+export { countCharacters, isSsml, stripSsml, MAX_CHARACTERS_PER_MESSAGE, MAX_CHARACTERS_PER_TASK, MAX_INSTRUCTION_CHARACTERS } from './countCharacters';
+export { splitText } from './splitText';
+
+// Word timeline
 export { WordTimeline, findWordIndexAt, timelineToWebVTT, wordsToWebVTT } from './WordTimeline';
 export type { SentenceInput, TimelineSentence, TimelineWord, WordTimeBase } from './WordTimeline';
-export {
-  CATALOG_MODELS,
-  INSTRUCTION_EMOTIONS,
-  SYSTEM_VOICES,
-  SYSTEM_VOICE_INSTRUCTIONS,
-  checkVoiceForModel,
-  filterVoices,
-  findVoice,
-  systemVoiceInstruction,
-  voiceSpeaks,
-} from './voiceCatalog';
+
+// Voices
+export { SYSTEM_VOICES, CATALOG_MODELS, INSTRUCTION_EMOTIONS, SYSTEM_VOICE_INSTRUCTIONS, filterVoices, findVoice, systemVoiceInstruction } from './voiceCatalog';
 export type { CatalogModel, InstructionEmotion, Voice, VoiceFilter } from './voiceCatalog';
-export { CUSTOMIZATION_PATH, TOKENS_PATH, customVoiceToVoice, listCustomVoices, requestTemporaryToken } from './customVoices';
+export { customVoiceToVoice, listCustomVoices, requestTemporaryToken } from './customVoices';
 export type { CustomVoiceEntry } from './customVoices';
-export { IDLE_SPEECH_SNAPSHOT, SpeechController } from './SpeechController';
-export { StreamingSpeechController } from './StreamingSpeechController';
-export type { ReadableStreamLike } from './StreamingSpeechController';
-export type { SpeechCallbacks, SpeechControllerOptions, SpeechMetrics, SpeechSnapshot, SpeechStatus } from './SpeechController';
-export type { PlaybackEngine, PlaybackSnapshot, PlaybackState } from './PlaybackEngine';
-export { splitText } from './splitText';
-export { encodeWav } from './encodeWav';
+
+// Errors
+export { ConnectionError, ProtocolError, SynthesisError, TaskFailedError, ValidationError, isSynthesisError } from './errors';
+export type { SynthesisErrorCode, SynthesisErrorOptions } from './errors';

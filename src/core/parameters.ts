@@ -1,6 +1,7 @@
 import { DEFAULT_AUDIO_FORMAT, SUPPORTED_CONTAINERS, SUPPORTED_SAMPLE_RATES, type AudioFormatSpec } from './AudioFormat';
 import { MAX_CHARACTERS_PER_MESSAGE, MAX_INSTRUCTION_CHARACTERS, countCharacters } from './countCharacters';
 import { ValidationError } from './errors';
+import { isRecord } from './isRecord';
 import type { WireParameters } from './protocol';
 
 /** Language hint values the service documents (only the first element of the array is used). */
@@ -89,14 +90,11 @@ function checkString(field: string, value: unknown): void {
   if (typeof value !== 'string' || value.trim() === '') fail(field, 'is required and must be a non-empty string', value);
 }
 
-function isPlainObject(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function checkFormat(format: unknown): void {
   if (format === undefined) return;
   const f = format as Partial<AudioFormatSpec> | null;
-  if (!isPlainObject(f) || typeof f!.format !== 'string' || typeof f!.sampleRate !== 'number') {
+  if (!isRecord(f) || typeof f!.format !== 'string' || typeof f!.sampleRate !== 'number') {
     fail('format', 'must be an AudioFormat member such as AudioFormat.PCM_24000HZ_MONO_16BIT', format);
   }
   if (!SUPPORTED_CONTAINERS.includes(f!.format as AudioFormatSpec['format'])) fail('format', `must be one of ${SUPPORTED_CONTAINERS.join(', ')}`, f!.format, undefined, 'format.format');
@@ -108,32 +106,37 @@ function checkFormat(format: unknown): void {
 
 function checkRuleList(field: string, value: unknown): void {
   if (value === undefined) return;
-  if (!Array.isArray(value) || !value.every((rule) => isPlainObject(rule) && Object.values(rule).every((v) => typeof v === 'string'))) {
+  if (!Array.isArray(value) || !value.every((rule) => isRecord(rule) && Object.values(rule).every((v) => typeof v === 'string'))) {
     fail(field, 'must be an array of { text: replacement } objects with string values', value);
   }
 }
 
+// The numeric options and their ranges, in the order they are checked: [field, min, max, integer].
+const RANGES = [
+  ['volume', 0, 100, true],
+  ['speechRate', 0.5, 2, false],
+  ['pitchRate', 0.5, 2, false],
+  ['bitRate', 6, 510, true],
+  ['seed', 0, 65535, true],
+] as const;
+
+const FLAGS = ['wordTimestampEnabled', 'enableAigcTag', 'enableMarkdownFilter'] as const;
+
 /**
  * Validates synthesis parameters before anything is sent. Throws a {@link ValidationError} naming the
  * field, what was received and what is allowed. (Combinations that are only doubtful — a voice of
- * another model, an option a model ignores — are warnings: see `modelWarnings`.)
+ * another model, an option a model ignores — are development warnings, reported through `onWarning`.)
  *
  * @example
  * validateSynthesisParameters({ model: 'cosyvoice-v3-flash', voice: 'longanyang', volume: 80 });
  */
 export function validateSynthesisParameters(params: SynthesisParameters): void {
-  if (!isPlainObject(params)) fail('options', 'must be an object', params);
+  if (!isRecord(params)) fail('options', 'must be an object', params);
   checkString('model', params.model);
   checkString('voice', params.voice);
   checkFormat(params.format);
-  checkNumber('volume', params.volume, 0, 100, true);
-  checkNumber('speechRate', params.speechRate, 0.5, 2, false);
-  checkNumber('pitchRate', params.pitchRate, 0.5, 2, false);
-  checkNumber('bitRate', params.bitRate, 6, 510, true);
-  checkNumber('seed', params.seed, 0, 65535, true);
-  checkBoolean('wordTimestampEnabled', params.wordTimestampEnabled);
-  checkBoolean('enableAigcTag', params.enableAigcTag);
-  checkBoolean('enableMarkdownFilter', params.enableMarkdownFilter);
+  for (const [field, min, max, integer] of RANGES) checkNumber(field, params[field], min, max, integer);
+  for (const field of FLAGS) checkBoolean(field, params[field]);
   const format = params.format ?? DEFAULT_AUDIO_FORMAT;
   if (params.bitRate !== undefined && format.format !== 'opus') fail('bitRate', `applies only to opus formats (the format is ${format.format})`, params.bitRate);
   if (params.instruction !== undefined) {
@@ -155,12 +158,27 @@ export function validateSynthesisParameters(params: SynthesisParameters): void {
     if (params.enableAigcTag !== true) fail(field, 'is only used with enableAigcTag: true', params.enableAigcTag);
   }
   if (params.hotFix !== undefined) {
-    if (!isPlainObject(params.hotFix)) fail('hotFix', 'must be an object { pronunciation?, replace? }', params.hotFix);
+    if (!isRecord(params.hotFix)) fail('hotFix', 'must be an object { pronunciation?, replace? }', params.hotFix);
     checkRuleList('hotFix.pronunciation', params.hotFix.pronunciation);
     checkRuleList('hotFix.replace', params.hotFix.replace);
   }
-  if (params.additionalParams !== undefined && !isPlainObject(params.additionalParams)) fail('additionalParams', 'must be a plain object', params.additionalParams);
+  if (params.additionalParams !== undefined && !isRecord(params.additionalParams)) fail('additionalParams', 'must be a plain object', params.additionalParams);
 
+}
+
+/**
+ * Request parameters with `overrides` over `defaults`, the one way they are merged (provider defaults
+ * under a hook's options, a hook's defaults under `speak`'s overrides). An override that is
+ * `undefined` keeps the default: `{ voice: undefined }` means "not set", not "no voice".
+ *
+ * @example
+ * mergeParameters({ model: 'cosyvoice-v3-flash', voice: 'longanyang' }, { voice: undefined, speechRate: 1.2 });
+ * // { model: 'cosyvoice-v3-flash', voice: 'longanyang', speechRate: 1.2 }
+ */
+export function mergeParameters(defaults: Partial<SynthesisParameters>, overrides: Partial<SynthesisParameters>): Partial<SynthesisParameters> {
+  const merged: Record<string, unknown> = { ...defaults };
+  for (const [key, value] of Object.entries(overrides)) if (value !== undefined) merged[key] = value;
+  return merged as Partial<SynthesisParameters>;
 }
 
 /**
@@ -176,6 +194,15 @@ export function validateText(text: unknown, field = 'text'): number {
   }
   return counted;
 }
+
+// Typed options and their wire names, in the order the SDK adds them.
+const WIRE_NAMES = [
+  ['wordTimestampEnabled', 'word_timestamp_enabled'],
+  ['enableAigcTag', 'enable_aigc_tag'],
+  ['aigcPropagator', 'aigc_propagator'],
+  ['aigcPropagateId', 'aigc_propagate_id'],
+  ['enableMarkdownFilter', 'enable_markdown_filter'],
+] as const;
 
 /**
  * The `payload.parameters` of `run-task`, exactly as the Python SDK builds them for the same arguments:
@@ -198,11 +225,7 @@ export function buildWireParameters(params: SynthesisParameters, mode: { enableS
   };
   if (format.format === 'opus') wire.bit_rate = params.bitRate ?? format.bitRate;
   const typed: Record<string, unknown> = {};
-  if (params.wordTimestampEnabled !== undefined) typed.word_timestamp_enabled = params.wordTimestampEnabled;
-  if (params.enableAigcTag !== undefined) typed.enable_aigc_tag = params.enableAigcTag;
-  if (params.aigcPropagator !== undefined) typed.aigc_propagator = params.aigcPropagator;
-  if (params.aigcPropagateId !== undefined) typed.aigc_propagate_id = params.aigcPropagateId;
-  if (params.enableMarkdownFilter !== undefined) typed.enable_markdown_filter = params.enableMarkdownFilter;
+  for (const [option, name] of WIRE_NAMES) if (params[option] !== undefined) typed[name] = params[option];
   Object.assign(wire, typed, params.additionalParams);
   if (params.hotFix !== undefined) wire.hot_fix = params.hotFix;
   if (mode.enableSsml) wire.enable_ssml = true;

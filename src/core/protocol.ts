@@ -1,4 +1,5 @@
 import { ProtocolError } from './errors';
+import { isRecord } from './isRecord';
 
 /** `header.streaming` of every client message. */
 export const STREAMING_MODE = 'duplex';
@@ -20,35 +21,33 @@ export interface ClientMessage {
   payload: Record<string, unknown>;
 }
 
+function message(action: ClientAction, taskId: string, payload: Record<string, unknown>): ClientMessage {
+  return { header: { action, task_id: taskId, streaming: STREAMING_MODE }, payload };
+}
+
 /** Builds the `run-task` message that opens a task. Text is sent later with `continue-task`. */
 export function buildRunTask(taskId: string, model: string, parameters: WireParameters): ClientMessage {
-  return {
-    header: { action: 'run-task', task_id: taskId, streaming: STREAMING_MODE },
-    payload: { task_group: 'audio', task: 'tts', function: 'SpeechSynthesizer', model, parameters, input: {} },
-  };
+  return message('run-task', taskId, { task_group: 'audio', task: 'tts', function: 'SpeechSynthesizer', model, parameters, input: {} });
 }
 
 /** Builds a `continue-task` message carrying one text fragment. */
 export function buildContinueTask(taskId: string, text: string): ClientMessage {
-  return { header: { action: 'continue-task', task_id: taskId, streaming: STREAMING_MODE }, payload: { input: { text } } };
+  return message('continue-task', taskId, { input: { text } });
 }
 
 /** Builds the flush message (a `continue-task` with `input.flush: true`): synthesize what is buffered now. */
 export function buildFlush(taskId: string): ClientMessage {
-  return { header: { action: 'continue-task', task_id: taskId, streaming: STREAMING_MODE }, payload: { input: { flush: true } } };
+  return message('continue-task', taskId, { input: { flush: true } });
 }
 
 /** Builds the `finish-task` message: synthesize what is buffered, then send `task-finished`. */
 export function buildFinishTask(taskId: string): ClientMessage {
-  return { header: { action: 'finish-task', task_id: taskId, streaming: STREAMING_MODE }, payload: { input: {} } };
+  return message('finish-task', taskId, { input: {} });
 }
 
 /** Builds the cancelling `finish-task` (`input.directive: "cancel"`): end now, no further audio. */
 export function buildCancelTask(taskId: string): ClientMessage {
-  return {
-    header: { action: 'finish-task', task_id: taskId, streaming: STREAMING_MODE },
-    payload: { input: { directive: 'cancel' } },
-  };
+  return message('finish-task', taskId, { input: { directive: 'cancel' } });
 }
 
 /** One word of a `sentence-end` event (times in ms, indexes into the sentence; `endIndex` exclusive). */
@@ -125,9 +124,6 @@ export type ServerFrame =
   | { kind: 'audio'; data: Uint8Array }
   | { kind: 'invalid'; error: ProtocolError };
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * Binary frame data as bytes. Checks the tag rather than `instanceof`, because a socket from another

@@ -1,5 +1,4 @@
 import { SYSTEM_VOICES } from './voiceData';
-export { checkVoiceForModel } from './checkVoiceForModel';
 
 /** Models that have system voices. (`cosyvoice-v3.5-*` have only cloned or designed voices.) */
 export type CatalogModel = 'cosyvoice-v3-flash' | 'cosyvoice-v3-plus' | 'cosyvoice-v2' | 'cosyvoice-v1';

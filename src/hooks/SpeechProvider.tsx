@@ -1,10 +1,11 @@
 import type { QueryClient } from '@tanstack/react-query';
 import { createContext, useContext, useMemo, type ReactNode } from 'react';
-import type { PlaybackEngine, SynthesisParameters, Transport } from '../core/index';
+import type { Player, SynthesisParameters, Transport } from '../core/index';
+import { mergeParameters } from '../core/parameters';
 import { DEFAULT_BROWSER_FORMAT, createAudioPlayer } from '../playback/index';
-import { createPlaybackEngine } from './createPlaybackEngine';
 import { useOwnQueryClient } from './internal/useOwnQueryClient';
 import { useSharedAudioContext } from './internal/useSharedAudioContext';
+import { useStableValue } from './internal/useStableValue';
 
 /** What every hook under a {@link SpeechProvider} reads. */
 export interface SpeechContextValue {
@@ -13,7 +14,7 @@ export interface SpeechContextValue {
   defaults: Partial<SynthesisParameters>;
   queryClient: QueryClient;
   /** Makes one player per hook instance, on first use. */
-  createPlayer: () => PlaybackEngine;
+  createPlayer: () => Player;
   /** Streaming: finish a task after this many ms without text (the service's limit is 23 s). */
   idleFinishMs: number | undefined;
   /** How long connecting and waiting for `task-started` may take before the hooks report a timeout. */
@@ -32,8 +33,8 @@ export interface SpeechProviderProps extends Partial<SynthesisParameters> {
   transport: Transport;
   /** The react-query client for voices and tokens. @default a client created for this provider */
   queryClient?: QueryClient;
-  /** Player factory; tests and SSR pass `() => createPlaybackEngine(createSilentPlayer())`. @default Web Audio */
-  createPlayer?: () => PlaybackEngine;
+  /** Player factory, one player per hook on first use; tests and SSR pass `() => createSilentPlayer()`. @default Web Audio, one shared `AudioContext` */
+  createPlayer?: () => Player;
   /** Streaming: finish a task after this many ms without text and continue in a new one. @default 20000 */
   idleFinishMs?: number;
   /** How long opening the socket may take. @default 5000 */
@@ -57,17 +58,14 @@ export interface SpeechProviderProps extends Partial<SynthesisParameters> {
 export function SpeechProvider({ transport, queryClient, createPlayer, idleFinishMs, connectTimeoutMillis, startTimeoutMillis, children, ...defaults }: SpeechProviderProps) {
   const ownClient = useOwnQueryClient(!queryClient);
   const sharedAudioContext = useSharedAudioContext();
-  const defaultsKey = JSON.stringify(defaults);
-  // The defaults object is rebuilt every render; key it by content so consumers see a stable value.
   // Without a format, browsers get the one measured to start fastest (PCM 24 kHz, see DEFAULT_BROWSER_FORMAT).
-  // eslint-disable-next-line react-hooks/exhaustive-deps
-  const stableDefaults = useMemo(() => ({ format: DEFAULT_BROWSER_FORMAT, ...defaults }), [defaultsKey]);
+  const stableDefaults = useStableValue(mergeParameters({ format: DEFAULT_BROWSER_FORMAT }, defaults));
   const value = useMemo<SpeechContextValue>(
     () => ({
       transport,
       defaults: stableDefaults,
       queryClient: queryClient ?? ownClient!,
-      createPlayer: createPlayer ?? (() => createPlaybackEngine(createAudioPlayer({ context: sharedAudioContext() }))),
+      createPlayer: createPlayer ?? (() => createAudioPlayer({ context: sharedAudioContext() })),
       idleFinishMs,
       connectTimeoutMillis,
       startTimeoutMillis,

@@ -1,13 +1,6 @@
-import { useCallback, useSyncExternalStore } from 'react';
-import type { SpeechController, TimelineWord } from '../core/index';
-
-/** Anything that carries a speech controller: a `useSpeechSynthesis` / `useStreamingSynthesis` result, or the controller. */
-export type SpeechSource = { controller: SpeechController } | SpeechController;
-
-/** The controller behind a {@link SpeechSource}. */
-export function controllerOf(source: SpeechSource): SpeechController {
-  return 'controller' in source ? source.controller : source;
-}
+import { useSyncExternalStore } from 'react';
+import type { TimelineWord } from '../core/index';
+import { controllerOf, type SpeechSource } from './SpeechSource';
 
 /**
  * The word being heard.
@@ -28,20 +21,4 @@ export function useActiveWord(source: SpeechSource): { index: number; word: Time
   );
   const word = index >= 0 ? controller.getSnapshot().words[index] : undefined;
   return { index, word };
-}
-
-/**
- * Whether word `index` is `pending`, `active` (being heard) or `spoken`.
- *
- * Re-render cost: only when this word's state changes — a word change re-renders the two words
- * involved, whatever the length of the text (per-word subscriptions, no scan of all words).
- *
- * @example
- * const state = useWordState(speech, i);
- * <span data-active={state === 'active' || undefined}>{text}</span>
- */
-export function useWordState(source: SpeechSource, index: number): 'pending' | 'active' | 'spoken' {
-  const controller = controllerOf(source);
-  const subscribe = useCallback((listener: () => void) => controller.subscribeWord(index, listener), [controller, index]);
-  return useSyncExternalStore(subscribe, () => controller.getWordState(index), () => 'pending');
 }

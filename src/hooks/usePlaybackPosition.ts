@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { controllerOf, type SpeechSource } from './useActiveWord';
+import { controllerOf, type SpeechSource } from './SpeechSource';
 
 /** Options of {@link usePlaybackPosition}. */
 export interface UsePlaybackPositionOptions {

@@ -1,23 +1,23 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
-import { IDLE_SPEECH_SNAPSHOT, type SpeechCallbacks, type SpeechController, type SpeechControllerOptions, type SpeechSnapshot, type SynthesisParameters } from '../core/index';
+import { IDLE_SPEECH_SNAPSHOT, type SpeechCallbacks, type SpeechController, type SpeechOptions, type SpeechSnapshot, type StreamingSpeechControllerOptions } from '../core/index';
+import { mergeParameters } from '../core/parameters';
 import { useIsomorphicLayoutEffect } from './internal/useIsomorphicLayoutEffect';
 import { useLatestRef } from './internal/useLatestRef';
+import { useStableValue } from './internal/useStableValue';
 import { useSpeechContext } from './SpeechProvider';
-
-/** Options shared by {@link useSpeechSynthesis} and {@link useStreamingSynthesis}. */
-export interface SpeechHookOptions extends Partial<SynthesisParameters>, SpeechCallbacks {}
 
 const getServerSnapshot = (): SpeechSnapshot => IDLE_SPEECH_SNAPSHOT;
 
 /**
- * One {@link SpeechController} per component instance, wired to the provider and subscribed with
+ * One speech controller per component instance, wired to the provider and subscribed with
  * `useSyncExternalStore`. Creating it has no side effect (StrictMode may create two); the player and
- * sockets appear only when speaking starts, and unmounting releases them.
+ * sockets appear only when speaking starts, and unmounting releases them. The request parameters of
+ * `options` are merged over the provider's defaults here, once.
  */
 export function useSpeechController<C extends SpeechController>(
   hook: string,
-  options: SpeechHookOptions,
-  create: (options: SpeechControllerOptions) => C,
+  options: SpeechOptions,
+  create: (options: StreamingSpeechControllerOptions) => C,
 ): { controller: C; snapshot: SpeechSnapshot } {
   const context = useSpeechContext(hook);
   const { onStart, onWord, onEnd, onError, ...overrides } = options;
@@ -32,12 +32,11 @@ export function useSpeechController<C extends SpeechController>(
       startTimeoutMillis: context.startTimeoutMillis,
     }),
   );
-  const defaultsKey = JSON.stringify(overrides);
+  const stableOverrides = useStableValue(overrides);
   useIsomorphicLayoutEffect(() => {
-    controller.setDefaults({ ...context.defaults, ...overrides });
+    controller.setDefaults(mergeParameters(context.defaults, stableOverrides));
     controller.setTransport(context.transport);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [controller, context.defaults, context.transport, defaultsKey]);
+  }, [controller, context.defaults, context.transport, stableOverrides]);
   useEffect(() => () => controller.release(), [controller]);
   const snapshot = useSyncExternalStore(controller.subscribe, controller.getSnapshot, getServerSnapshot);
   return { controller, snapshot };

@@ -1,9 +1,9 @@
-import { SpeechController, type SynthesisParameters } from '../core/index';
-import { useSpeechState, type SpeechState } from './speechResult';
-import { useSpeechController, type SpeechHookOptions } from './useSpeechController';
+import type { SpeechOptions, SynthesisParameters } from '../core/index';
+import { useSpeech } from './useSpeech';
+import { useSpeechState, type SpeechState } from './useSpeechState';
 
-/** Options of {@link useSpeechSynthesis}: request parameters over the provider's defaults, and callbacks. */
-export type UseSpeechSynthesisOptions = SpeechHookOptions;
+/** Options of {@link useSpeechSynthesis}: the one {@link SpeechOptions} shape (request parameters over the provider's defaults, and callbacks). */
+export type UseSpeechSynthesisOptions = SpeechOptions;
 
 /** What {@link useSpeechSynthesis} returns. Actions keep their identity across renders. */
 export interface UseSpeechSynthesisResult extends SpeechState {
@@ -30,11 +30,6 @@ export interface UseSpeechSynthesisResult extends SpeechState {
  * <button onClick={() => speech.speak('你好')} data-state={speech.status}>Read</button>
  */
 export function useSpeechSynthesis(options: UseSpeechSynthesisOptions = {}): UseSpeechSynthesisResult {
-  const { controller, snapshot } = useSpeechController('useSpeechSynthesis', options, createSpeechController);
-  const state = useSpeechState(controller, snapshot);
-  return { ...state, speak: controller.speak, stop: controller.stop, pause: controller.pause, resume: controller.resume, seek: controller.seek };
-}
-
-function createSpeechController(options: ConstructorParameters<typeof SpeechController>[0]): SpeechController {
-  return new SpeechController(options);
+  const speech = useSpeech(options);
+  return { ...speech, ...useSpeechState(speech.controller, speech) };
 }

@@ -1,9 +1,9 @@
-import { StreamingSpeechController, type ReadableStreamLike, type SpeechStatus, type SynthesisParameters } from '../core/index';
-import { useSpeechState, type SpeechState } from './speechResult';
-import { useSpeechController, type SpeechHookOptions } from './useSpeechController';
+import { StreamingSpeechController, type ReadableStreamLike, type SpeechOptions, type SpeechStatus, type StreamingSpeechControllerOptions, type SynthesisParameters } from '../core/index';
+import { useSpeechController } from './useSpeechController';
+import { useSpeechState, type SpeechState } from './useSpeechState';
 
-/** Options of {@link useStreamingSynthesis}: request parameters over the provider's defaults, and callbacks. */
-export type UseStreamingSynthesisOptions = SpeechHookOptions;
+/** Options of {@link useStreamingSynthesis}: the one {@link SpeechOptions} shape (request parameters over the provider's defaults, and callbacks). */
+export type UseStreamingSynthesisOptions = SpeechOptions;
 
 /** What {@link useStreamingSynthesis} returns. Actions keep their identity across renders. */
 export interface UseStreamingSynthesisResult extends SpeechState {
@@ -51,6 +51,6 @@ export function useStreamingSynthesis(options: UseStreamingSynthesisOptions = {}
   };
 }
 
-function createStreamingController(options: ConstructorParameters<typeof StreamingSpeechController>[0]): StreamingSpeechController {
+function createStreamingController(options: StreamingSpeechControllerOptions): StreamingSpeechController {
   return new StreamingSpeechController(options);
 }

@@ -3,7 +3,10 @@ import { useCallback } from 'react';
 import type { SynthesisToken } from '../core/index';
 import { useLatestRef } from './internal/useLatestRef';
 import { useOwnQueryClient } from './internal/useOwnQueryClient';
+import { useStableValue } from './internal/useStableValue';
 import { useOptionalSpeechContext } from './SpeechProvider';
+
+const DEFAULT_TOKEN_QUERY_KEY = /* @__PURE__ */ Object.freeze(['cosyvoice-react', 'token'] as const);
 
 /** Options of {@link useSynthesisToken}. */
 export interface UseSynthesisTokenOptions {
@@ -47,7 +50,7 @@ export function useSynthesisToken(fetchToken: () => Promise<SynthesisToken>, opt
   const queryClient = options.queryClient ?? context?.queryClient ?? ownClient!;
   const fetchRef = useLatestRef(fetchToken);
   const margin = options.refreshMarginMs ?? 10_000;
-  const queryKey = options.queryKey ?? ['cosyvoice-react', 'token'];
+  const queryKey = useStableValue(options.queryKey ?? DEFAULT_TOKEN_QUERY_KEY);
   const queryFn = useCallback(async () => {
     const token = await fetchRef.current();
     if (!token || typeof token.token !== 'string' || typeof token.expiresAt !== 'number') {
@@ -66,15 +69,14 @@ export function useSynthesisToken(fetchToken: () => Promise<SynthesisToken>, opt
     },
     queryClient,
   );
-  const keyString = JSON.stringify(queryKey);
   const getToken = useCallback(
     () =>
       queryClient.fetchQuery({
-        queryKey: JSON.parse(keyString) as unknown[],
+        queryKey,
         queryFn,
         staleTime: (q) => (q.state.data ? Math.max(0, (q.state.data as SynthesisToken).expiresAt - margin - Date.now()) : 0),
       }) as Promise<SynthesisToken>,
-    [queryClient, keyString, queryFn, margin],
+    [queryClient, queryKey, queryFn, margin],
   );
   return { token: query.data?.token, expiresAt: query.data?.expiresAt, status: query.status, error: query.error, getToken };
 }

@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useCallback, useMemo } from 'react';
 import { customVoiceToVoice, filterVoices, listCustomVoices, SYSTEM_VOICES, type Voice, type VoiceFilter } from '../core/index';
+import { useStableValue } from './internal/useStableValue';
 import { useSpeechContext } from './SpeechProvider';
 
 /** What {@link useVoices} returns: react-query's state plus the merged, filtered list. */
@@ -39,14 +40,9 @@ export function useVoices(filter: VoiceFilter = {}): UseVoicesResult {
     },
     context.queryClient,
   );
-  const model = filter.model ?? context.defaults.model;
-  const filterKey = JSON.stringify({ ...filter, model });
+  const stableFilter = useStableValue({ ...filter, model: filter.model ?? context.defaults.model });
   // The system catalog needs no request: it is there while custom voices load, or after listing them failed.
-  const voices = useMemo(
-    () => filterVoices({ ...filter, model }, [...(query.data ?? []), ...SYSTEM_VOICES]),
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [query.data, filterKey],
-  );
+  const voices = useMemo(() => filterVoices(stableFilter, [...(query.data ?? []), ...SYSTEM_VOICES]), [query.data, stableFilter]);
   const { refetch: refetchQuery } = query;
   const refetch = useCallback(() => void refetchQuery(), [refetchQuery]);
   return {

@@ -1,4 +1,4 @@
-import { parseMp3FrameHeader } from 'cosyvoice-react/core';
+import { parseMp3FrameHeader } from '../core/AudioDurationCounter';
 
 /** One complete MPEG Layer III frame. */
 export interface Mp3Frame {

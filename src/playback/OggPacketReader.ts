@@ -1,4 +1,5 @@
-import { concatBytes, scanOggPages } from 'cosyvoice-react/core';
+import { concatBytes } from '../core/concatBytes';
+import { scanOggPages } from '../core/scanOggPages';
 
 /**
  * A minimal Ogg demuxer: bytes in (split anywhere), complete packets out, joined across page

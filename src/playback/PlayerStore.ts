@@ -1,14 +1,16 @@
-import { findWordIndexAt, type SynthesisError, type TimelineWord } from 'cosyvoice-react/core';
-import type { EndedReason, PlayerSnapshot, PlayerState, TimelineSource } from './AudioPlayer';
+import { findWordIndexAt, type EndedReason, type PlayerSnapshot, type PlayerState, type SynthesisError, type TimelineSource, type TimelineWord } from 'cosyvoice-react/core';
+import { bindMethods } from '../core/bindMethods';
+import { IndexedListeners } from '../core/IndexedListeners';
 import { defaultFrameScheduler, type FrameScheduler } from './FrameScheduler';
 
-const INITIAL: PlayerSnapshot = /* @__PURE__ */ Object.freeze({
+/** The snapshot of a player before its first playthrough, and at the start of each. */
+export const INITIAL_PLAYER_SNAPSHOT: PlayerSnapshot = /* @__PURE__ */ Object.freeze({
   state: 'idle',
   activeWordIndex: -1,
   underruns: 0,
-  timeToFirstAudioMs: null,
-  endedReason: null,
-  error: null,
+  timeToFirstAudioMs: undefined,
+  endedReason: undefined,
+  error: undefined,
   canSeek: false,
 });
 
@@ -27,9 +29,9 @@ const SETTLE_MS = 120;
  * const unsubscribe = store.subscribe(() => console.log(store.getSnapshot().activeWordIndex));
  */
 export class PlayerStore {
-  #snapshot: PlayerSnapshot = INITIAL;
+  #snapshot: PlayerSnapshot = INITIAL_PLAYER_SNAPSHOT;
   #listeners = new Set<() => void>();
-  #wordListeners = new Map<number, Set<(active: boolean) => void>>();
+  #wordListeners = new IndexedListeners();
   #endedListeners = new Set<(reason: EndedReason) => void>();
   #words: readonly TimelineWord[] = [];
   #positionMs: () => number;
@@ -40,8 +42,7 @@ export class PlayerStore {
   constructor(positionMs: () => number, scheduler: FrameScheduler = defaultFrameScheduler) {
     this.#positionMs = positionMs;
     this.#scheduler = scheduler;
-    this.subscribe = this.subscribe.bind(this);
-    this.getSnapshot = this.getSnapshot.bind(this);
+    bindMethods(this, ['subscribe', 'getSnapshot']);
   }
 
   getSnapshot(): PlayerSnapshot {
@@ -54,13 +55,7 @@ export class PlayerStore {
   }
 
   subscribeActiveWord(index: number, listener: (active: boolean) => void): () => void {
-    let set = this.#wordListeners.get(index);
-    if (!set) this.#wordListeners.set(index, (set = new Set()));
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0) this.#wordListeners.delete(index);
-    };
+    return this.#wordListeners.subscribe(index, () => listener(this.#snapshot.activeWordIndex === index));
   }
 
   onEnded(listener: (reason: EndedReason) => void): () => void {
@@ -112,8 +107,8 @@ export class PlayerStore {
     const next: PlayerSnapshot = Object.freeze({ ...previous, ...patch });
     this.#snapshot = next;
     if (previous.activeWordIndex !== next.activeWordIndex) {
-      this.#wordListeners.get(previous.activeWordIndex)?.forEach((l) => l(false));
-      this.#wordListeners.get(next.activeWordIndex)?.forEach((l) => l(true));
+      this.#wordListeners.notify(previous.activeWordIndex);
+      this.#wordListeners.notify(next.activeWordIndex);
     }
     if (previous.state !== next.state) this.#onStateChange(next.state);
     for (const listener of [...this.#listeners]) listener();
@@ -123,7 +118,7 @@ export class PlayerStore {
   tick(): void {
     const { state, timeToFirstAudioMs } = this.#snapshot;
     // Position 0 is inside a first word that begins at 0: before anything was heard, no word is.
-    const nothingHeardYet = timeToFirstAudioMs === null && state !== 'playing';
+    const nothingHeardYet = timeToFirstAudioMs === undefined && state !== 'playing';
     if (state === 'ended' || state === 'idle' || state === 'error' || nothingHeardYet) {
       this.update({ activeWordIndex: -1 });
       return;

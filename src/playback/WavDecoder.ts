@@ -1,4 +1,6 @@
-import { SynthesisError, concatBytes, parseWavHeader, type WavHeader } from 'cosyvoice-react/core';
+import { SynthesisError } from 'cosyvoice-react/core';
+import { parseWavHeader, type WavHeader } from '../core/AudioDurationCounter';
+import { concatBytes } from '../core/concatBytes';
 import { Pcm16Decoder } from './Pcm16Decoder';
 import type { DecoderSink, StreamDecoder } from './StreamDecoder';
 

@@ -1,12 +1,25 @@
-import { SynthesisError, type AudioFormatSpec } from 'cosyvoice-react/core';
-import type { AudioPlayer, EndedReason, PlayerDiagnostics, PlayerSnapshot, PlayerState, ResetOptions, TimelineSource } from './AudioPlayer';
+import {
+  SynthesisError,
+  type AudioFormatSpec,
+  type EndedReason,
+  type Player,
+  type PlayerDiagnostics,
+  type PlayerSnapshot,
+  type PlayerState,
+  type ResetOptions,
+  type TimelineSource,
+} from 'cosyvoice-react/core';
+import { bindMethods } from '../core/bindMethods';
+import { now } from '../core/now';
 import { DEFAULT_BROWSER_FORMAT } from './DEFAULT_BROWSER_FORMAT';
 import { createStreamDecoder } from './createStreamDecoder';
 import type { FrameScheduler } from './FrameScheduler';
 import { loadPlayerWorklet } from './loadPlayerWorklet';
 import { PlaybackClock } from './PlaybackClock';
+import { PLAYER_METHODS } from './PLAYER_METHODS';
 import { PlayerStore } from './PlayerStore';
 import { PLAYER_PROCESSOR_NAME } from './playerWorkletSource';
+import { Playthrough } from './Playthrough';
 import type { StreamDecoder } from './StreamDecoder';
 
 /** Options of {@link createAudioPlayer}. */
@@ -48,7 +61,7 @@ interface PosMessage {
 }
 
 /**
- * The browser player: one `AudioContext`, one AudioWorklet fed Float32 samples by a per-format decoder,
+ * The browser {@link Player}: one `AudioContext`, one AudioWorklet fed Float32 samples by a per-format decoder,
  * and a clock of what the listener hears (frames the worklet really output, mapped to the audible time
  * with `getOutputTimestamp()`). Creating it touches no browser API; the context is made by `unlock()`
  * (call it in the user's click) or, failing that, by the first `enqueue()`.
@@ -62,58 +75,64 @@ interface PosMessage {
  * };
  * player.subscribe(() => render(player.getSnapshot()));
  */
-export function createAudioPlayer(options: AudioPlayerOptions = {}): AudioPlayer {
+export function createAudioPlayer(options: AudioPlayerOptions = {}): Player {
   return new WebAudioPlayer(options);
 }
 
-const now = (): number => performance.now();
+/**
+ * The audio output, apart from any playthrough:
+ * - `none`: no context yet (`unlock()` or the first `enqueue()` makes one)
+ * - `starting`: the context exists but does not run yet (a resume asked inside a gesture that is still
+ *   starting, or a context waiting for a gesture)
+ * - `running`
+ * - `blocked`: still not running `unlockTimeoutMs` after it was asked to: the snapshot shows
+ *   `AudioBlocked`; a later start recovers the playthrough
+ * - `interrupted`: the system suspended it while audio played (an iOS call); `resume()` from a tap
+ * - `failed`: no context can be made, or the worklet cannot load into it: every playthrough fails
+ * - `closed`: its owner closed it under the player
+ */
+type OutputPhase = 'none' | 'starting' | 'running' | 'blocked' | 'interrupted' | 'failed' | 'closed';
 
-class WebAudioPlayer implements AudioPlayer {
-  readonly kind = 'web-audio' as const;
+class WebAudioPlayer implements Player {
+  readonly kind = 'web-audio';
   #options: AudioPlayerOptions;
   #context: AudioContext | undefined;
   #ownsContext = false;
   #gain: GainNode | undefined;
   #node: AudioWorkletNode | undefined;
   #outbox: [unknown, Transferable[]][] = [];
-  // The worklet could not be loaded into the context: nothing can play on it, so every playthrough fails.
-  #workletError: SynthesisError | undefined;
+  #output: OutputPhase = 'none';
+  // Why the output is `failed`: every playthrough fails with it.
+  #outputError: SynthesisError | undefined;
   #running: Promise<void> | undefined;
   // The pending wait of #awaitRunning: its AudioBlocked timer and listener, cleared by dispose().
   #runningWait: { timer: ReturnType<typeof setTimeout>; reject: (error: SynthesisError) => void } | undefined;
+  // What the listener heard when the output was interrupted, to show again once it runs.
+  #resumeState: PlayerState = 'playing';
   #format: AudioFormatSpec;
   #volume: number;
 
-  // One utterance: a decoder, its decoded audio, metrics.
-  #utterance = 0;
+  // The playthrough's audio: its decoder (a new generation per playthrough drops late output), the
+  // decoded samples kept for replay and seek, metrics.
+  #generation = 0;
   #decoder: StreamDecoder | undefined;
   #decoded: Float32Array[] = [];
   #decodedFrames = 0;
   #srcRate = 24000;
-  #eosRequested = false;
-  #complete = false;
-  #speakStart = 0;
   #firstEnqueueAt: number | undefined;
-  #firstChunkToRenderMs: number | null = null;
-  #ttfaPending = true;
-  #underruns = 0;
-  #endedFired = true;
-  #active = false;
-  // The playthrough ended with an error: enqueue() is ignored until reset().
-  #failed = false;
-
-  // One worklet epoch: an utterance, or a replay/seek of it.
-  #epoch = 0;
-  #postedRate = 0;
-  #paused = false;
-  #resumeState: PlayerState = 'playing';
-  #lastPositionMs = 0;
-  #endTimer: ReturnType<typeof setTimeout> | undefined;
+  #firstChunkToRenderMs: number | undefined;
   // Resolves when every decoder before the current one has delivered its samples (see nextStream).
   #gate: Promise<void> = Promise.resolve();
 
+  // One worklet epoch: a playthrough, or a replay or seek of it.
+  #epoch = 0;
+  #postedRate = 0;
+  #lastPositionMs = 0;
+  #endTimer: ReturnType<typeof setTimeout> | undefined;
+
   #clock: PlaybackClock;
   #store: PlayerStore;
+  #playthrough: Playthrough;
 
   constructor(options: AudioPlayerOptions) {
     this.#options = options;
@@ -121,16 +140,15 @@ class WebAudioPlayer implements AudioPlayer {
     this.#volume = clampVolume(options.volume ?? 1);
     this.#clock = new PlaybackClock(this.#srcRate);
     this.#store = new PlayerStore(() => this.getPositionMs(), options.scheduler);
-    for (const name of ['unlock', 'reset', 'markSpeakStart', 'enqueue', 'nextStream', 'endOfStream', 'setTimeline', 'pause', 'resume', 'stop', 'setVolume', 'replay', 'seek', 'getPositionMs', 'getDurationMs', 'subscribe', 'getSnapshot', 'subscribeActiveWord', 'onEnded', 'getDiagnostics', 'dispose'] as const) {
-      (this as Record<string, unknown>)[name] = (this[name] as (...args: unknown[]) => unknown).bind(this);
-    }
+    this.#playthrough = new Playthrough(this.#store);
+    bindMethods(this, PLAYER_METHODS);
   }
 
   get volume(): number {
     return this.#volume;
   }
 
-  // ---- context -------------------------------------------------------------------------------
+  // ---- output --------------------------------------------------------------------------------
 
   /** The context, created on first use; `undefined` (and the snapshot in `error`) where none can be made. */
   #ensureContext(): AudioContext | undefined {
@@ -141,16 +159,17 @@ class WebAudioPlayer implements AudioPlayer {
       if (options.context) context = options.context;
       else if (options.createContext) context = options.createContext();
       else if (typeof AudioContext === 'undefined') {
-        this.#fail(new SynthesisError('AudioFailed', 'Web Audio is not available here (no AudioContext), so the audio cannot be played.'));
+        this.#outputFailed(new SynthesisError('AudioFailed', 'Web Audio is not available here (no AudioContext), so the audio cannot be played.'));
         return undefined;
       } else context = new AudioContext({ latencyHint: options.latencyHint ?? 'interactive' });
     } catch (cause) {
       // Browsers throw here e.g. when too many contexts are open or audio output is disabled by policy.
-      this.#fail(new SynthesisError('AudioFailed', `Could not create an AudioContext: ${String(cause)}`, { cause, retryable: true }));
+      this.#outputFailed(new SynthesisError('AudioFailed', `Could not create an AudioContext: ${String(cause)}`, { cause, retryable: true }));
       return undefined;
     }
     this.#ownsContext = options.context === undefined;
     this.#context = context;
+    this.#output = context.state === 'running' ? 'running' : 'starting';
     this.#setAudioSession();
     context.addEventListener('statechange', this.#onContextState);
     const gain = context.createGain();
@@ -170,11 +189,36 @@ class WebAudioPlayer implements AudioPlayer {
       },
       (cause: unknown) => {
         if (this.#context !== context) return;
-        this.#workletError = new SynthesisError('AudioFailed', `Could not load the audio worklet (a secure context is required; for a strict CSP pass workletUrl): ${String(cause)}`, { cause });
-        this.#fail(this.#workletError);
+        this.#outputFailed(new SynthesisError('AudioFailed', `Could not load the audio worklet (a secure context is required; for a strict CSP pass workletUrl): ${String(cause)}`, { cause }));
       },
     );
     return context;
+  }
+
+  /** → `failed`: nothing can play on this output; the playthrough (if any) fails with `error`. */
+  #outputFailed(error: SynthesisError): void {
+    // Without a context, the next unlock() tries again (a later gesture may get one); a worklet that
+    // could not load into this context never will.
+    if (this.#context) {
+      this.#output = 'failed';
+      this.#outputError = error;
+    }
+    this.#fail(error);
+  }
+
+  /** → `blocked`: the browser kept the output suspended (autoplay policy). */
+  #outputBlocked(context: AudioContext): SynthesisError {
+    const error = new SynthesisError(
+      'AudioBlocked',
+      `The browser kept audio ${context.state} (autoplay policy): start speech from a user gesture (a click or key press). ` +
+        'Using the player directly? Call player.unlock() synchronously inside that handler, before any await.',
+      { retryable: true },
+    );
+    if (this.#context === context) {
+      this.#output = 'blocked';
+      this.#store.update({ state: 'error', error });
+    }
+    return error;
   }
 
   #setAudioSession(): void {
@@ -212,14 +256,7 @@ class WebAudioPlayer implements AudioPlayer {
         timer: setTimeout(() => {
           settle();
           if (context.state === 'running') return resolve();
-          const error = new SynthesisError(
-            'AudioBlocked',
-            `The browser kept audio ${context.state} (autoplay policy): start speech from a user gesture (a click or key press). ` +
-              'Using the player directly? Call player.unlock() synchronously inside that handler, before any await.',
-            { retryable: true },
-          );
-          if (this.#context === context) this.#store.update({ state: 'error', error });
-          reject(error);
+          reject(this.#outputBlocked(context));
         }, this.#options.unlockTimeoutMs ?? 1500),
       };
       this.#runningWait = wait;
@@ -243,17 +280,20 @@ class WebAudioPlayer implements AudioPlayer {
     const state = context.state as string;
     const snapshot = this.#store.getSnapshot();
     if (state === 'running') {
+      this.#output = 'running';
       if (snapshot.state === 'interrupted') this.#store.update({ state: this.#resumeState });
       else if (snapshot.state === 'error' && snapshot.error?.code === 'AudioBlocked') {
-        this.#store.update({ state: this.#decodedFrames > 0 || this.#firstEnqueueAt !== undefined ? 'buffering' : 'idle', error: null });
+        this.#store.update({ state: this.#decodedFrames > 0 || this.#firstEnqueueAt !== undefined ? 'buffering' : 'idle', error: undefined });
       }
     } else if (state === 'interrupted' || state === 'suspended') {
       if (snapshot.state === 'playing' || snapshot.state === 'buffering') {
+        this.#output = 'interrupted';
         this.#resumeState = snapshot.state;
         this.#store.update({ state: 'interrupted' });
       }
-    } else if (state === 'closed' && this.#active && !this.#endedFired) {
-      this.#fail(new SynthesisError('AudioFailed', 'The AudioContext was closed while playing.'));
+    } else if (state === 'closed') {
+      this.#output = 'closed';
+      if (this.#playthrough.isLive) this.#fail(new SynthesisError('AudioFailed', 'The AudioContext was closed while playing.'));
     }
   };
 
@@ -277,7 +317,7 @@ class WebAudioPlayer implements AudioPlayer {
     return this.#awaitRunning(context);
   }
 
-  // ---- utterance -----------------------------------------------------------------------------
+  // ---- playthrough ---------------------------------------------------------------------------
 
   #post(message: unknown, transfer: Transferable[] = []): void {
     if (this.#node) this.#node.port.postMessage(message, transfer);
@@ -292,51 +332,44 @@ class WebAudioPlayer implements AudioPlayer {
     this.#clock.reset(startFrame, this.#srcRate);
   }
 
-  reset(options: ResetOptions = {}): void {
-    this.stop();
-    if (options.format) this.#format = options.format;
-    this.#utterance++;
+  /** Drops the playthrough's audio: the decoder, its late output, the decoded samples. */
+  #dropAudio(): void {
+    this.#generation++;
     this.#decoder?.close();
     this.#decoder = undefined;
     this.#gate = Promise.resolve();
     this.#decoded = [];
     this.#decodedFrames = 0;
-    this.#eosRequested = false;
-    this.#complete = false;
+  }
+
+  reset(options: ResetOptions = {}): void {
+    this.stop();
+    if (options.format) this.#format = options.format;
+    this.#dropAudio();
     this.#firstEnqueueAt = undefined;
-    this.#firstChunkToRenderMs = null;
-    this.#ttfaPending = true;
-    this.#underruns = 0;
-    this.#endedFired = false;
-    this.#failed = false;
-    this.#active = true;
-    this.#speakStart = options.speakStartedAt ?? now();
+    this.#firstChunkToRenderMs = undefined;
     this.#lastPositionMs = 0;
-    if (this.#paused) {
-      this.#paused = false;
-      this.#post({ type: 'resume' });
-    }
+    if (this.#playthrough.resume()) this.#post({ type: 'resume' });
     this.#newEpoch(0);
     this.#clock.setEnqueuedFrames(0);
-    this.#store.setWords([]);
-    this.#store.update({ state: 'idle', activeWordIndex: -1, underruns: 0, timeToFirstAudioMs: null, endedReason: null, error: null, canSeek: false });
+    this.#playthrough.begin(options.speakStartedAt ?? now());
   }
 
   markSpeakStart(at?: number): void {
-    this.#speakStart = at ?? now();
+    this.#playthrough.speakStartedAt = at ?? now();
   }
 
   /**
-   * A decoder for this utterance. After `nextStream()`, its output is held until the previous
+   * A decoder for this playthrough. After `nextStream()`, its output is held until the previous
    * decoder has delivered everything (WebCodecs output is asynchronous), so samples stay in order.
    */
-  #decoderFor(utterance: number, previous?: Promise<void>): StreamDecoder {
+  #decoderFor(generation: number, previous?: Promise<void>): StreamDecoder {
     let open = previous === undefined;
     const held: [Float32Array, number][] = [];
     if (previous) {
       this.#gate = previous.then(() => {
         open = true;
-        for (const [samples, rate] of held) if (utterance === this.#utterance) this.#onSamples(samples, rate);
+        for (const [samples, rate] of held) if (generation === this.#generation) this.#onSamples(samples, rate);
         held.length = 0;
       });
     }
@@ -344,12 +377,12 @@ class WebAudioPlayer implements AudioPlayer {
       this.#format,
       {
         samples: (samples, rate) => {
-          if (utterance !== this.#utterance) return;
+          if (generation !== this.#generation) return;
           if (open) this.#onSamples(samples, rate);
           else held.push([samples, rate]);
         },
         error: (error) => {
-          if (utterance === this.#utterance) this.#fail(error);
+          if (generation === this.#generation) this.#fail(error);
         },
       },
       { forceWasm: this.#options.forceWasmDecoder },
@@ -358,27 +391,28 @@ class WebAudioPlayer implements AudioPlayer {
 
   nextStream(): void {
     const previous = this.#decoder;
-    if (!this.#active || this.#endedFired || !previous) return;
+    if (!this.#playthrough.isReceiving || !previous) return;
     const drained = Promise.all([previous.flush(), this.#gate]).then(() => previous.close());
-    this.#decoder = this.#decoderFor(this.#utterance, drained);
+    this.#decoder = this.#decoderFor(this.#generation, drained);
   }
 
   enqueue(bytes: Uint8Array | ArrayBuffer): void {
-    if (this.#failed) return;
-    if (!this.#active || this.#endedFired) this.reset();
+    const playthrough = this.#playthrough;
+    if (playthrough.phase === 'failed') return;
+    if (!playthrough.isLive) this.reset();
     const data = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
     if (data.byteLength === 0) return;
     const context = this.#ensureContext();
     if (!context) return;
-    if (this.#workletError) {
-      // Otherwise the utterance would wait for a worklet that never comes, buffering forever.
-      this.#fail(this.#workletError);
+    if (this.#outputError) {
+      // Otherwise the playthrough would wait for a worklet that never comes, buffering forever.
+      this.#fail(this.#outputError);
       return;
     }
     this.#awaitRunning(context).catch(() => undefined);
     this.#firstEnqueueAt ??= now();
     if (this.#store.state === 'idle') this.#store.update({ state: 'buffering' });
-    this.#decoder ??= this.#decoderFor(this.#utterance);
+    this.#decoder ??= this.#decoderFor(this.#generation);
     this.#decoder.push(data);
   }
 
@@ -404,16 +438,13 @@ class WebAudioPlayer implements AudioPlayer {
   }
 
   endOfStream(): void {
-    if (!this.#active || this.#eosRequested) return;
-    this.#eosRequested = true;
-    const utterance = this.#utterance;
-    const decoder = this.#decoder;
-    Promise.all([decoder?.flush(), this.#gate]).then(() => {
-      if (utterance !== this.#utterance || this.#endedFired) return;
-      this.#complete = true;
+    if (!this.#playthrough.requestEnd()) return;
+    const generation = this.#generation;
+    Promise.all([this.#decoder?.flush(), this.#gate]).then(() => {
+      if (generation !== this.#generation || this.#playthrough.phase !== 'draining') return;
+      this.#playthrough.complete();
       this.#post({ type: 'eos', epoch: this.#epoch });
-      this.#store.update({ canSeek: true });
-      if (this.#decodedFrames === 0) this.#finish('finished');
+      if (this.#decodedFrames === 0) this.#end('finished');
     });
   }
 
@@ -429,12 +460,11 @@ class WebAudioPlayer implements AudioPlayer {
     const snapshotState = this.#store.state;
     switch (message.state) {
       case 'playing':
-        if (this.#ttfaPending) this.#measureFirstAudio(message.ctxTime, message.wall);
-        if (!this.#paused && snapshotState !== 'interrupted' && snapshotState !== 'error') this.#store.update({ state: 'playing' });
+        if (!this.#playthrough.heard) this.#measureFirstAudio(message.ctxTime, message.wall);
+        if (!this.#playthrough.paused && snapshotState !== 'interrupted' && snapshotState !== 'error') this.#store.update({ state: 'playing' });
         break;
       case 'underrun':
-        this.#underruns++;
-        this.#store.update({ state: snapshotState === 'playing' ? 'buffering' : snapshotState, underruns: this.#underruns });
+        this.#playthrough.stalled(snapshotState === 'playing' ? 'buffering' : snapshotState);
         break;
       case 'ended': {
         // The worklet has output the last sample; the listener hears it about one output latency later.
@@ -444,7 +474,7 @@ class WebAudioPlayer implements AudioPlayer {
         this.#clearEndTimer();
         this.#endTimer = setTimeout(() => {
           this.#endTimer = undefined;
-          if (epoch === this.#epoch) this.#finish('finished');
+          if (epoch === this.#epoch) this.#end('finished');
         }, delayMs);
         break;
       }
@@ -456,7 +486,6 @@ class WebAudioPlayer implements AudioPlayer {
   #measureFirstAudio(ctxTime: number, wall: number): void {
     const context = this.#context;
     if (!context) return;
-    this.#ttfaPending = false;
     // The worklet's wall clock is Date.now() (1 ms steps); without it, estimate from currentTime.
     // Never before the first chunk came: the worklet's Date.now() and the page's timeOrigin may disagree by
     // a few ms (they did in Firefox).
@@ -466,33 +495,27 @@ class WebAudioPlayer implements AudioPlayer {
       ? stamp.performanceTime + (ctxTime - stamp.contextTime) * 1000
       : renderedAt + (context.outputLatency || context.baseLatency || 0) * 1000;
     if (this.#firstEnqueueAt !== undefined) this.#firstChunkToRenderMs = Math.max(0, renderedAt - this.#firstEnqueueAt);
-    this.#store.update({ timeToFirstAudioMs: Math.max(0, Math.max(audibleAt, renderedAt) - this.#speakStart) });
+    this.#playthrough.firstAudio(Math.max(audibleAt, renderedAt));
   }
 
-  #finish(reason: EndedReason): void {
-    if (this.#endedFired) return;
-    this.#endedFired = true;
+  #end(reason: 'finished' | 'stopped'): void {
+    if (!this.#playthrough.isLive) return;
     this.#clearEndTimer();
-    this.#store.end(reason);
+    this.#playthrough.end(reason);
   }
 
   /**
-   * A failure: the snapshot goes to `error`. During a playthrough it is the end of it (`'error'`, once):
+   * A failure: the snapshot goes to `error`. During a playthrough it is its end (`'error'`, once):
    * queued audio is dropped and later bytes are ignored until `reset()`.
    */
   #fail(error: SynthesisError): void {
-    if (!this.#active || this.#endedFired) {
-      this.#store.update({ state: 'error', error });
-      return;
+    if (this.#playthrough.isLive) {
+      this.#newEpoch(0);
+      this.#generation++;
+      this.#decoder?.close();
+      this.#decoder = undefined;
     }
-    this.#failed = true;
-    this.#newEpoch(0);
-    this.#decoder?.close();
-    this.#decoder = undefined;
-    this.#utterance++;
-    this.#complete = false;
-    this.#endedFired = true;
-    this.#store.end('error', error);
+    this.#playthrough.fail(error);
   }
 
   #clearEndTimer(): void {
@@ -503,11 +526,9 @@ class WebAudioPlayer implements AudioPlayer {
   // ---- controls ------------------------------------------------------------------------------
 
   pause(): void {
-    const state = this.#store.state;
-    if (!this.#active || this.#endedFired || state === 'error' || this.#paused) return;
-    this.#paused = true;
+    if (!this.#playthrough.canPause) return;
     this.#post({ type: 'pause' });
-    this.#store.update({ state: 'paused' });
+    this.#playthrough.pause();
   }
 
   resume(): void {
@@ -516,30 +537,22 @@ class WebAudioPlayer implements AudioPlayer {
       context.resume().catch(() => undefined);
       this.#awaitRunning(context).catch(() => undefined);
     }
-    if (!this.#paused) return;
-    this.#paused = false;
+    if (!this.#playthrough.resume()) return;
     this.#post({ type: 'resume' });
-    if (!this.#endedFired) this.#store.update({ state: context && context.state !== 'running' ? 'interrupted' : 'buffering' });
+    if (this.#playthrough.isLive) this.#store.update({ state: context && context.state !== 'running' ? 'interrupted' : 'buffering' });
     this.#resumeState = 'playing';
   }
 
   stop(): void {
-    if (!this.#active) return;
+    const playthrough = this.#playthrough;
+    if (playthrough.phase === 'empty') return;
     this.#newEpoch(0);
-    if (this.#paused) {
-      this.#paused = false;
-      this.#post({ type: 'resume' });
-    }
-    if (!this.#complete) {
-      this.#decoder?.close();
-      this.#decoder = undefined;
-      this.#utterance++;
-      this.#decoded = [];
-      this.#decodedFrames = 0;
-    }
+    if (playthrough.paused) this.#post({ type: 'resume' });
+    // Audio still arriving is dropped; complete audio stays for replay and seek.
+    if (!playthrough.hasCompleteAudio) this.#dropAudio();
     this.#lastPositionMs = 0;
-    this.#finish('stopped');
-    if (!this.#complete) this.#active = false;
+    this.#clearEndTimer();
+    playthrough.stop();
   }
 
   setVolume(volume: number): void {
@@ -553,7 +566,8 @@ class WebAudioPlayer implements AudioPlayer {
   }
 
   seek(ms: number): boolean {
-    if (!this.#complete || this.#failed || this.#workletError) return false;
+    const playthrough = this.#playthrough;
+    if (!playthrough.hasCompleteAudio || this.#outputError) return false;
     if (!this.#ensureContext()) return false;
     const frame = Math.max(0, Math.min(this.#decodedFrames, Math.round((ms / 1000) * this.#srcRate)));
     this.#newEpoch(frame);
@@ -569,15 +583,12 @@ class WebAudioPlayer implements AudioPlayer {
     this.#post({ type: 'eos', epoch: this.#epoch });
     this.#clock.setEnqueuedFrames(this.#decodedFrames);
     this.#lastPositionMs = (frame / this.#srcRate) * 1000;
-    if (this.#endedFired) {
-      this.#endedFired = false;
-      this.#store.update({ endedReason: null });
-    }
+    playthrough.reopen();
     if (frame >= this.#decodedFrames) {
-      this.#finish('finished');
+      this.#end('finished');
       return true;
     }
-    this.#store.update({ state: this.#paused ? 'paused' : 'buffering' });
+    this.#store.update({ state: playthrough.paused ? 'paused' : 'buffering' });
     this.#store.tick();
     return true;
   }
@@ -661,6 +672,7 @@ class WebAudioPlayer implements AudioPlayer {
       if (this.#ownsContext && context.state !== 'closed') context.close().catch(() => undefined);
     }
     this.#context = undefined;
+    this.#output = 'none';
   }
 }
 

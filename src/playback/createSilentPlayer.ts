@@ -1,9 +1,24 @@
-import { AudioDurationCounter, SynthesisError, concatBytes, resolveAudioFormat, type AudioFormatSpec } from 'cosyvoice-react/core';
-import type { AudioPlayer, EndedReason, PlayerDiagnostics, PlayerSnapshot, ResetOptions, TimelineSource } from './AudioPlayer';
+import {
+  SynthesisError,
+  resolveAudioFormat,
+  type AudioFormatSpec,
+  type EndedReason,
+  type Player,
+  type PlayerDiagnostics,
+  type PlayerSnapshot,
+  type ResetOptions,
+  type TimelineSource,
+} from 'cosyvoice-react/core';
+import { AudioDurationCounter } from '../core/AudioDurationCounter';
+import { bindMethods } from '../core/bindMethods';
+import { concatBytes } from '../core/concatBytes';
+import { now } from '../core/now';
 import { DEFAULT_BROWSER_FORMAT } from './DEFAULT_BROWSER_FORMAT';
 import type { FrameScheduler } from './FrameScheduler';
 import { PlaybackClock } from './PlaybackClock';
+import { PLAYER_METHODS } from './PLAYER_METHODS';
 import { PlayerStore } from './PlayerStore';
+import { Playthrough } from './Playthrough';
 import { readPlayableWavHeader } from './WavDecoder';
 
 /** Options of {@link createSilentPlayer}. */
@@ -22,7 +37,7 @@ export interface SilentPlayerOptions {
 const MS_RATE = 1000;
 
 /**
- * A player with the same interface and the same clock/word logic as {@link createAudioPlayer} that makes
+ * A {@link Player} with the same lifecycle and the same clock/word logic as {@link createAudioPlayer} that makes
  * no sound and needs no browser: durations come from the core's `AudioDurationCounter`, time from
  * timers. For SSR, Node, jsdom tests and stories. Stalls (no bytes when the enqueued audio runs out)
  * count as underruns, as in the real player. Audio the real player cannot play (WAV that is not 16-bit
@@ -35,12 +50,12 @@ const MS_RATE = 1000;
  * player.endOfStream();
  * player.onEnded((reason) => console.log(reason)); // 'finished'
  */
-export function createSilentPlayer(options: SilentPlayerOptions = {}): AudioPlayer {
+export function createSilentPlayer(options: SilentPlayerOptions = {}): Player {
   return new SilentPlayer(options);
 }
 
-class SilentPlayer implements AudioPlayer {
-  readonly kind = 'silent' as const;
+class SilentPlayer implements Player {
+  readonly kind = 'silent';
   #realtime: boolean;
   #now: () => number;
   #format: AudioFormatSpec;
@@ -49,30 +64,21 @@ class SilentPlayer implements AudioPlayer {
   #baseMs = 0;
   #clock = new PlaybackClock(MS_RATE);
   #store: PlayerStore;
+  #playthrough: Playthrough;
   #volume = 1;
-  #active = false;
-  #endedFired = true;
-  #started = false;
-  #eos = false;
-  #paused = false;
-  #speakStart = 0;
-  #underruns = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #lastPosition = 0;
-  // The playthrough ended with an error: enqueue() is ignored until reset().
-  #failed = false;
   // WAV: the current stream's first bytes until its header is complete and checked; otherwise undefined.
   #wavHead: Uint8Array | undefined;
 
   constructor(options: SilentPlayerOptions) {
     this.#realtime = options.realtime ?? true;
-    this.#now = options.now ?? (() => performance.now());
+    this.#now = options.now ?? now;
     this.#format = options.format ?? DEFAULT_BROWSER_FORMAT;
     this.#counter = new AudioDurationCounter(this.#format);
     this.#store = new PlayerStore(() => this.getPositionMs(), options.scheduler);
-    for (const name of ['unlock', 'reset', 'markSpeakStart', 'enqueue', 'nextStream', 'endOfStream', 'setTimeline', 'pause', 'resume', 'stop', 'setVolume', 'replay', 'seek', 'getPositionMs', 'getDurationMs', 'subscribe', 'getSnapshot', 'subscribeActiveWord', 'onEnded', 'getDiagnostics', 'dispose'] as const) {
-      (this as Record<string, unknown>)[name] = (this[name] as (...args: unknown[]) => unknown).bind(this);
-    }
+    this.#playthrough = new Playthrough(this.#store);
+    bindMethods(this, PLAYER_METHODS);
   }
 
   get volume(): number {
@@ -94,27 +100,19 @@ class SilentPlayer implements AudioPlayer {
     this.#baseMs = 0;
     this.#clock.reset(0, MS_RATE);
     this.#clock.setEnqueuedFrames(0);
-    this.#active = true;
-    this.#endedFired = false;
-    this.#failed = false;
     this.#wavHead = this.#expectWavHeader();
-    this.#started = false;
-    this.#eos = false;
-    this.#paused = false;
-    this.#underruns = 0;
     this.#lastPosition = 0;
-    this.#speakStart = options.speakStartedAt ?? this.#now();
-    this.#store.setWords([]);
-    this.#store.update({ state: 'idle', activeWordIndex: -1, underruns: 0, timeToFirstAudioMs: null, endedReason: null, error: null, canSeek: false });
+    this.#playthrough.begin(options.speakStartedAt ?? this.#now());
   }
 
   markSpeakStart(at?: number): void {
-    this.#speakStart = at ?? this.#now();
+    this.#playthrough.speakStartedAt = at ?? this.#now();
   }
 
   enqueue(bytes: Uint8Array | ArrayBuffer): void {
-    if (this.#failed) return;
-    if (!this.#active || this.#endedFired) this.reset();
+    const playthrough = this.#playthrough;
+    if (playthrough.phase === 'failed') return;
+    if (!playthrough.isLive) this.reset();
     const data = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
     if (data.byteLength === 0) return;
     if (this.#wavHead !== undefined && !this.#checkWavHeader(data)) return;
@@ -125,8 +123,8 @@ class SilentPlayer implements AudioPlayer {
       if (this.#store.state === 'idle') this.#store.update({ state: 'buffering' });
       return;
     }
-    if (this.#paused) return;
-    if (!this.#started || this.#store.state === 'buffering') this.#play(position);
+    if (playthrough.paused) return;
+    if (!playthrough.heard || this.#store.state === 'buffering') this.#play(position);
     else this.#schedule();
   }
 
@@ -135,12 +133,8 @@ class SilentPlayer implements AudioPlayer {
       if (this.#store.state === 'idle') this.#store.update({ state: 'buffering' });
       return;
     }
-    const t = this.#t();
-    this.#clock.addAnchor({ played: fromMs, time: t, rate: MS_RATE });
-    if (!this.#started) {
-      this.#started = true;
-      this.#store.update({ timeToFirstAudioMs: Math.max(0, this.#now() - this.#speakStart) });
-    }
+    this.#clock.addAnchor({ played: fromMs, time: this.#t(), rate: MS_RATE });
+    if (!this.#playthrough.heard) this.#playthrough.firstAudio(this.#now());
     this.#store.update({ state: 'playing' });
     this.#schedule();
   }
@@ -162,17 +156,16 @@ class SilentPlayer implements AudioPlayer {
       this.#schedule();
       return;
     }
-    if (this.#eos) {
-      this.#finish('finished');
+    if (this.#playthrough.phase === 'complete') {
+      this.#end('finished');
       return;
     }
     this.#clock.addAnchor({ played: total, time: this.#t(), rate: 0 });
-    this.#underruns++;
-    this.#store.update({ state: 'buffering', underruns: this.#underruns });
+    this.#playthrough.stalled();
   }
 
   nextStream(): void {
-    if (!this.#active || this.#endedFired) return;
+    if (!this.#playthrough.isReceiving) return;
     this.#baseMs += this.#counter.durationMs;
     this.#counter = new AudioDurationCounter(this.#format);
     this.#wavHead = this.#expectWavHeader();
@@ -203,21 +196,19 @@ class SilentPlayer implements AudioPlayer {
   }
 
   endOfStream(): void {
-    if (!this.#active || this.#eos || this.#failed) return;
-    this.#eos = true;
-    this.#store.update({ canSeek: true });
+    const playthrough = this.#playthrough;
+    // Counting needs no draining: the stream is complete at once.
+    if (!playthrough.requestEnd()) return;
+    playthrough.complete();
     const total = this.#totalMs();
     if (!this.#realtime) {
       this.#clock.addAnchor({ played: total, time: this.#t(), rate: 0 });
-      if (!this.#started && total > 0) {
-        this.#started = true;
-        this.#store.update({ timeToFirstAudioMs: Math.max(0, this.#now() - this.#speakStart) });
-      }
-      this.#finish('finished');
+      if (!playthrough.heard && total > 0) playthrough.firstAudio(this.#now());
+      this.#end('finished');
       return;
     }
-    if (this.#paused) return;
-    if (total === 0 || (this.#started && this.#store.state === 'buffering')) this.#finish('finished');
+    if (playthrough.paused) return;
+    if (total === 0 || (playthrough.heard && this.#store.state === 'buffering')) this.#end('finished');
   }
 
   setTimeline(timeline: TimelineSource): void {
@@ -225,33 +216,29 @@ class SilentPlayer implements AudioPlayer {
   }
 
   pause(): void {
-    if (!this.#active || this.#endedFired || this.#paused) return;
+    if (!this.#playthrough.canPause) return;
     const position = this.getPositionMs();
-    this.#paused = true;
     this.#clearTimer();
     this.#clock.addAnchor({ played: position, time: this.#t(), rate: 0 });
-    this.#store.update({ state: 'paused' });
+    this.#playthrough.pause();
   }
 
   resume(): void {
-    if (!this.#paused) return;
-    this.#paused = false;
-    if (this.#endedFired) return;
+    const playthrough = this.#playthrough;
+    if (!playthrough.resume() || !playthrough.isLive) return;
     const position = this.getPositionMs();
     if (position < this.#totalMs()) this.#play(position);
-    else if (this.#eos) this.#finish('finished');
-    else this.#store.update({ state: this.#started ? 'buffering' : 'idle' });
+    else if (playthrough.phase === 'complete') this.#end('finished');
+    else this.#store.update({ state: playthrough.heard ? 'buffering' : 'idle' });
   }
 
   stop(): void {
-    if (!this.#active) return;
+    if (this.#playthrough.phase === 'empty') return;
     this.#clearTimer();
-    this.#paused = false;
     this.#lastPosition = 0;
     this.#clock.reset(0, MS_RATE);
     this.#clock.setEnqueuedFrames(this.#totalMs());
-    this.#finish('stopped');
-    if (!this.#eos) this.#active = false;
+    this.#playthrough.stop();
   }
 
   setVolume(volume: number): void {
@@ -263,25 +250,22 @@ class SilentPlayer implements AudioPlayer {
   }
 
   seek(ms: number): boolean {
-    if (!this.#eos || !this.#active || this.#failed) return false;
+    const playthrough = this.#playthrough;
+    if (!playthrough.hasCompleteAudio) return false;
     const total = this.#totalMs();
     const target = Math.max(0, Math.min(total, ms));
     this.#clearTimer();
     this.#clock.reset(target, MS_RATE);
     this.#clock.setEnqueuedFrames(total);
     this.#lastPosition = target;
-    if (this.#endedFired) {
-      this.#endedFired = false;
-      this.#store.update({ endedReason: null });
-    }
+    playthrough.reopen();
     if (target >= total) {
-      this.#finish('finished');
+      this.#end('finished');
       return true;
     }
-    if (this.#paused || !this.#realtime) {
+    if (playthrough.paused || !this.#realtime) {
       this.#clock.addAnchor({ played: target, time: this.#t(), rate: 0 });
-      this.#store.update({ state: 'paused' });
-      this.#paused = true;
+      playthrough.pause();
       this.#store.tick();
       return true;
     }
@@ -289,26 +273,20 @@ class SilentPlayer implements AudioPlayer {
     return true;
   }
 
-  #finish(reason: EndedReason): void {
-    if (this.#endedFired) return;
-    this.#endedFired = true;
+  #end(reason: 'finished' | 'stopped'): void {
+    if (!this.#playthrough.isLive) return;
     this.#clearTimer();
-    this.#store.end(reason);
+    this.#playthrough.end(reason);
   }
 
   /** As in the real player: state `error`, and during a playthrough its end (`'error'`, once). */
   #fail(error: SynthesisError): void {
-    if (!this.#active || this.#endedFired) {
-      this.#store.update({ state: 'error', error });
-      return;
+    if (this.#playthrough.isLive) {
+      this.#clearTimer();
+      this.#lastPosition = 0;
+      this.#clock.reset(0, MS_RATE);
     }
-    this.#failed = true;
-    this.#endedFired = true;
-    this.#clearTimer();
-    this.#paused = false;
-    this.#lastPosition = 0;
-    this.#clock.reset(0, MS_RATE);
-    this.#store.end('error', error);
+    this.#playthrough.fail(error);
   }
 
   #clearTimer(): void {
@@ -317,7 +295,8 @@ class SilentPlayer implements AudioPlayer {
   }
 
   getPositionMs(): number {
-    if (!this.#active) return this.#lastPosition;
+    const phase = this.#playthrough.phase;
+    if (phase === 'empty' || phase === 'failed') return this.#lastPosition;
     this.#lastPosition = this.#clock.positionMsAt(this.#t());
     return this.#lastPosition;
   }
@@ -350,7 +329,7 @@ class SilentPlayer implements AudioPlayer {
       baseLatencyMs: 0,
       outputLatencyMs: 0,
       decoder: 'none',
-      firstChunkToRenderMs: null,
+      firstChunkToRenderMs: undefined,
       durationMs: this.#totalMs(),
     };
   }

@@ -1,25 +1,13 @@
-export type { AudioPlayer, EndedReason, PlayerDiagnostics, PlayerSnapshot, PlayerState, ResetOptions, TimelineSource } from './AudioPlayer';
+// `cosyvoice-react/playback`: the browser players and what a custom player needs (the decoders, the
+// worklet source for a strict CSP). Both players implement the core's `Player` interface.
 export { createAudioPlayer } from './createAudioPlayer';
 export type { AudioPlayerOptions } from './createAudioPlayer';
 export { createSilentPlayer } from './createSilentPlayer';
 export type { SilentPlayerOptions } from './createSilentPlayer';
 export { DEFAULT_BROWSER_FORMAT } from './DEFAULT_BROWSER_FORMAT';
-export { PlaybackClock } from './PlaybackClock';
-export type { ClockAnchor } from './PlaybackClock';
-export { PlayerStore } from './PlayerStore';
-export { defaultFrameScheduler } from './FrameScheduler';
 export type { FrameScheduler } from './FrameScheduler';
-export { PLAYER_PROCESSOR_NAME, PLAYER_WORKLET_SOURCE } from './playerWorkletSource';
-export { loadPlayerWorklet } from './loadPlayerWorklet';
+export { PLAYER_WORKLET_SOURCE } from './playerWorkletSource';
 export { createStreamDecoder } from './createStreamDecoder';
 export type { DecoderSink, StreamDecoder } from './StreamDecoder';
-export { Pcm16Decoder } from './Pcm16Decoder';
-export { WavDecoder } from './WavDecoder';
-export { OpusStreamDecoder } from './OpusStreamDecoder';
-export { CodecStreamDecoder } from './CodecStreamDecoder';
-export type { CodecBackend, CodecDecoderOptions, CodecSpec } from './CodecStreamDecoder';
-export { Mp3StreamDecoder } from './Mp3StreamDecoder';
-export { OggPacketReader, opusPacketSamples } from './OggPacketReader';
-export { Mp3FrameSplitter } from './Mp3FrameSplitter';
-export type { Mp3Frame } from './Mp3FrameSplitter';
-export { audioDataToMono } from './audioDataToMono';
+export type { EndedReason, Player, PlayerDiagnostics, PlayerSnapshot, PlayerState, ResetOptions, TimelineSource } from 'cosyvoice-react/core';
+export type { CodecDecoderOptions } from './CodecStreamDecoder';

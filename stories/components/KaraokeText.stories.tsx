@@ -18,7 +18,7 @@ function WithButton({ text, stopBehavior, voice }: WithButtonProps) {
   const speech = useSpeechSynthesis();
   return (
     <div style={{ maxWidth: 640, lineHeight: 1.7 }}>
-      <SpeakButton text={text} speech={speech} stopBehavior={stopBehavior} voice={voice} />
+      <SpeakButton text={text} speech={speech} stopBehavior={stopBehavior} speechOptions={{ voice }} />
       <KaraokeText text={text} speech={speech} style={{ marginTop: 12, fontSize: 18 }} />
     </div>
   );

@@ -1,7 +1,8 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { useMemo, useState } from 'react';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
-import { SpeakButton, directTransport, proxyTransport, redactUrl, type SynthesisToken, type Transport } from 'cosyvoice-react';
+import { SpeakButton, directTransport, proxyTransport, type SynthesisToken, type Transport } from 'cosyvoice-react';
+import { redactUrl } from '../../src/core/errors';
 import { STORY_ENDPOINT, StoryProvider } from '../support/StoryProvider';
 
 /** Wraps a transport to show what goes over the wire: the connection and the run-task message. */

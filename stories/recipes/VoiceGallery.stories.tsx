@@ -11,7 +11,7 @@ function VoiceGallery() {
   return (
     <div style={{ display: 'grid', gap: 16, maxWidth: 560 }}>
       <VoicePicker value={voice} onValueChange={setVoice} filter={{ model: 'cosyvoice-v3-flash', language: 'en' }} groupBy="gender" />
-      <SpeakButton text="This is how I sound when I read your text." voice={voice} model={model} />
+      <SpeakButton text="This is how I sound when I read your text." speechOptions={{ voice, model }} />
     </div>
   );
 }

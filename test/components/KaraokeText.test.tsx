@@ -6,13 +6,13 @@ import {
   KaraokeText,
   ReadAloud,
   SpeechProvider,
-  splitIntoSegments,
   useSpeechSynthesis,
   useStreamingSynthesis,
   type SpeechProviderProps,
   type TimelineWord,
   type WordState,
 } from 'cosyvoice-react';
+import { splitIntoSegments } from '../../src/components/KaraokeText';
 import { countingTransport, providerProps } from '../utils/speechHarness';
 import { setupSpeech } from './componentHarness';
 

@@ -31,13 +31,13 @@ describe('SpeakButton', () => {
     const button = screen.getByRole('button', { name: 'Read aloud' });
     expect(button.tagName).toBe('BUTTON');
     expect(button).toHaveAttribute('type', 'button');
-    expect(button).toHaveAttribute('aria-pressed', 'false');
+    expect(button).not.toHaveAttribute('aria-pressed');
     expect(button).toHaveAttribute('data-state', 'idle');
 
     transport.hold();
     await user.click(button);
     expect(button).toHaveAccessibleName('Stop reading');
-    expect(button).toHaveAttribute('aria-pressed', 'true');
+    expect(button).not.toHaveAttribute('aria-pressed');
     expect(button).toHaveAttribute('data-state', 'connecting');
     expect(button).toHaveAttribute('aria-busy', 'true');
     transport.release();
@@ -46,7 +46,7 @@ describe('SpeakButton', () => {
     expect(button).not.toHaveAttribute('aria-busy');
     await waitFor(() => expect(button).toHaveAttribute('data-state', 'ended'), { timeout: 5000 });
     expect(button).toHaveAccessibleName('Read aloud');
-    expect(button).toHaveAttribute('aria-pressed', 'false');
+    expect(button).not.toHaveAttribute('aria-pressed');
     expect(transport.opened).toBe(1);
     const seen: SpeechStatus[] = onStatusChange.mock.calls.map(([status]) => status);
     expect(seen[0]).toBe('connecting');
@@ -65,7 +65,7 @@ describe('SpeakButton', () => {
     await user.keyboard(' ');
     expect(button).toHaveAttribute('data-state', 'idle');
     expect(button).toHaveAccessibleName('Read aloud');
-    expect(button).toHaveAttribute('aria-pressed', 'false');
+    expect(button).not.toHaveAttribute('aria-pressed');
     await waitFor(() => expect(statusRegion()).toHaveTextContent('Stopped reading'));
   });
 
@@ -80,7 +80,7 @@ describe('SpeakButton', () => {
     await user.click(button);
     await waitFor(() => expect(button).toHaveAttribute('data-state', 'paused'));
     expect(button).toHaveAccessibleName('Resume reading');
-    expect(button).toHaveAttribute('aria-pressed', 'false');
+    expect(button).not.toHaveAttribute('aria-pressed');
     expect(statusRegion()).toHaveTextContent('Paused');
     await user.click(button);
     await waitFor(() => expect(button).toHaveAttribute('data-state', 'speaking'));
@@ -127,7 +127,7 @@ describe('SpeakButton', () => {
     await waitFor(() => expect(button).toHaveAttribute('data-state', 'error'), { timeout: 5000 });
     expect(statusRegion().textContent).toMatch(/^Could not read aloud: .+/);
     expect(button).toHaveAccessibleName('Read aloud');
-    expect(button).toHaveAttribute('aria-pressed', 'false');
+    expect(button).not.toHaveAttribute('aria-pressed');
     onStatusChange.mockClear();
     await user.click(button);
     await waitFor(() => expect(onStatusChange.mock.calls.map(([status]) => status)).toEqual(['connecting', 'error']), { timeout: 5000 });
@@ -137,7 +137,7 @@ describe('SpeakButton', () => {
   it('takes labels for other languages', async () => {
     const { wrapper } = await setup();
     const user = userEvent.setup();
-    render(<SpeakButton text="你好。" voice="longanhuan" labels={{ start: '朗读', stop: '停止朗读', speaking: '正在朗读', ended: '朗读完毕' }} />, { wrapper });
+    render(<SpeakButton text="你好。" speechOptions={{ voice: 'longanhuan' }} labels={{ start: '朗读', stop: '停止朗读', speaking: '正在朗读', ended: '朗读完毕' }} />, { wrapper });
     const button = screen.getByRole('button', { name: '朗读' });
     await user.click(button);
     expect(button).toHaveAccessibleName('停止朗读');
@@ -161,13 +161,13 @@ describe('SpeakButton', () => {
     render(<Paragraphs />, { wrapper });
     const [first, second] = screen.getAllByRole('button', { name: 'Read aloud' }) as [HTMLElement, HTMLElement];
     await user.click(first);
-    expect(first).toHaveAttribute('aria-pressed', 'true');
-    expect(second).toHaveAttribute('aria-pressed', 'false');
+    expect(first).toHaveAccessibleName('Stop reading');
+    expect(second).toHaveAccessibleName('Read aloud');
     expect(second).toHaveAttribute('data-state', 'idle');
     await user.click(second);
     expect(shared!.text).toBe('Second paragraph here.');
-    expect(first).toHaveAttribute('aria-pressed', 'false');
-    expect(second).toHaveAttribute('aria-pressed', 'true');
+    expect(first).toHaveAccessibleName('Read aloud');
+    expect(second).toHaveAccessibleName('Stop reading');
     await waitFor(() => expect(second).toHaveAttribute('data-state', 'ended'), { timeout: 5000 });
     expect(transport.opened).toBe(2);
   });
@@ -185,11 +185,31 @@ describe('SpeakButton', () => {
           speech.speak(text, overrides);
         },
       };
-      return <SpeakButton text="Hi." speech={recording} voice="longanhuan" speechRate={1.5} parameters={{ seed: 7 }} />;
+      return <SpeakButton text="Hi." speech={recording} speechOptions={{ seed: 7, voice: 'longanhuan', speechRate: 1.5 }} />;
     }
     render(<Harness />, { wrapper });
     await user.click(screen.getByRole('button', { name: 'Read aloud' }));
     expect(calls).toEqual([['Hi.', { seed: 7, voice: 'longanhuan', speechRate: 1.5 }]]);
+  });
+
+  it('keeps the provider defaults for speech options left undefined, with its own speech and a shared one', async () => {
+    const { wrapper } = await setup();
+    const user = userEvent.setup();
+    function Harness() {
+      const speech = useSpeechSynthesis({ voice: undefined });
+      return (
+        <>
+          <SpeakButton text="Shared speech." speech={speech} speechOptions={{ voice: undefined, model: undefined }} />
+          <SpeakButton text="Its own speech." speechOptions={{ voice: undefined }} />
+        </>
+      );
+    }
+    render(<Harness />, { wrapper });
+    const [shared, own] = screen.getAllByRole('button', { name: 'Read aloud' }) as [HTMLElement, HTMLElement];
+    for (const button of [shared, own]) {
+      await user.click(button);
+      await waitFor(() => expect(button).toHaveAttribute('data-state', 'ended'), { timeout: 5000 });
+    }
   });
 
   it('spreads props last, forwards the ref and lets a user handler opt out with preventDefault', async () => {
@@ -242,7 +262,7 @@ describe('SpeakButton', () => {
     const button = screen.getByRole('button', { name: '▶ Read aloud' });
     await user.click(button);
     expect(button).toHaveAccessibleName('■ Stop reading');
-    expect(button).toHaveAttribute('aria-pressed', 'true');
+    expect(button).not.toHaveAttribute('aria-pressed');
     await user.click(button);
     expect(button).toHaveAccessibleName('▶ Read aloud');
   });

@@ -34,7 +34,7 @@ describe('components on the server', () => {
       </SpeechProvider>,
     );
     expect(calls).toEqual({ connect: 0, post: 0 });
-    expect(html).toContain('<button type="button" aria-pressed="false" data-state="idle">Read aloud</button>');
+    expect(html).toContain('<button type="button" data-state="idle">Read aloud</button>');
     // An explicit timeline renders its heard word on the server too (a speech's is client state).
     expect(html).toContain('<span class="cosyvoice-karaoke-word" data-word-index="0" data-state="active" data-active="">Hello</span> there.');
     expect(html).toMatch(/role="listbox"[^>]*aria-label="Voice"/);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AudioDurationCounter, AudioFormat, parseMp3FrameHeader, parseWavHeader } from 'cosyvoice-react/core';
+import { AudioFormat } from 'cosyvoice-react/core';
+import { AudioDurationCounter, parseMp3FrameHeader, parseWavHeader } from '../../src/core/AudioDurationCounter';
 
 function wavHeader(sampleRate: number): Uint8Array {
   const header = new Uint8Array(44);

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { AudioFormat, SpeechController, directTransport, type SpeechStatus } from 'cosyvoice-react/core';
-import { createPlaybackEngine } from 'cosyvoice-react';
 import { createSilentPlayer } from 'cosyvoice-react/playback';
 import { startScriptedServer } from '../utils/scriptedDashScopeServer';
 
@@ -16,7 +15,7 @@ function controllerFor(url: string) {
     transport: directTransport({ url, apiKey: 'k', WebSocket: WebSocket as never }),
     defaults: { model: 'cosyvoice-v3-flash', voice: 'longanyang', format: AudioFormat.PCM_24000HZ_MONO_16BIT, wordTimestampEnabled: true },
     // Not real time: the player hears everything at once at the end, so long texts test quickly.
-    createPlayer: () => createPlaybackEngine(createSilentPlayer({ format: AudioFormat.PCM_24000HZ_MONO_16BIT, realtime: false })),
+    createPlayer: () => createSilentPlayer({ format: AudioFormat.PCM_24000HZ_MONO_16BIT, realtime: false }),
   });
 }
 

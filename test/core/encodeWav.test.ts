@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { encodeWav, parseWavHeader } from 'cosyvoice-react/core';
+import { encodeWav } from 'cosyvoice-react/core';
+import { parseWavHeader } from '../../src/core/AudioDurationCounter';
 
 describe('encodeWav', () => {
   it('wraps 16-bit mono PCM chunks in a canonical 44-byte WAV header, dropping an odd trailing byte', () => {

@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ProtocolError,
-  buildCancelTask,
-  buildContinueTask,
-  buildFinishTask,
-  buildFlush,
-  buildRunTask,
-  createTaskId,
-  parseServerFrame,
-} from 'cosyvoice-react/core';
+import { ProtocolError } from 'cosyvoice-react/core';
+import { buildCancelTask, buildContinueTask, buildFinishTask, buildFlush, buildRunTask, createTaskId, parseServerFrame } from '../../src/core/protocol';
 
 describe('client message builders', () => {
   it('build the documented run-task, continue-task, finish-task, flush and cancel', () => {

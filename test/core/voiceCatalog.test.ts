@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SYSTEM_VOICES, checkVoiceForModel, customVoiceToVoice, filterVoices, findVoice, systemVoiceInstruction } from 'cosyvoice-react/core';
+import { SYSTEM_VOICES, customVoiceToVoice, filterVoices, findVoice, systemVoiceInstruction } from 'cosyvoice-react/core';
+import { checkVoiceForModel } from '../../src/core/checkVoiceForModel';
 
 describe('voice catalog', () => {
   it('holds the 196 system voices of the four models', () => {

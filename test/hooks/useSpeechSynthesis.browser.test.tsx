@@ -8,7 +8,7 @@ import { useEffect } from 'react';
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import { page, userEvent } from 'vitest/browser';
 import { cleanup, render } from 'vitest-browser-react';
-import { SpeechProvider, createPlaybackEngine, proxyTransport, useSpeechSynthesis, type UseSpeechSynthesisResult } from 'cosyvoice-react';
+import { SpeechProvider, proxyTransport, useSpeechSynthesis, type UseSpeechSynthesisResult } from 'cosyvoice-react';
 import { createAudioPlayer } from 'cosyvoice-react/playback';
 
 // The local voice server (tone engine) the browser project's global setup starts on 127.0.0.1.
@@ -59,7 +59,7 @@ describe('useSpeechSynthesis in Chromium when the browser blocks audio', () => {
         model="cosyvoice-v3-flash"
         voice="longanyang"
         wordTimestampEnabled
-        createPlayer={() => createPlaybackEngine(createAudioPlayer({ createContext, unlockTimeoutMs: 300 }))}
+        createPlayer={() => createAudioPlayer({ createContext, unlockTimeoutMs: 300 })}
       >
         <Reader />
       </SpeechProvider>,

@@ -1,6 +1,6 @@
 import { act, renderHook, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createPlaybackEngine, useSpeechSynthesis, type SpeechStatus } from 'cosyvoice-react';
+import { useSpeechSynthesis, type SpeechStatus } from 'cosyvoice-react';
 import { directTransport } from 'cosyvoice-react/core';
 import { createSilentPlayer } from 'cosyvoice-react/playback';
 import WebSocket from 'ws';
@@ -201,7 +201,7 @@ describe('useSpeechSynthesis', () => {
     expect(result.current.error?.message).toMatch(/AudioContext is not defined/);
 
     const cannotUnlock = () => ({
-      ...createPlaybackEngine(createSilentPlayer()),
+      ...createSilentPlayer(),
       unlock() {
         throw new Error('the audio output is blocked');
       },

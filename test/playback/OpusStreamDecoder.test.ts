@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AudioDurationCounter, AudioFormat, scanOggPages } from 'cosyvoice-react/core';
-import { OpusStreamDecoder } from 'cosyvoice-react/playback';
+import { AudioFormat } from 'cosyvoice-react/core';
+import { AudioDurationCounter } from '../../src/core/AudioDurationCounter';
+import { scanOggPages } from '../../src/core/scanOggPages';
+import { OpusStreamDecoder } from '../../src/playback/OpusStreamDecoder';
 
 const fixture = new Uint8Array(readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'audio', 'sine440-48k.opus')));
 

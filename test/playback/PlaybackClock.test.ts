@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PlaybackClock } from 'cosyvoice-react/playback';
+import { PlaybackClock } from '../../src/playback/PlaybackClock';
 
 describe('PlaybackClock', () => {
   it('extrapolates from the last anchor at the source rate', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { TimelineWord } from 'cosyvoice-react/core';
-import { PlayerStore, type FrameScheduler } from 'cosyvoice-react/playback';
+import type { FrameScheduler } from 'cosyvoice-react/playback';
+import { PlayerStore } from '../../src/playback/PlayerStore';
 
 function words(...begins: number[]): TimelineWord[] {
   return begins.map((beginMs, i) => ({ text: `w${i}`, beginIndex: i * 3, endIndex: i * 3 + 2, beginMs, endMs: beginMs + 90, sentenceIndex: 0 }));

@@ -2,7 +2,7 @@
 // realm with only the JavaScript built-ins, as an AudioWorkletGlobalScope would. Pure computation, so
 // slower on a busy machine: the longest tests get a minute.
 import { describe, expect, it } from 'vitest';
-import { PlaybackClock } from 'cosyvoice-react/playback';
+import { PlaybackClock } from '../../src/playback/PlaybackClock';
 import { loadTimeStretcher } from './loadTimeStretcher';
 import { autocorrelationHz, maxStep, noise, sine, stretchAll, voiced, zeroCrossingHz } from './stretchSignals';
 

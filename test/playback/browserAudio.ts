@@ -1,5 +1,5 @@
 // Helpers for the browser tests: test signals, and a tap that records what the player's graph outputs.
-import { PlaybackClock } from 'cosyvoice-react/playback';
+import { PlaybackClock } from '../../src/playback/PlaybackClock';
 
 /** The engine these tests run in (WebKit: Safari's engine, here WebKitGTK). */
 export const isWebKit = navigator.userAgent.includes('AppleWebKit/') && !/Chrom(e|ium)\//.test(navigator.userAgent);

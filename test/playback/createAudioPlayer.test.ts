@@ -1,30 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isSynthesisError } from 'cosyvoice-react/core';
 import { createAudioPlayer, type EndedReason } from 'cosyvoice-react/playback';
+import { fakeAudioContext } from '../utils/fakeAudioContext';
 
 // Node has no Web Audio: these cover the player's paths that need none (or a context that never runs,
 // which real Chromium cannot produce; the browser tests cover the rest).
 
 /** A context the browser keeps suspended: resume() never takes effect, the worklet never loads. */
-function suspendedContext() {
-  const listeners = new Set<() => void>();
-  const context = {
-    state: 'suspended',
-    sampleRate: 48000,
-    currentTime: 0,
-    baseLatency: 0.01,
-    outputLatency: 0,
-    destination: {},
-    audioWorklet: { addModule: () => new Promise<void>(() => {}) },
-    resume: () => new Promise<void>(() => {}),
-    close: vi.fn(() => Promise.resolve()),
-    addEventListener: (_type: string, listener: () => void) => listeners.add(listener),
-    removeEventListener: (_type: string, listener: () => void) => listeners.delete(listener),
-    createGain: () => ({ gain: { value: 1 }, connect: () => {}, disconnect: () => {} }),
-    getOutputTimestamp: () => ({ contextTime: 0, performanceTime: 0 }),
-  };
-  return { context: context as unknown as AudioContext, listeners };
-}
+const suspendedContext = () => fakeAudioContext({ running: false });
 
 const settled = (promise: Promise<unknown>) =>
   promise.then(
@@ -47,7 +30,7 @@ describe('createAudioPlayer without Web Audio', () => {
     const result = await settled(pending!);
     expect(result.ok).toBe(false);
     expect(isSynthesisError(result.error) && result.error.code).toBe('AudioFailed');
-    expect(player.getSnapshot()).toMatchObject({ state: 'error', endedReason: null });
+    expect(player.getSnapshot()).toMatchObject({ state: 'error', endedReason: undefined });
     expect(player.getSnapshot().error?.code).toBe('AudioFailed');
     expect(player.getSnapshot().error?.retryable).toBe(false);
     player.dispose();
@@ -90,7 +73,7 @@ describe('createAudioPlayer without Web Audio', () => {
     expect(player.getSnapshot().state).toBe('error');
     // A new utterance tries again (and fails again, as a state).
     player.reset();
-    expect(player.getSnapshot()).toMatchObject({ state: 'idle', error: null, endedReason: null });
+    expect(player.getSnapshot()).toMatchObject({ state: 'idle', error: undefined, endedReason: undefined });
     player.enqueue(new Uint8Array(480));
     expect(reasons).toEqual(['error', 'error']);
     player.dispose();

@@ -164,7 +164,7 @@ describe('createSilentPlayer', () => {
     expect(player.getSnapshot()).toMatchObject({ state: 'error', canSeek: false });
     expect(vi.getTimerCount()).toBe(0);
     player.reset();
-    expect(player.getSnapshot()).toMatchObject({ state: 'idle', error: null, endedReason: null });
+    expect(player.getSnapshot()).toMatchObject({ state: 'idle', error: undefined, endedReason: undefined });
     player.enqueue(new Uint8Array([...wavHeader(16000, 1), ...pcmMs(100)]));
     player.endOfStream();
     vi.advanceTimersByTime(150);

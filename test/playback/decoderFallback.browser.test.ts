@@ -4,7 +4,8 @@
 // around the engine's real AudioDecoder so this runs in every engine; in WebKit the real one fails too.
 // Each test file runs in its own page, so the codecs remembered as failed start empty here.
 import { afterEach, describe, expect, it } from 'vitest';
-import { AudioDurationCounter, AudioFormat, type AudioFormatSpec, type SynthesisError } from 'cosyvoice-react/core';
+import { AudioFormat, type AudioFormatSpec, type SynthesisError } from 'cosyvoice-react/core';
+import { AudioDurationCounter } from '../../src/core/AudioDurationCounter';
 import { createAudioPlayer, createStreamDecoder, type EndedReason } from 'cosyvoice-react/playback';
 import { analyse, chunks, createTap, fixture, isWebKit, sleep } from './browserAudio';
 
@@ -87,7 +88,7 @@ describe("the engine's own decoders (WebKitGTK: MP3 fails every decode, Opus kil
     it(`${name} plays whole, with no error`, async () => {
       const { player, reasons, counter, heard } = await playThrough(format, await fixture(file));
       expect(reasons).toEqual(['finished']);
-      expect(player.getSnapshot().error).toBeNull();
+      expect(player.getSnapshot().error).toBeUndefined();
       // WebKit: Opus is never given to WebCodecs, MP3 falls back to WASM after WebCodecs' failure.
       if (isWebKit) expect(player.getDiagnostics().decoder).toBe('wasm');
       expect(Math.abs(player.getDurationMs() - counter.durationMs)).toBeLessThan(25);
@@ -103,7 +104,7 @@ describe('a WebCodecs decoder that fails on real data: the WASM decoder takes ov
     installFailingDecoder(0);
     const { player, reasons, counter, heard } = await playThrough(AudioFormat.MP3_24000HZ_MONO_256KBPS, await fixture('sine440-24k.mp3'));
     expect(reasons).toEqual(['finished']);
-    expect(player.getSnapshot().error).toBeNull();
+    expect(player.getSnapshot().error).toBeUndefined();
     expect(player.getDiagnostics().decoder).toBe('wasm');
     expect(Math.abs(player.getDurationMs() - counter.durationMs)).toBeLessThan(25);
     expect(heard.seconds).toBeGreaterThan(0.97);
@@ -125,7 +126,7 @@ describe('a WebCodecs decoder that fails on real data: the WASM decoder takes ov
     installFailingDecoder(20); // 20 packets of 20 ms decoded by WebCodecs, then the failure
     const { player, reasons, counter, heard } = await playThrough(AudioFormat.OGG_OPUS_48KHZ_MONO_32KBPS, await fixture('sine440-48k.opus'));
     expect(reasons).toEqual(['finished']);
-    expect(player.getSnapshot().error).toBeNull();
+    expect(player.getSnapshot().error).toBeUndefined();
     expect(player.getDiagnostics().decoder).toBe('wasm');
     expect(constructed).toBe(isWebKit ? 0 : 1);
     // The WASM decoder's output joined WebCodecs' where it stopped: the same length as an uninterrupted decode.

@@ -1,8 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AudioDurationCounter, AudioFormat } from 'cosyvoice-react/core';
-import { Mp3FrameSplitter, OggPacketReader, Pcm16Decoder, WavDecoder, opusPacketSamples } from 'cosyvoice-react/playback';
+import { AudioFormat } from 'cosyvoice-react/core';
+import { AudioDurationCounter } from '../../src/core/AudioDurationCounter';
+import { Mp3FrameSplitter } from '../../src/playback/Mp3FrameSplitter';
+import { OggPacketReader, opusPacketSamples } from '../../src/playback/OggPacketReader';
+import { Pcm16Decoder } from '../../src/playback/Pcm16Decoder';
+import { WavDecoder } from '../../src/playback/WavDecoder';
 
 const fixture = (name: string) => new Uint8Array(readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'audio', name)));
 

@@ -4,7 +4,7 @@
 // in WebKit the real stamps do the same.
 import { afterEach, describe, expect, it } from 'vitest';
 import { AudioFormat, type TimelineWord } from 'cosyvoice-react/core';
-import { createAudioPlayer, type AudioPlayer } from 'cosyvoice-react/playback';
+import { createAudioPlayer, type Player } from 'cosyvoice-react/playback';
 import { chunks, clickTrack, pcm16, sleep } from './browserAudio';
 
 let cleanup: (() => Promise<void>)[] = [];
@@ -24,7 +24,7 @@ function offClockContext(): AudioContext {
   return context;
 }
 
-function endedWithin(player: AudioPlayer, timeoutMs: number): Promise<number> {
+function endedWithin(player: Player, timeoutMs: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`not ended within ${timeoutMs} ms; snapshot ${JSON.stringify(player.getSnapshot())}`)), timeoutMs);
     const off = player.onEnded(() => {

@@ -3,7 +3,7 @@
 // synthetic "voice" (one tone per word) so the demo needs no server; the glue is the same as for the
 // real SpeechSynthesizer: reset → enqueue per chunk → setTimeline per sentence → endOfStream.
 import { AudioFormat, WordTimeline, type WireWord } from 'cosyvoice-react/core';
-import { createAudioPlayer, type AudioPlayer, type AudioPlayerOptions } from 'cosyvoice-react/playback';
+import { createAudioPlayer, type AudioPlayerOptions, type Player } from 'cosyvoice-react/playback';
 
 const RATE = 24000;
 const SENTENCE = 'Words light up as you hear them.';
@@ -36,7 +36,7 @@ function speech(words: WireWord[], totalMs: number): Uint8Array {
 
 export interface PlaybackDemo {
   root: HTMLElement;
-  player: AudioPlayer;
+  player: Player;
   button: HTMLButtonElement;
   /** Resolves when the sentence has been heard to the end. */
   finished: Promise<void>;

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { AudioDurationCounter, AudioFormat, isSynthesisError, type AudioFormatSpec, type TimelineWord } from 'cosyvoice-react/core';
-import { createAudioPlayer, type AudioPlayer, type EndedReason } from 'cosyvoice-react/playback';
+import { AudioFormat, isSynthesisError, type AudioFormatSpec, type TimelineWord } from 'cosyvoice-react/core';
+import { createAudioPlayer, type EndedReason, type Player } from 'cosyvoice-react/playback';
+import { AudioDurationCounter } from '../../src/core/AudioDurationCounter';
 import { analyse, chunks, clickIndexes, clickTrack, createTap, fixture, isWebKit, pcm16, recordHeardClock, sine440, sleep, wav, type Tap } from './browserAudio';
 
 let cleanup: (() => Promise<void>)[] = [];
@@ -21,7 +22,7 @@ async function setup(format: AudioFormatSpec, extra: { forceWasmDecoder?: boolea
   return { context, tap, player };
 }
 
-function ended(player: AudioPlayer, timeoutMs = 5000): Promise<EndedReason> {
+function ended(player: Player, timeoutMs = 5000): Promise<EndedReason> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`not ended; snapshot ${JSON.stringify(player.getSnapshot())}`)), timeoutMs);
     const off = player.onEnded((reason) => {
@@ -32,7 +33,7 @@ function ended(player: AudioPlayer, timeoutMs = 5000): Promise<EndedReason> {
   });
 }
 
-async function playAll(player: AudioPlayer, tap: Tap, bytes: Uint8Array) {
+async function playAll(player: Player, tap: Tap, bytes: Uint8Array) {
   tap.mark();
   player.reset();
   const done = ended(player);
@@ -327,7 +328,7 @@ describe('createAudioPlayer in Chromium: clock, controls, metrics', () => {
     cleanup.push(async () => second.dispose());
     await second.unlock();
     await playAll(second, tap, pcm16(24000, 0.4, sine440));
-    expect(second.getSnapshot().error).toBeNull();
+    expect(second.getSnapshot().error).toBeUndefined();
     expect(loads).toBe(1);
     const a = analyse(tap.samples(), context.sampleRate);
     expect(a.seconds).toBeGreaterThan(0.39);

@@ -12,8 +12,8 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { createPlaybackEngine, useSpeechSynthesis, useStreamingSynthesis, type SpeechController, type SpeechStatus } from 'cosyvoice-react';
-import { AudioFormat, type PlaybackEngine } from 'cosyvoice-react/core';
+import { useSpeechSynthesis, useStreamingSynthesis, type SpeechController, type SpeechStatus } from 'cosyvoice-react';
+import { AudioFormat, type Player } from 'cosyvoice-react/core';
 import { createSilentPlayer } from 'cosyvoice-react/playback';
 import { countingTransport, providerProps, wrapperFor } from '../utils/speechHarness';
 import { event, pcmBytes, startScriptedServer, type ScriptedConnection } from '../utils/scriptedDashScopeServer';
@@ -152,14 +152,15 @@ async function closedPortUrl(): Promise<string> {
 
 function countingPlayers(instant: boolean) {
   const counts = { created: 0, disposed: 0 };
-  const createPlayer = (): PlaybackEngine => {
+  const createPlayer = (): Player => {
     counts.created++;
-    const engine = createPlaybackEngine(createSilentPlayer({ format: AudioFormat.PCM_16000HZ_MONO_16BIT, realtime: !instant }));
+    const player = createSilentPlayer({ format: AudioFormat.PCM_16000HZ_MONO_16BIT, realtime: !instant });
     return {
-      ...engine,
+      ...player,
+      volume: player.volume,
       dispose() {
         counts.disposed++;
-        engine.dispose();
+        player.dispose();
       },
     };
   };

@@ -3,17 +3,9 @@
 // Loopback only, bounded in count (tasks, frames) and time (every task must settle within a bound).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import {
-  AudioDurationCounter,
-  AudioFormat,
-  SpeechSynthesizer,
-  SynthesisError,
-  isSynthesisError,
-  isTerminalState,
-  parseServerFrame,
-  proxyTransport,
-  type AudioFormatSpec,
-} from 'cosyvoice-react/core';
+import { AudioFormat, SpeechSynthesizer, SynthesisError, isSynthesisError, isTerminalState, proxyTransport, type AudioFormatSpec } from 'cosyvoice-react/core';
+import { AudioDurationCounter } from '../../src/core/AudioDurationCounter';
+import { parseServerFrame } from '../../src/core/protocol';
 import { startScriptedServer, type ScriptedConnection } from '../utils/scriptedDashScopeServer';
 import { fuzzSeed, garbageBytes, mutateEvent, nonEventText, prng, randomUnicode, randomValue, subSeed, taskScript, validEvent } from './support/fuzz';
 

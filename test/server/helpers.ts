@@ -1,6 +1,8 @@
 import { once } from 'node:events';
 import WebSocket from 'ws';
-import { AudioDurationCounter, findAudioFormat, parseServerFrame, type ServerEvent } from 'cosyvoice-react/core';
+import { findAudioFormat, type ServerEvent } from 'cosyvoice-react/core';
+import { AudioDurationCounter } from '../../src/core/AudioDurationCounter';
+import { parseServerFrame } from '../../src/core/protocol';
 
 /** One frame as a raw client saw it. */
 export type RawFrame = { kind: 'event'; event: ServerEvent; json: Record<string, any> } | { kind: 'audio'; data: Uint8Array };

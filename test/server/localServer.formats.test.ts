@@ -7,11 +7,10 @@ import {
   SpeechSynthesizer,
   directTransport,
   memoryTransport,
-  parseMp3FrameHeader,
-  parseWavHeader,
   type AudioFormatName,
   type SynthesisCallback,
 } from 'cosyvoice-react/core';
+import { parseMp3FrameHeader, parseWavHeader } from '../../src/core/AudioDurationCounter';
 import { createLocalVoiceServer, type LocalVoiceServer } from 'cosyvoice-react/server';
 import { durationMs, oggPages, pcmRms } from './helpers';
 

@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { StrictMode } from 'react';
 import WebSocket from 'ws';
-import { SpeechProvider, createPlaybackEngine, type SpeechProviderProps } from 'cosyvoice-react';
+import { SpeechProvider, type SpeechProviderProps } from 'cosyvoice-react';
 import { AudioFormat, proxyTransport, type Transport } from 'cosyvoice-react/core';
 import { createSilentPlayer } from 'cosyvoice-react/playback';
 import { createLocalVoiceServer, type LocalVoiceServerOptions } from 'cosyvoice-react/server';
@@ -48,7 +48,7 @@ export function providerProps(transport: Transport, extra: Partial<SpeechProvide
     voice: 'longanyang',
     format: AudioFormat.PCM_16000HZ_MONO_16BIT,
     wordTimestampEnabled: true,
-    createPlayer: () => createPlaybackEngine(createSilentPlayer({ format: AudioFormat.PCM_16000HZ_MONO_16BIT })),
+    createPlayer: () => createSilentPlayer({ format: AudioFormat.PCM_16000HZ_MONO_16BIT }),
     ...extra,
   };
 }

@@ -1,5 +1,6 @@
 import { useCallback, useMemo } from 'react';
 import { audioMimeType, encodeWav, resolveAudioFormat, timelineToWebVTT, type SpeechController, type SpeechSnapshot } from '../core/index';
+import { isActiveStatus } from './useSpeech';
 
 /** What both speech hooks return besides their actions. */
 export interface SpeechState extends SpeechSnapshot {
@@ -13,7 +14,10 @@ export interface SpeechState extends SpeechSnapshot {
   controller: SpeechController;
 }
 
-/** Derives the shared parts of a speech hook's result from the controller's snapshot. */
+/**
+ * Derives the shared parts of a speech hook's result from the controller's snapshot: the audio file
+ * once complete, the captions, `isActive`.
+ */
 export function useSpeechState(controller: SpeechController, snapshot: SpeechSnapshot): SpeechState {
   const audio = useMemo(() => {
     if (!snapshot.isComplete || typeof Blob === 'undefined') return undefined;
@@ -25,12 +29,5 @@ export function useSpeechState(controller: SpeechController, snapshot: SpeechSna
   }, [controller, snapshot.isComplete, snapshot.utterance]);
   const { words, sentences } = snapshot;
   const captions = useCallback(() => timelineToWebVTT(sentences, words), [sentences, words]);
-  const status = snapshot.status;
-  return {
-    ...snapshot,
-    isActive: status === 'connecting' || status === 'buffering' || status === 'speaking' || status === 'paused',
-    audio,
-    captions,
-    controller,
-  };
+  return { ...snapshot, isActive: isActiveStatus(snapshot.status), audio, captions, controller };
 }

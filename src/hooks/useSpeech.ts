@@ -1,0 +1,43 @@
+import { SpeechController, type SpeechControllerOptions, type SpeechOptions, type SpeechSnapshot, type SpeechStatus, type SynthesisParameters } from '../core/index';
+import { useSpeechController } from './useSpeechController';
+
+/** A speech's snapshot and actions, without what `useSpeechSynthesis` derives for download and captions. */
+export interface Speech extends SpeechSnapshot {
+  /** `true` while an utterance is underway (connecting, buffering, speaking or paused). */
+  isActive: boolean;
+  /** The underlying controller (for granular hooks such as `useActiveWord`). */
+  controller: SpeechController;
+  speak(text: string, overrides?: Partial<SynthesisParameters>): void;
+  stop(): void;
+  pause(): void;
+  resume(): void;
+  seek(ms: number): boolean;
+}
+
+/** Whether `status` is an utterance underway: connecting, buffering, speaking or paused. */
+export function isActiveStatus(status: SpeechStatus): boolean {
+  return status === 'connecting' || status === 'buffering' || status === 'speaking' || status === 'paused';
+}
+
+/**
+ * The core of `useSpeechSynthesis`: one controller per component, its snapshot and its stable actions.
+ * Components that need nothing more (`SpeakButton`'s own speech) use it directly, so they do not carry
+ * the code of the audio file and the captions.
+ */
+export function useSpeech(options: SpeechOptions = {}): Speech {
+  const { controller, snapshot } = useSpeechController('useSpeechSynthesis', options, createSpeechController);
+  return {
+    ...snapshot,
+    isActive: isActiveStatus(snapshot.status),
+    controller,
+    speak: controller.speak,
+    stop: controller.stop,
+    pause: controller.pause,
+    resume: controller.resume,
+    seek: controller.seek,
+  };
+}
+
+function createSpeechController(options: SpeechControllerOptions): SpeechController {
+  return new SpeechController(options);
+}

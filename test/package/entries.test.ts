@@ -1,0 +1,134 @@
+// The public names of each entry, pinned: adding or removing an export is a decision made here, on
+// purpose, and listed in CHANGELOG.md. Types are not runtime names; these are the values.
+import { describe, expect, it } from 'vitest';
+
+const ROOT = [
+  // provider and hooks
+  'SpeechProvider',
+  'useSpeechContext',
+  'useSpeechSynthesis',
+  'useStreamingSynthesis',
+  'useActiveWord',
+  'useWordState',
+  'usePlaybackPosition',
+  'useVoices',
+  'CUSTOM_VOICES_QUERY_KEY',
+  'useSynthesisToken',
+  // components
+  'SpeakButton',
+  'useSpeakButton',
+  'KaraokeText',
+  'VoicePicker',
+  'useVoicePicker',
+  'ReadAloud',
+  'useAnnouncer',
+  // transports
+  'directTransport',
+  'proxyTransport',
+  'memoryTransport',
+  'workspaceUrls',
+  // formats and players
+  'AudioFormat',
+  'DEFAULT_BROWSER_FORMAT',
+  'createAudioPlayer',
+  'createSilentPlayer',
+  // errors
+  'SynthesisError',
+  'ValidationError',
+  'ConnectionError',
+  'TaskFailedError',
+  'ProtocolError',
+  'isSynthesisError',
+  // timeline, voices, text limits
+  'findWordIndexAt',
+  'timelineToWebVTT',
+  'wordsToWebVTT',
+  'SYSTEM_VOICES',
+  'filterVoices',
+  'findVoice',
+  'systemVoiceInstruction',
+  'countCharacters',
+  'MAX_CHARACTERS_PER_TASK',
+];
+
+const CORE = [
+  // the SDK
+  'SpeechSynthesizer',
+  'isTerminalState',
+  'validateSynthesisParameters',
+  'LANGUAGE_HINTS',
+  // speech controllers (what the hooks adapt)
+  'SpeechController',
+  'StreamingSpeechController',
+  'IDLE_SPEECH_SNAPSHOT',
+  // transports
+  'directTransport',
+  'proxyTransport',
+  'memoryTransport',
+  'workspaceUrls',
+  'DASHSCOPE_WEBSOCKET_URLS',
+  'DASHSCOPE_HTTP_URLS',
+  // formats
+  'AudioFormat',
+  'DEFAULT_AUDIO_FORMAT',
+  'SUPPORTED_CONTAINERS',
+  'SUPPORTED_SAMPLE_RATES',
+  'audioMimeType',
+  'findAudioFormat',
+  'resolveAudioFormat',
+  'encodeWav',
+  // text and limits
+  'countCharacters',
+  'isSsml',
+  'stripSsml',
+  'splitText',
+  'MAX_CHARACTERS_PER_MESSAGE',
+  'MAX_CHARACTERS_PER_TASK',
+  'MAX_INSTRUCTION_CHARACTERS',
+  // timeline
+  'WordTimeline',
+  'findWordIndexAt',
+  'timelineToWebVTT',
+  'wordsToWebVTT',
+  // voices
+  'SYSTEM_VOICES',
+  'CATALOG_MODELS',
+  'INSTRUCTION_EMOTIONS',
+  'SYSTEM_VOICE_INSTRUCTIONS',
+  'filterVoices',
+  'findVoice',
+  'systemVoiceInstruction',
+  'listCustomVoices',
+  'customVoiceToVoice',
+  'requestTemporaryToken',
+  // errors
+  'SynthesisError',
+  'ValidationError',
+  'ConnectionError',
+  'TaskFailedError',
+  'ProtocolError',
+  'isSynthesisError',
+];
+
+const PLAYBACK = ['createAudioPlayer', 'createSilentPlayer', 'DEFAULT_BROWSER_FORMAT', 'PLAYER_WORKLET_SOURCE', 'createStreamDecoder'];
+
+const names = async (specifier: string) => Object.keys(await import(/* @vite-ignore */ specifier)).sort();
+
+describe('public entries', () => {
+  it('the React entry exports the curated list of about 40 values, nothing more', async () => {
+    expect(await names('cosyvoice-react')).toEqual([...ROOT].sort());
+    expect(ROOT).toHaveLength(40);
+  });
+
+  it('cosyvoice-react/core exports what Node scripts and other frameworks use', async () => {
+    expect(await names('cosyvoice-react/core')).toEqual([...CORE].sort());
+  });
+
+  it('cosyvoice-react/playback exports the players and what a custom player needs', async () => {
+    expect(await names('cosyvoice-react/playback')).toEqual([...PLAYBACK].sort());
+  });
+
+  it('lists no name twice', () => {
+    for (const list of [ROOT, CORE, PLAYBACK]) expect(new Set(list).size).toBe(list.length);
+  });
+});
