@@ -1,6 +1,6 @@
 import type { ClientLimiter } from './ClientLimiter';
 import type { ClientLimits } from './MemoryClientLimiter';
-import type { SynthesisCache } from './SynthesisCache';
+import type { SynthesisCache } from '../core/SynthesisCache';
 
 /** Sizes of the synthesis cache a store is asked for. */
 export interface SynthesisCacheLimits {

@@ -1,5 +1,5 @@
 import type { RedisConnection } from './RedisConnection';
-import type { SynthesisCache } from './SynthesisCache';
+import type { SynthesisCache } from '../core/SynthesisCache';
 
 /**
  * The synthesis cache in Redis, shared by the instances that use the same Redis and key prefix: one

@@ -10,7 +10,7 @@ import { quoteForLog } from './quoteForLog';
 import { readClientFrame, writeClientFrame, type ClientFrame, type RunTaskRequest, type ServiceError } from './readClientFrame';
 import type { RelayPolicy } from './RelayPolicy';
 import { SERVER_ERRORS, taskFailedFrame } from './serverErrors';
-import type { SynthesisCache } from './SynthesisCache';
+import type { SynthesisCache } from '../core/SynthesisCache';
 import { TaskRegistry } from './TaskRegistry';
 import { TaskTextBudget } from './TaskTextBudget';
 

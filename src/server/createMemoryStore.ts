@@ -1,8 +1,8 @@
 import type { ClientLimiter } from './ClientLimiter';
 import { MemoryClientLimiter } from './MemoryClientLimiter';
-import { MemorySynthesisCache } from './MemorySynthesisCache';
+import { MemorySynthesisCache } from '../core/MemorySynthesisCache';
 import type { ProxyStore } from './ProxyStore';
-import type { SynthesisCache } from './SynthesisCache';
+import type { SynthesisCache } from '../core/SynthesisCache';
 
 /**
  * The default {@link ProxyStore}: limits and cache in this process's memory (the cache a least recently

@@ -15,7 +15,7 @@ export { createRedisStore } from './createRedisStore';
 export type { RedisStore, RedisStoreOptions } from './createRedisStore';
 export type { ProxyStore, SynthesisCacheLimits } from './ProxyStore';
 export type { ClientLimiter, LimitDecision } from './ClientLimiter';
-export type { SynthesisCache } from './SynthesisCache';
+export type { SynthesisCache } from '../core/SynthesisCache';
 export { DRAINING_ERROR } from './SynthesisRelay';
 export type { ProxyAuthorizeContext, ProxyTaskRequest } from './ProxyAuthorizeContext';
 export { DEFAULT_PROXY_MODELS } from './RelayPolicy';
