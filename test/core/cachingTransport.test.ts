@@ -68,14 +68,14 @@ describe('cachingTransport', () => {
     const audio = await first.call(TEXT);
     expect(audio!.byteLength).toBeGreaterThan(1000);
     expect(first.getUsageCharacters()).toBe(TEXT.length);
-    const words = first.getTimeline().words.map((word) => [word.text, word.startMs, word.endMs]);
+    const words = first.getTimeline().words.map((word) => [word.text, word.beginMs, word.endMs]);
     expect(words.length).toBeGreaterThan(5);
     expect(endpoint.actions).toEqual(['run-task', 'continue-task', 'finish-task']);
 
     const second = synthesizer(transport);
     const again = await second.call(TEXT);
     expect(Buffer.from(again!).equals(Buffer.from(audio!))).toBe(true);
-    expect(second.getTimeline().words.map((word) => [word.text, word.startMs, word.endMs])).toEqual(words);
+    expect(second.getTimeline().words.map((word) => [word.text, word.beginMs, word.endMs])).toEqual(words);
     expect(second.getUsageCharacters()).toBe(0);
     expect(endpoint.actions).toEqual(['run-task', 'continue-task', 'finish-task']); // nothing more reached the endpoint
     expect(second.getLastRequestId()).not.toBe(first.getLastRequestId());

@@ -111,14 +111,14 @@ describe('useSpeechSynthesis with the utterance cache', () => {
     const screen = await render(provider(cachingTransport(endpoint, { cache, scope: 'local' })));
     speech!.speak(TEXT);
     await expect.poll(() => speech!.status, { timeout: 20_000 }).toBe('ended');
-    const words = speech!.words.map((word) => [word.text, word.startMs, word.endMs]);
+    const words = speech!.words.map((word) => [word.text, word.beginMs, word.endMs]);
     expect(words.length).toBeGreaterThan(4);
     expect(speech!.metrics.characters).toBe(TEXT.length);
     expect(endpoint.runTasks).toBe(1);
 
     speech!.speak(TEXT);
     await expect.poll(() => speech!.status, { timeout: 20_000 }).toBe('ended');
-    expect(speech!.words.map((word) => [word.text, word.startMs, word.endMs])).toEqual(words);
+    expect(speech!.words.map((word) => [word.text, word.beginMs, word.endMs])).toEqual(words);
     expect(speech!.metrics.characters).toBe(0);
     expect(endpoint.runTasks).toBe(1);
 
@@ -129,7 +129,7 @@ describe('useSpeechSynthesis with the utterance cache', () => {
     await render(provider(cachingTransport(unreachable, { cache: createCacheStorageCache({ name }), scope: 'local' })));
     speech!.speak(TEXT);
     await expect.poll(() => speech!.status, { timeout: 20_000 }).toBe('ended');
-    expect(speech!.words.map((word) => [word.text, word.startMs, word.endMs])).toEqual(words);
+    expect(speech!.words.map((word) => [word.text, word.beginMs, word.endMs])).toEqual(words);
     speech!.speak('Never read before.');
     await expect.poll(() => speech!.status, { timeout: 20_000 }).toBe('error');
     expect(speech!.error).toMatchObject({ code: 'ConnectionClosed' });
