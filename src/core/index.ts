@@ -27,6 +27,13 @@ export type { ProxyTransportOptions } from './proxyTransport';
 export { memoryTransport } from './memoryTransport';
 export type { MemoryConnectionHandler, MemoryPeer, MemoryPeerListener, MemoryTransportOptions } from './memoryTransport';
 export type { SynthesisToken, TokenProvider, Transport, TransportHttp, TransportSocket, TransportSocketHandlers } from './Transport';
+export { cachingTransport } from './cachingTransport';
+export type { CachingTransportOptions } from './cachingTransport';
+export { createCacheStorageCache } from './createCacheStorageCache';
+export type { CacheStorageCacheOptions } from './createCacheStorageCache';
+export { MemorySynthesisCache } from './MemorySynthesisCache';
+export type { MemorySynthesisCacheOptions } from './MemorySynthesisCache';
+export type { SynthesisCache } from './SynthesisCache';
 export type { FetchLike } from './httpJson';
 export type { WebSocketConstructor, WebSocketLike } from './webSocketConnection';
 
