@@ -49,6 +49,11 @@ export type { ProxyTransportOptions } from './core/proxyTransport';
 export { memoryTransport } from './core/memoryTransport';
 export type { MemoryConnectionHandler, MemoryPeer, MemoryPeerListener, MemoryTransportOptions } from './core/memoryTransport';
 export type { SynthesisToken, TokenProvider, Transport } from './core/Transport';
+export { cachingTransport } from './core/cachingTransport';
+export type { CachingTransportOptions } from './core/cachingTransport';
+export { createCacheStorageCache } from './core/createCacheStorageCache';
+export type { CacheStorageCacheOptions } from './core/createCacheStorageCache';
+export type { SynthesisCache } from './core/SynthesisCache';
 
 // Audio formats and players
 export { AudioFormat } from './core/AudioFormat';

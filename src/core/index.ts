@@ -17,6 +17,7 @@ export { StreamingSpeechController } from './StreamingSpeechController';
 export type { StreamingSpeechControllerOptions } from './StreamingSpeechController';
 export type { ReadableStreamLike } from './openTextSource';
 export type { EndedReason, Player, PlayerDiagnostics, PlayerSnapshot, PlayerState, ResetOptions, TimelineSource } from './Player';
+export { MAX_PLAYBACK_RATE, MIN_PLAYBACK_RATE } from './checkPlaybackRate';
 
 // Transports
 export { directTransport, workspaceUrls, DASHSCOPE_HTTP_URLS, DASHSCOPE_WEBSOCKET_URLS } from './directTransport';
@@ -26,6 +27,13 @@ export type { ProxyTransportOptions } from './proxyTransport';
 export { memoryTransport } from './memoryTransport';
 export type { MemoryConnectionHandler, MemoryPeer, MemoryPeerListener, MemoryTransportOptions } from './memoryTransport';
 export type { SynthesisToken, TokenProvider, Transport, TransportHttp, TransportSocket, TransportSocketHandlers } from './Transport';
+export { cachingTransport } from './cachingTransport';
+export type { CachingTransportOptions } from './cachingTransport';
+export { createCacheStorageCache } from './createCacheStorageCache';
+export type { CacheStorageCacheOptions } from './createCacheStorageCache';
+export { MemorySynthesisCache } from './MemorySynthesisCache';
+export type { MemorySynthesisCacheOptions } from './MemorySynthesisCache';
+export type { SynthesisCache } from './SynthesisCache';
 export type { FetchLike } from './httpJson';
 export type { WebSocketConstructor, WebSocketLike } from './webSocketConnection';
 

@@ -8,7 +8,8 @@ const getServerSnapshot = (): SpeechSnapshot => IDLE_SPEECH_SNAPSHOT;
  * One speech controller per component instance, wired to the provider and subscribed with
  * `useSyncExternalStore`. Creating it has no side effect (StrictMode may create two); the player and
  * sockets appear only when speaking starts, and unmounting releases them. The request parameters of
- * `options` are merged over the provider's defaults here, once.
+ * `options` are merged over the provider's defaults here, once; its `playbackRate` (or the provider's)
+ * goes to the controller, never into a request.
  */
 export function useSpeechController<C extends SpeechController>(
   hook: string,

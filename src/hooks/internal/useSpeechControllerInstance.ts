@@ -19,7 +19,7 @@ export function useSpeechControllerInstance<C extends SpeechController>(
   create: (options: StreamingSpeechControllerOptions) => C,
 ): C {
   const context = useSpeechContext(hook);
-  const { onStart, onWord, onEnd, onError, ...overrides } = options;
+  const { onStart, onWord, onEnd, onError, playbackRate, ...overrides } = options;
   const callbacks = useLatestRef<SpeechCallbacks>({ onStart, onWord, onEnd, onError });
   const [controller] = useState(() =>
     create({
@@ -36,6 +36,11 @@ export function useSpeechControllerInstance<C extends SpeechController>(
     controller.setDefaults(mergeParameters(context.defaults, stableOverrides));
     controller.setTransport(context.transport);
   }, [controller, context.defaults, context.transport, stableOverrides]);
+  // Not a request parameter: the player applies it. Set on mount and whenever the option changes.
+  const rate = playbackRate ?? context.playbackRate;
+  useIsomorphicLayoutEffect(() => {
+    if (rate !== undefined) controller.setPlaybackRate(rate);
+  }, [controller, rate]);
   useEffect(() => () => controller.release(), [controller]);
   return controller;
 }
