@@ -48,6 +48,11 @@ export interface PlayerSnapshot {
   readonly error: SynthesisError | undefined;
   /** The complete audio is here: `seek()` and `replay()` work. */
   readonly canSeek: boolean;
+  /**
+   * The playback rate (see {@link Player.setPlaybackRate}): 1 is normal speed. Kept across playthroughs
+   * like the volume, so it is here from the first snapshot.
+   */
+  readonly playbackRate: number;
 }
 
 /** Timing details for a debug overlay and the bench. */
@@ -140,11 +145,27 @@ export interface Player {
   /** Output volume, 0…1. */
   setVolume(volume: number): void;
   readonly volume: number;
+  /**
+   * Plays faster or slower with the pitch kept, from 0.5 (half speed) to 2 (double speed); 1 is the
+   * audio as it came, untouched. Applies at once while playing (the Web Audio player at its next segment
+   * join, within 15 ms), before the first chunk, while paused or stalled, and stays for later
+   * playthroughs until changed, like the volume. The clock and the active word stay on the heard audio;
+   * positions, word times, `seek()` and durations stay in ms of source audio. The service's own
+   * `speechRate` is another thing: it needs a new request. Throws a `ValidationError` (field
+   * `playbackRate`, nothing changed) outside 0.5–2.
+   */
+  setPlaybackRate(rate: number): void;
+  /** The playback rate set by {@link setPlaybackRate} (also in the snapshot). */
+  readonly playbackRate: number;
   /** Plays the complete audio again from the start; `false` before it is all here (or after an error). */
   replay(): boolean;
   /** Jumps to `ms` of the complete audio; `false` before it is all here (or after an error). */
   seek(ms: number): boolean;
-  /** The heard position in ms of source audio, for callers that poll (a progress bar, a seek). */
+  /**
+   * The heard position in ms of source audio, for callers that poll (a progress bar, a seek). At a
+   * playback rate other than 1 it moves that much faster or slower than real time; divide what remains
+   * by the rate to get real time left.
+   */
   getPositionMs(): number;
   /** Audio held so far, in ms. */
   getDurationMs(): number;

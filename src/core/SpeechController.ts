@@ -1,4 +1,5 @@
 import { bindMethods } from './bindMethods';
+import { checkPlaybackRate } from './checkPlaybackRate';
 import { DEFAULT_AUDIO_FORMAT, type AudioFormatSpec } from './AudioFormat';
 import { MAX_CHARACTERS_PER_MESSAGE, MAX_CHARACTERS_PER_TASK, countCharacters, isSsml } from './countCharacters';
 import { SynthesisError, ValidationError, toSynthesisError } from './errors';
@@ -50,6 +51,8 @@ export interface SpeechSnapshot {
   isComplete: boolean;
   /** Increases with every new utterance. */
   utterance: number;
+  /** The playback rate (see `setPlaybackRate`): 1 is normal speed; kept across utterances. */
+  playbackRate: number;
 }
 
 /** Event callbacks; read through `getCallbacks` every time, so the latest ones are used. */
@@ -74,7 +77,14 @@ export interface SpeechCallbacks {
  * `useSpeechSynthesis(options)`, `useStreamingSynthesis(options)`, `<SpeakButton speechOptions>` and
  * `<ReadAloud speechOptions>` take it; `speak(text, overrides)` takes its request parameters.
  */
-export interface SpeechOptions extends Partial<SynthesisParameters>, SpeechCallbacks {}
+export interface SpeechOptions extends Partial<SynthesisParameters>, SpeechCallbacks {
+  /**
+   * Playback speed with the pitch kept, 0.5–2 (applied by the player: nothing is requested again).
+   * Set when the hook mounts and again whenever this value changes; `setPlaybackRate` changes it in
+   * between. Not the service's `speechRate`, which is part of the request.
+   */
+  playbackRate?: number;
+}
 
 /** Options of {@link SpeechController}. */
 export interface SpeechControllerOptions {
@@ -108,6 +118,7 @@ export const IDLE_SPEECH_SNAPSHOT: SpeechSnapshot = /* @__PURE__ */ Object.freez
   interrupted: false,
   isComplete: false,
   utterance: 0,
+  playbackRate: 1,
 });
 
 /**
@@ -119,7 +130,7 @@ export const IDLE_SPEECH_SNAPSHOT: SpeechSnapshot = /* @__PURE__ */ Object.freez
  * synthesizing, synthesized, ended; failed or stopped) by named events in one table; its status is that
  * phase combined with what the player hears. `speak` or `start` while speaking replaces the current
  * utterance (its audio stops and its late events are dropped). Errors become `status: 'error'`; no
- * method throws. The player outlives utterances; tasks ask the transport for their sockets.
+ * method throws (but `setPlaybackRate` on a rate outside 0.5–2). The player outlives utterances; tasks ask the transport for their sockets.
  *
  * @example
  * const controller = new SpeechController({ transport, defaults: { model, voice }, createPlayer: () => createAudioPlayer() });
@@ -137,12 +148,13 @@ export class SpeechController {
   #settleWaiters: Array<(status: SpeechStatus) => void> = [];
   #defaults: Partial<SynthesisParameters>;
   #transport: Transport;
+  #playbackRate = 1;
 
   constructor(options: SpeechControllerOptions) {
     this.options = options;
     this.#defaults = options.defaults ?? {};
     this.#transport = options.transport;
-    bindMethods(this, ['subscribe', 'getSnapshot', 'subscribeWord', 'speak', 'stop', 'pause', 'resume', 'seek']);
+    bindMethods(this, ['subscribe', 'getSnapshot', 'subscribeWord', 'speak', 'stop', 'pause', 'resume', 'seek', 'setPlaybackRate']);
   }
 
   /** Replaces the default request parameters for later utterances. */
@@ -232,7 +244,7 @@ export class SpeechController {
     this.#utterance = undefined;
     this.#player?.stop();
     const { metrics, words, sentences, text } = this.#snapshot;
-    this.#setSnapshot({ ...IDLE_SPEECH_SNAPSHOT, utterance: utterance.id, metrics, words, sentences, text });
+    this.#setSnapshot({ ...IDLE_SPEECH_SNAPSHOT, utterance: utterance.id, metrics, words, sentences, text, playbackRate: this.#playbackRate });
     this.#settle('idle');
   }
 
@@ -259,6 +271,25 @@ export class SpeechController {
     if (!player.getSnapshot().canSeek) return false;
     player.seek(Math.max(0, ms));
     return true;
+  }
+
+  /**
+   * Plays faster or slower with the pitch kept, from 0.5 to 2 (1 is normal speed): at once while
+   * speaking (the player time-stretches what it already has; nothing is requested again), and for
+   * every later utterance. Word times, `seek` and positions stay in ms of the audio as synthesized.
+   * The one method that throws: a `ValidationError` (field `playbackRate`) outside 0.5–2, changing
+   * nothing — a bad rate is the caller's mistake, not a reason to end the utterance.
+   */
+  setPlaybackRate(rate: number): void {
+    checkPlaybackRate(rate);
+    this.#playbackRate = rate;
+    this.#player?.setPlaybackRate(rate);
+    this.publish({ playbackRate: rate });
+  }
+
+  /** The playback rate set by {@link setPlaybackRate} (1 until then). */
+  get playbackRate(): number {
+    return this.#playbackRate;
   }
 
   /**
@@ -291,10 +322,12 @@ export class SpeechController {
     // Current before the player is touched, so whatever it reports (the previous playthrough stopping, a
     // context that cannot be made or unlocked) belongs to this utterance and never republishes the last one.
     this.#utterance = utterance;
-    this.#setSnapshot({ ...IDLE_SPEECH_SNAPSHOT, status: 'connecting', text, utterance: utterance.id });
+    this.#setSnapshot({ ...IDLE_SPEECH_SNAPSHOT, status: 'connecting', text, utterance: utterance.id, playbackRate: this.#playbackRate });
     try {
       const player = (this.#player ??= this.options.createPlayer());
       this.#unsubscribePlayer ??= player.subscribe(() => this.#onPlayer());
+      // A new player (the first, or one after release) starts at 1.
+      if (player.playbackRate !== this.#playbackRate) player.setPlaybackRate(this.#playbackRate);
       player.reset({ format: utterance.format, speakStartedAt: utterance.startedAt });
       this.#unlock(player);
     } catch (error) {

@@ -20,6 +20,8 @@ export interface SpeechContextValue {
   /** How long connecting and waiting for `task-started` may take before the hooks report a timeout. */
   connectTimeoutMillis: number | undefined;
   startTimeoutMillis: number | undefined;
+  /** The playback rate hooks start at unless their options give one (not a request parameter). */
+  playbackRate: number | undefined;
 }
 
 const SpeechContext = /* @__PURE__ */ createContext<SpeechContextValue | null>(null);
@@ -41,6 +43,12 @@ export interface SpeechProviderProps extends Partial<SynthesisParameters> {
   connectTimeoutMillis?: number;
   /** How long the service may take to answer `run-task`. @default 10000 */
   startTimeoutMillis?: number;
+  /**
+   * Playback speed of every hook below, 0.5–2, pitch kept (a hook's own `playbackRate` option wins; its
+   * `setPlaybackRate` changes it in between). Applied by the player, never sent: the service's
+   * `speechRate` is the request option. @default 1
+   */
+  playbackRate?: number;
   children?: ReactNode;
 }
 
@@ -55,7 +63,7 @@ export interface SpeechProviderProps extends Partial<SynthesisParameters> {
  *   <SpeakButton text="你好，世界" />
  * </SpeechProvider>
  */
-export function SpeechProvider({ transport, queryClient, createPlayer, idleFinishMs, connectTimeoutMillis, startTimeoutMillis, children, ...defaults }: SpeechProviderProps) {
+export function SpeechProvider({ transport, queryClient, createPlayer, idleFinishMs, connectTimeoutMillis, startTimeoutMillis, playbackRate, children, ...defaults }: SpeechProviderProps) {
   const ownClient = useOwnQueryClient(!queryClient);
   const sharedAudioContext = useSharedAudioContext();
   // Without a format, browsers get the one measured to start fastest (PCM 24 kHz, see DEFAULT_BROWSER_FORMAT).
@@ -69,8 +77,9 @@ export function SpeechProvider({ transport, queryClient, createPlayer, idleFinis
       idleFinishMs,
       connectTimeoutMillis,
       startTimeoutMillis,
+      playbackRate,
     }),
-    [transport, stableDefaults, queryClient, ownClient, sharedAudioContext, createPlayer, idleFinishMs, connectTimeoutMillis, startTimeoutMillis],
+    [transport, stableDefaults, queryClient, ownClient, sharedAudioContext, createPlayer, idleFinishMs, connectTimeoutMillis, startTimeoutMillis, playbackRate],
   );
   return <SpeechContext.Provider value={value}>{children}</SpeechContext.Provider>;
 }

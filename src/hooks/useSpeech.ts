@@ -12,6 +12,8 @@ export interface Speech extends SpeechSnapshot {
   pause(): void;
   resume(): void;
   seek(ms: number): boolean;
+  /** Plays faster or slower with the pitch kept, 0.5–2, at once and for later utterances (see `SpeechController.setPlaybackRate`). */
+  setPlaybackRate(rate: number): void;
 }
 
 /** Whether `status` is an utterance underway: connecting, buffering, speaking or paused. */
@@ -35,6 +37,7 @@ export function useSpeech(options: SpeechOptions = {}): Speech {
     pause: controller.pause,
     resume: controller.resume,
     seek: controller.seek,
+    setPlaybackRate: controller.setPlaybackRate,
   };
 }
 

@@ -16,6 +16,12 @@ export interface UseSpeechSynthesisResult extends SpeechState {
   resume(): void;
   /** Jumps to `ms` once the audio is complete; returns whether it could. */
   seek(ms: number): boolean;
+  /**
+   * Plays faster or slower with the pitch kept, 0.5–2: at once while speaking, with nothing requested
+   * again, and for the next utterances of this hook (`playbackRate` in the state shows it). Throws a
+   * `ValidationError` outside 0.5–2.
+   */
+  setPlaybackRate(rate: number): void;
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   type TimelineSource,
 } from 'cosyvoice-react/core';
 import { bindMethods } from '../core/bindMethods';
+import { checkPlaybackRate } from '../core/checkPlaybackRate';
 import { now } from '../core/now';
 import { audioStartAllowed } from './audioStartAllowed';
 import { DEFAULT_BROWSER_FORMAT } from './DEFAULT_BROWSER_FORMAT';
@@ -130,6 +131,7 @@ class WebAudioPlayer implements Player {
   #resumeState: PlayerState = 'playing';
   #format: AudioFormatSpec;
   #volume: number;
+  #playbackRate = 1;
 
   // The playthrough's audio: its decoder (a new generation per playthrough drops late output), the
   // decoded samples kept for replay and seek, metrics.
@@ -165,6 +167,10 @@ class WebAudioPlayer implements Player {
 
   get volume(): number {
     return this.#volume;
+  }
+
+  get playbackRate(): number {
+    return this.#playbackRate;
   }
 
   // ---- output --------------------------------------------------------------------------------
@@ -203,6 +209,8 @@ class WebAudioPlayer implements Player {
         node.port.onmessage = (event: MessageEvent) => this.#onWorkletMessage(event.data as PosMessage);
         node.connect(gain);
         this.#node = node;
+        // A new node plays at 1: a rate set for an earlier context carries over.
+        if (this.#playbackRate !== 1) node.port.postMessage({ type: 'speed', rate: this.#playbackRate });
         for (const [message, transfer] of this.#outbox) node.port.postMessage(message, transfer);
         this.#outbox = [];
       },
@@ -632,6 +640,15 @@ class WebAudioPlayer implements Player {
     this.#volume = clampVolume(volume);
     const gain = this.#gain;
     if (gain && this.#context) gain.gain.setTargetAtTime(this.#volume, this.#context.currentTime, 0.01);
+  }
+
+  setPlaybackRate(rate: number): void {
+    checkPlaybackRate(rate);
+    if (rate === this.#playbackRate) return;
+    this.#playbackRate = rate;
+    // The worklet stretches from its next segment join and reports the new pace, so the clock follows.
+    this.#post({ type: 'speed', rate });
+    this.#store.update({ playbackRate: rate });
   }
 
   replay(): boolean {

@@ -566,3 +566,74 @@ describe('SpeechController: an audio output that has not started', () => {
     expect(s.calls).toEqual(['error:AudioBlocked']);
   });
 });
+
+describe('SpeechController: playback rate', () => {
+  it('changes speed mid-utterance with the position continuous and no new request, and keeps it for the next utterance', async () => {
+    const s = setup();
+    await reach(s, 'synthesizing, speaking');
+    const start = s.controller.getPositionMs();
+    await vi.advanceTimersByTimeAsync(200);
+    const before = s.controller.getPositionMs();
+    expect(before - start).toBeCloseTo(200, 0);
+    const requests = s.server.actions();
+    s.controller.setPlaybackRate(2);
+    expect(s.controller.getSnapshot()).toMatchObject({ status: 'speaking', playbackRate: 2 });
+    expect(s.controller.playbackRate).toBe(2);
+    expect(s.controller.player?.playbackRate).toBe(2);
+    expect(s.controller.getPositionMs()).toBeCloseTo(before, 0);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(s.controller.getPositionMs() - before).toBeCloseTo(200, 0);
+    s.server.sentenceEnd(TEXT);
+    s.server.finished(TEXT.length);
+    await deliver();
+    // Nothing was asked of the service again: the same task's frames only.
+    expect(s.server.actions()).toEqual(requests);
+    expect(s.server.connections).toHaveLength(1);
+    // The rest of the 1 000 ms of audio plays at 2×: half as long as at 1×.
+    const left = 1000 - s.controller.getPositionMs();
+    expect(left).toBeGreaterThan(400);
+    await vi.advanceTimersByTimeAsync(left / 2 - 30);
+    expect(s.status()).toBe('speaking');
+    await vi.advanceTimersByTimeAsync(60);
+    expect(s.status()).toBe('ended');
+    expect(s.calls.at(-1)).toBe('end');
+    // The next utterance starts at 2×.
+    s.controller.speak(TEXT);
+    expect(s.controller.getSnapshot()).toMatchObject({ status: 'connecting', playbackRate: 2 });
+    s.controller.stop();
+    expect(s.controller.getSnapshot()).toMatchObject({ status: 'idle', playbackRate: 2 });
+  });
+
+  it('a rate set before the first speak (no player yet) or kept over release() applies to the new player', async () => {
+    const s = setup();
+    s.controller.setPlaybackRate(0.5);
+    expect(s.controller.player).toBeUndefined();
+    expect(s.controller.getSnapshot()).toMatchObject({ status: 'idle', playbackRate: 0.5 });
+    await reach(s, 'synthesizing, speaking');
+    expect(s.controller.player?.playbackRate).toBe(0.5);
+    const start = s.controller.getPositionMs();
+    await vi.advanceTimersByTimeAsync(200);
+    expect(s.controller.getPositionMs() - start).toBeCloseTo(100, 0);
+    s.controller.release();
+    s.controller.speak(TEXT);
+    expect(s.controller.player?.playbackRate).toBe(0.5);
+    s.controller.stop();
+  });
+
+  it('rejects a rate outside 0.5–2 with a ValidationError, changing nothing: the utterance plays on at its rate', async () => {
+    const s = setup();
+    await reach(s, 'synthesizing, speaking');
+    s.controller.setPlaybackRate(1.5);
+    const snapshot = s.controller.getSnapshot();
+    for (const bad of [3, 0.25, Number.NaN, -1]) {
+      expect(() => s.controller.setPlaybackRate(bad)).toThrow(expect.objectContaining({ name: 'ValidationError', field: 'playbackRate' }));
+    }
+    expect(s.controller.getSnapshot()).toBe(snapshot);
+    expect(s.controller.playbackRate).toBe(1.5);
+    expect(s.controller.player?.playbackRate).toBe(1.5);
+    const start = s.controller.getPositionMs();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(s.controller.getPositionMs() - start).toBeCloseTo(150, 0);
+    expect(s.calls.some((c) => c.startsWith('error'))).toBe(false);
+  });
+});
