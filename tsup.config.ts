@@ -23,6 +23,8 @@ export default defineConfig([
   // dev-only warnings to production; left as is, the app's bundler decides.
   { ...shared, entry: { index: 'src/index.ts' }, platform: 'neutral', external: playbackExternal },
   { ...shared, entry: { core: 'src/core/index.ts' }, platform: 'neutral' },
+  // The DOM reading layer on its own, for other UI frameworks; the React entry bundles what it uses.
+  { ...shared, entry: { dom: 'src/dom/index.ts' }, platform: 'neutral' },
   { ...shared, entry: { playback: 'src/playback/index.ts' }, platform: 'neutral', external: [...playbackExternal, 'cosyvoice-react/core'] },
   { ...shared, entry: { 'wasm-decoders': 'src/wasm-decoders/index.ts' }, platform: 'neutral', external: wasmDecoders },
   { ...shared, entry: { 'wasm-decoders-server': 'src/wasm-decoders/server.ts' }, dts: false, platform: 'neutral', external: wasmDecoders },

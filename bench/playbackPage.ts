@@ -139,6 +139,123 @@ async function highlightError() {
   return result;
 }
 
+const ONSET_TAP = `class OnsetTap extends AudioWorkletProcessor {
+  constructor() { super(); this.sinceLoud = Infinity; }
+  process(inputs, outputs) {
+    const input = inputs[0] && inputs[0][0];
+    if (input) {
+      outputs[0][0].set(input);
+      for (let i = 0; i < input.length; i++) {
+        if (Math.abs(input[i]) > 0.05) {
+          // A tone's first loud sample after 8 ms without one: a word onset.
+          if (this.sinceLoud > 0.008 * sampleRate) this.port.postMessage(currentTime + i / sampleRate);
+          this.sinceLoud = 0;
+        } else this.sinceLoud++;
+      }
+    }
+    return true;
+  }
+}
+registerProcessor('bench-onset-tap', OnsetTap);`;
+
+/**
+ * Highlight error and word-onset error at playback rates: 16 words, each a 150 ms tone (the shape of
+ * the local server's tone engine), played at each rate after one playthrough at 1× (a context's first
+ * playthrough carries its own start-up offset). Highlight error: when the word became active minus when
+ * its onset was heard. Word-onset error: the heard-audio clock's position when the onset was heard,
+ * minus the word's begin, in heard ms (the position is read every 4 ms and interpolated).
+ */
+async function highlightErrorAtRates(rates: number[]) {
+  const context = new AudioContext({ latencyHint: 'interactive' });
+  await context.audioWorklet.addModule(URL.createObjectURL(new Blob([ONSET_TAP], { type: 'text/javascript' })));
+  const tap = new AudioWorkletNode(context, 'bench-onset-tap', { numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [1] });
+  tap.connect(context.destination);
+  let onsets: number[] = [];
+  tap.port.onmessage = (e: MessageEvent) => onsets.push(e.data as number);
+  const player = createAudioPlayer({ context, format: AudioFormat.PCM_24000HZ_MONO_16BIT, connect: (output) => output.connect(tap) });
+  await player.unlock();
+  await sleep(100);
+  const wordMs = 250;
+  const begins = Array.from({ length: 16 }, (_, k) => 50 + k * wordMs);
+  const words: TimelineWord[] = begins.map((beginMs, k) => ({ text: `w${k}`, beginIndex: k * 3, endIndex: k * 3 + 2, beginMs, endMs: beginMs + 150, sentenceIndex: 0 }));
+  const audio = pcm16(begins.at(-1)! / 1000 + 0.3, (t) => {
+    const ms = t * 1000;
+    const begin = begins.find((b) => ms >= b && ms < b + 150);
+    if (begin === undefined) return 0;
+    const n = (ms - begin) / 1000;
+    const envelope = Math.min(1, n / 0.01, (0.15 - n) / 0.02);
+    return 0.4 * envelope * Math.sin(2 * Math.PI * 220 * t);
+  });
+  const play = async (rate: number) => {
+    player.setPlaybackRate(rate);
+    onsets = [];
+    const changes: { index: number; at: number }[] = [];
+    const readings: { at: number; positionMs: number }[] = [];
+    player.reset();
+    player.setTimeline(words);
+    const off = player.subscribe(() => {
+      const index = player.getSnapshot().activeWordIndex;
+      if (index >= 0 && changes[changes.length - 1]?.index !== index) changes.push({ index, at: performance.now() });
+    });
+    const stamps: { contextTime: number; performanceTime: number }[] = [];
+    const timer = setInterval(() => {
+      if (player.getSnapshot().state === 'playing') readings.push({ at: performance.now(), positionMs: player.getPositionMs() });
+      const stamp = context.getOutputTimestamp();
+      if (stamp.contextTime! > 0) stamps.push({ contextTime: stamp.contextTime!, performanceTime: stamp.performanceTime! });
+    }, 4);
+    const done = ended(player);
+    const chunkBytes = RATE * 2 * 0.1;
+    for (let offset = 0; offset < audio.length; offset += chunkBytes) {
+      player.enqueue(audio.subarray(offset, offset + chunkBytes));
+      await sleep(25);
+    }
+    player.endOfStream();
+    await done;
+    clearInterval(timer);
+    off();
+    const heardAt = (ctxTime: number) => {
+      let nearest = stamps[0]!;
+      for (const stamp of stamps) if (Math.abs(stamp.contextTime - ctxTime) < Math.abs(nearest.contextTime - ctxTime)) nearest = stamp;
+      return nearest.performanceTime + (ctxTime - nearest.contextTime) * 1000;
+    };
+    const clockAt = (at: number) => {
+      for (let i = 1; i < readings.length; i++) {
+        const a = readings[i - 1]!;
+        const b = readings[i]!;
+        if (a.at <= at && at <= b.at) return a.positionMs + ((b.positionMs - a.positionMs) * (at - a.at)) / (b.at - a.at || 1);
+      }
+      return undefined;
+    };
+    const highlight: number[] = [];
+    const onset: number[] = [];
+    words.forEach((word, k) => {
+      const heard = onsets[k] === undefined ? undefined : heardAt(onsets[k]!);
+      if (heard === undefined) return;
+      const change = changes.find((c) => c.index === k);
+      // Word 0 begins where playback begins: active from the first rendered sample, so left out.
+      if (change && k > 0) highlight.push(change.at - heard);
+      const position = clockAt(heard);
+      if (position !== undefined) onset.push((position - word.beginMs) / rate);
+    });
+    const summary = (values: number[]) => {
+      const abs = values.map(Math.abs);
+      return {
+        meanMs: abs.reduce((a, b) => a + b, 0) / abs.length,
+        maxMs: Math.max(...abs),
+        meanSignedMs: values.reduce((a, b) => a + b, 0) / values.length,
+        words: values.length,
+      };
+    };
+    return { highlightError: summary(highlight), wordOnsetError: summary(onset), onsetsHeard: onsets.length, underruns: player.getSnapshot().underruns };
+  };
+  await play(1); // the context's first playthrough, not measured
+  const out: Record<string, unknown> = {};
+  for (const rate of rates) out[`${rate}x`] = await play(rate);
+  player.dispose();
+  await context.close();
+  return { playbackRates: out, playbackRateWordsExpected: words.length };
+}
+
 /** Time to first audio for a stream delivered at 2× real time: ours vs the whole file in an <audio>. */
 async function naiveComparison() {
   const seconds = 3;
@@ -233,7 +350,8 @@ async function runBench() {
   const overhead = await ttfaOverhead();
   const highlight = await highlightError();
   const naive = await naiveComparison();
-  return { ...overhead, ...highlight, ...naive, ...formats, userAgent: navigator.userAgent };
+  const rates = await highlightErrorAtRates([1, 0.75, 1.5, 2]);
+  return { ...overhead, ...highlight, ...naive, ...formats, ...rates, userAgent: navigator.userAgent };
 }
 
 (window as unknown as { runBench: typeof runBench }).runBench = runBench;

@@ -19,6 +19,11 @@ export type { UsePlaybackPositionOptions } from './hooks/usePlaybackPosition';
 export { CUSTOM_VOICES_QUERY_KEY, useVoices } from './hooks/useVoices';
 export type { UseVoicesResult } from './hooks/useVoices';
 export { useSynthesisToken } from './hooks/useSynthesisToken';
+export { useReadAloudRegion } from './hooks/useReadAloudRegion';
+export type { UseReadAloudRegionOptions, UseReadAloudRegionResult } from './hooks/useReadAloudRegion';
+export type { RegionContentChangePolicy } from './hooks/internal/RegionReading';
+export type { CollectReadableTextOptions } from './dom/collectReadableText';
+export type { HighlightMode } from './dom/RangeHighlighter';
 export type { UseSynthesisTokenOptions, UseSynthesisTokenResult } from './hooks/useSynthesisToken';
 export type { SpeakOptions, SpeechCallbacks, SpeechController, SpeechMetrics, SpeechOptions, SpeechSnapshot, SpeechStatus } from './core/SpeechController';
 export type { HeardText } from './core/splitHeardText';
@@ -34,6 +39,8 @@ export { VoicePicker, useVoicePicker } from './components/VoicePicker';
 export type { UseVoicePickerOptions, UseVoicePickerResult, VoiceGroup, VoicePickerLabels, VoicePickerProps, VoicePickerRootProps, VoicePickerState } from './components/VoicePicker';
 export { ReadAloud } from './components/ReadAloud';
 export type { ReadAloudProps } from './components/ReadAloud';
+export { ReadAloudRegion } from './components/ReadAloudRegion';
+export type { ReadAloudRegionLabels, ReadAloudRegionProps } from './components/ReadAloudRegion';
 export { useAnnouncer } from './components/useAnnouncer';
 
 // Transports
@@ -44,6 +51,11 @@ export type { ProxyTransportOptions } from './core/proxyTransport';
 export { memoryTransport } from './core/memoryTransport';
 export type { MemoryConnectionHandler, MemoryPeer, MemoryPeerListener, MemoryTransportOptions } from './core/memoryTransport';
 export type { SynthesisToken, TokenProvider, Transport } from './core/Transport';
+export { cachingTransport } from './core/cachingTransport';
+export type { CachingTransportOptions } from './core/cachingTransport';
+export { createCacheStorageCache } from './core/createCacheStorageCache';
+export type { CacheStorageCacheOptions } from './core/createCacheStorageCache';
+export type { SynthesisCache } from './core/SynthesisCache';
 
 // Audio formats and players
 export { AudioFormat } from './core/AudioFormat';

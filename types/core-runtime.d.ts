@@ -22,7 +22,20 @@ declare var performance: { now(): number };
 // Node's, or the `process.env.NODE_ENV` that bundlers replace; read only inside a try (absent in unbundled browsers).
 declare var process: { env: Record<string, string | undefined> };
 declare var console: { warn(...data: unknown[]): void; error(...data: unknown[]): void } | undefined;
-declare var crypto: { getRandomValues<T extends Uint8Array>(array: T): T };
+declare var crypto: {
+  getRandomValues<T extends Uint8Array>(array: T): T;
+  // Web Crypto's digest: in Node, workers, and browsers in secure contexts only (hence optional).
+  readonly subtle?: { digest(algorithm: 'SHA-256', data: Uint8Array): Promise<ArrayBuffer> };
+};
+
+interface TextEncoder {
+  encode(input?: string): Uint8Array;
+}
+declare var TextEncoder: { prototype: TextEncoder; new (): TextEncoder };
+interface TextDecoder {
+  decode(input?: Uint8Array): string;
+}
+declare var TextDecoder: { prototype: TextDecoder; new (): TextDecoder };
 
 interface URLSearchParams {
   set(name: string, value: string): void;

@@ -1,7 +1,9 @@
 import {
   createContext,
   forwardRef,
+  lazy,
   memo,
+  Suspense,
   useCallback,
   useContext,
   useEffect,
@@ -10,6 +12,7 @@ import {
   useState,
   useSyncExternalStore,
   type FocusEvent,
+  type ForwardedRef,
   type HTMLAttributes,
   type KeyboardEvent,
   type MouseEvent,
@@ -181,8 +184,20 @@ export interface KaraokeTextProps extends Omit<HTMLAttributes<HTMLDivElement>, '
   onWordSelect?: (word: TimelineWord, index: number, event: { preventDefault(): void; defaultPrevented: boolean }) => void;
   /** Messages, merged over {@link DEFAULT_KARAOKE_TEXT_LABELS}. */
   labels?: Partial<KaraokeTextLabels>;
-  /** Custom content inside each word's `<span>` (e.g. `<ruby>`). Read when the word renders. */
+  /** Custom content inside each word's `<span>` (e.g. `<ruby>`). Read when the word renders. Elements mode only. */
   renderWord?: (text: string, index: number, state: WordState) => ReactNode;
+  /**
+   * How the heard word is shown. `'elements'`: one `<span>` per word (`data-state`, `data-active`,
+   * `data-spoken`), words are buttons in one tab stop when seekable. `'ranges'`: the text is one plain
+   * text node and the heard word and its sentence are drawn with the CSS Custom Highlight API (style
+   * `::highlight(cosyvoice-word)` and `::highlight(cosyvoice-sentence)`; an overlay where the API is
+   * missing), so a word change renders nothing, whatever the text's length: for long texts. In ranges
+   * mode a click on a word seeks (pointer only: there is no element per word to focus, so keyboard
+   * users seek with the player's controls; use the elements mode where words must be keyboard
+   * operable), `renderWord` is not used, and the speech's controller is read directly (only
+   * `speech.controller` matters). @default 'elements'
+   */
+  highlight?: 'elements' | 'ranges';
 }
 
 /**
@@ -211,6 +226,10 @@ export interface KaraokeTextProps extends Omit<HTMLAttributes<HTMLDivElement>, '
  * <KaraokeText timeline={words} activeWordIndex={index}>{text}</KaraokeText>
  */
 export const KaraokeText = /* @__PURE__ */ forwardRef<HTMLDivElement, KaraokeTextProps>(function KaraokeText(props, forwardedRef) {
+  return props.highlight === 'ranges' ? <KaraokeRangesMode props={props} forwardedRef={forwardedRef} /> : <KaraokeElementsText {...props} ref={forwardedRef} />;
+});
+
+const KaraokeElementsText = /* @__PURE__ */ forwardRef<HTMLDivElement, KaraokeTextProps>(function KaraokeText(props, forwardedRef) {
   const {
     text: textProp,
     children,
@@ -222,6 +241,7 @@ export const KaraokeText = /* @__PURE__ */ forwardRef<HTMLDivElement, KaraokeTex
     onWordSelect,
     labels: labelOverrides,
     renderWord,
+    highlight: _highlight,
     onClick,
     onKeyDown,
     onFocus,
@@ -316,7 +336,8 @@ export const KaraokeText = /* @__PURE__ */ forwardRef<HTMLDivElement, KaraokeTex
     if (prevented || !speech) {
       return;
     }
-    if (!speech.isComplete || !speech.seek(word.beginMs)) {
+    // Asked even before the audio is complete: the click also starts an audio output the browser blocked.
+    if (!speech.seek(word.beginMs)) {
       announce(labels.seekUnavailable);
     }
   };
@@ -516,3 +537,28 @@ const KaraokeWord = /* @__PURE__ */ memo(function KaraokeWord({ index, text, foc
     </span>
   );
 });
+
+/* -------------------------------------------------------------------------------------------------
+ * Ranges mode (KaraokeRangesText, loaded on first use)
+ * -----------------------------------------------------------------------------------------------*/
+
+// Loaded on first use, so apps that never use this mode do not carry it; meanwhile the text shows as it
+// will (without `data-state`, which the loaded component sets).
+const LazyKaraokeRangesText = /* @__PURE__ */ lazy(() => import('./KaraokeRangesText').then((module) => ({ default: module.KaraokeRangesText })));
+
+function KaraokeRangesMode({ props, forwardedRef }: { props: KaraokeTextProps; forwardedRef: ForwardedRef<HTMLDivElement> }) {
+  // What the lazy part would otherwise import from modules of this chunk (which would then be split out
+  // of it into a shared chunk): the announcer and the default label.
+  const announce = useAnnouncer();
+  return (
+    <Suspense
+      fallback={
+        <div className={props.className === undefined ? 'cosyvoice-karaoke' : `cosyvoice-karaoke ${props.className}`} style={props.style} data-highlight="ranges" ref={forwardedRef}>
+          {props.text ?? (typeof props.children === 'string' ? props.children : undefined) ?? props.speech?.text}
+        </div>
+      }
+    >
+      <LazyKaraokeRangesText props={props} forwardedRef={forwardedRef} announce={announce} seekUnavailable={DEFAULT_KARAOKE_TEXT_LABELS.seekUnavailable} />
+    </Suspense>
+  );
+}

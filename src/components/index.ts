@@ -19,3 +19,5 @@ export { ANNOUNCER_ATTRIBUTE, announce, useAnnouncer } from './useAnnouncer';
 export { composeEventHandlers } from './composeEventHandlers';
 export { useControllableState } from './useControllableState';
 export type { UseControllableStateOptions } from './useControllableState';
+export { ReadAloudRegion, DEFAULT_READ_ALOUD_REGION_LABELS } from './ReadAloudRegion';
+export type { ReadAloudRegionLabels, ReadAloudRegionProps } from './ReadAloudRegion';

@@ -10,9 +10,11 @@ import type { TimelineWord } from './WordTimeline';
  * - `interrupted`: the system took the audio output (iOS call, Siri, another app); offer "tap to
  *   resume", and call `resume()` from that tap
  * - `ended`: played to the end (`endedReason: 'finished'`)
- * - `error`: see `error`. `AudioBlocked` (the browser keeps the audio output suspended) is recoverable:
- *   once audio runs (a later gesture), the playthrough continues. Any other error ends the playthrough
- *   (`endedReason: 'error'`); the next `reset()` starts over.
+ * - `error`: see `error`. While `endedReason` is not `'error'`, the audio output has not started and the
+ *   playthrough waits for it: `AudioBlocked` (the browser keeps it suspended: autoplay policy, no
+ *   gesture) or a retryable `AudioFailed` (allowed to start but never did: no audio device). Once audio
+ *   runs (a later gesture, a slow device), the playthrough continues. Any other error ends the
+ *   playthrough (`endedReason: 'error'`); the next `reset()` starts over.
  */
 export type PlayerState = 'idle' | 'buffering' | 'playing' | 'paused' | 'interrupted' | 'ended' | 'error';
 
@@ -46,6 +48,11 @@ export interface PlayerSnapshot {
   readonly error: SynthesisError | undefined;
   /** The complete audio is here: `seek()` and `replay()` work. */
   readonly canSeek: boolean;
+  /**
+   * The playback rate (see {@link Player.setPlaybackRate}): 1 is normal speed. Kept across playthroughs
+   * like the volume, so it is here from the first snapshot.
+   */
+  readonly playbackRate: number;
 }
 
 /** Timing details for a debug overlay and the bench. */
@@ -104,7 +111,8 @@ export interface Player {
    * Creates or resumes the audio output. Call it synchronously from a click or key handler (before any
    * `await`). Resolves once audio can play; rejects with `SynthesisError('AudioBlocked')` (the snapshot
    * shows it) if the browser keeps the output suspended, or `SynthesisError('AudioFailed')` where there
-   * is none. Never throws synchronously.
+   * is none (no Web Audio, or no device: a context allowed to start that never does). A context resumed
+   * inside a gesture that is slow to start is waited for, not reported. Never throws synchronously.
    */
   unlock(): Promise<void>;
   /** Starts a new playthrough: stops the current one (ended: `'stopped'`) and clears the timeline. */
@@ -137,11 +145,27 @@ export interface Player {
   /** Output volume, 0…1. */
   setVolume(volume: number): void;
   readonly volume: number;
+  /**
+   * Plays faster or slower with the pitch kept, from 0.5 (half speed) to 2 (double speed); 1 is the
+   * audio as it came, untouched. Applies at once while playing (the Web Audio player at its next segment
+   * join, within 15 ms), before the first chunk, while paused or stalled, and stays for later
+   * playthroughs until changed, like the volume. The clock and the active word stay on the heard audio;
+   * positions, word times, `seek()` and durations stay in ms of source audio. The service's own
+   * `speechRate` is another thing: it needs a new request. Throws a `ValidationError` (field
+   * `playbackRate`, nothing changed) outside 0.5–2.
+   */
+  setPlaybackRate(rate: number): void;
+  /** The playback rate set by {@link setPlaybackRate} (also in the snapshot). */
+  readonly playbackRate: number;
   /** Plays the complete audio again from the start; `false` before it is all here (or after an error). */
   replay(): boolean;
   /** Jumps to `ms` of the complete audio; `false` before it is all here (or after an error). */
   seek(ms: number): boolean;
-  /** The heard position in ms of source audio, for callers that poll (a progress bar, a seek). */
+  /**
+   * The heard position in ms of source audio, for callers that poll (a progress bar, a seek). At a
+   * playback rate other than 1 it moves that much faster or slower than real time; divide what remains
+   * by the rate to get real time left.
+   */
   getPositionMs(): number;
   /** Audio held so far, in ms. */
   getDurationMs(): number;

@@ -1,4 +1,5 @@
 import { bindMethods } from './bindMethods';
+import { checkPlaybackRate } from './checkPlaybackRate';
 import { DEFAULT_AUDIO_FORMAT, type AudioFormatSpec } from './AudioFormat';
 import { MAX_CHARACTERS_PER_MESSAGE, MAX_CHARACTERS_PER_TASK, countCharacters, isSsml } from './countCharacters';
 import { SynthesisError, ValidationError, toSynthesisError } from './errors';
@@ -55,6 +56,8 @@ export interface SpeechSnapshot {
   isComplete: boolean;
   /** Increases with every new utterance. */
   utterance: number;
+  /** The playback rate (see `setPlaybackRate`): 1 is normal speed; kept across utterances. */
+  playbackRate: number;
   /** Texts waiting to be spoken after this one (`speak(text, { queue: 'append' })`), in order. */
   queued: readonly string[];
   /** What the listener heard of the last utterance that was stopped, replaced or heard to the end. */
@@ -78,7 +81,11 @@ export interface SpeechCallbacks {
   onWord?(word: TimelineWord, index: number): void;
   /** The utterance was spoken to the end. */
   onEnd?(): void;
-  /** The utterance failed (never for `stop`/`cancel`). */
+  /**
+   * The utterance failed (never for `stop`/`cancel`), or its audio output has not started
+   * (`AudioBlocked`; `AudioFailed` with no audio device): then the utterance goes on and plays if the
+   * output starts later (a tap on resume, a slow device), and the status follows.
+   */
   onError?(error: SynthesisError): void;
   /** The utterance was stopped or replaced before its end (barge-in): what was heard, and what was not. */
   onInterrupt?(heard: HeardText): void;
@@ -90,7 +97,14 @@ export interface SpeechCallbacks {
  * `useSpeechSynthesis(options)`, `useStreamingSynthesis(options)`, `<SpeakButton speechOptions>` and
  * `<ReadAloud speechOptions>` take it; `speak(text, overrides)` takes its request parameters.
  */
-export interface SpeechOptions extends Partial<SynthesisParameters>, SpeechCallbacks {}
+export interface SpeechOptions extends Partial<SynthesisParameters>, SpeechCallbacks {
+  /**
+   * Playback speed with the pitch kept, 0.5–2 (applied by the player: nothing is requested again).
+   * Set when the hook mounts and again whenever this value changes; `setPlaybackRate` changes it in
+   * between. Not the service's `speechRate`, which is part of the request.
+   */
+  playbackRate?: number;
+}
 
 /** Options of {@link SpeechController}. */
 export interface SpeechControllerOptions {
@@ -127,6 +141,7 @@ export const IDLE_SPEECH_SNAPSHOT: SpeechSnapshot = /* @__PURE__ */ Object.freez
   utterance: 0,
   queued: EMPTY_QUEUE,
   heard: undefined,
+  playbackRate: 1,
 });
 
 /**
@@ -138,7 +153,7 @@ export const IDLE_SPEECH_SNAPSHOT: SpeechSnapshot = /* @__PURE__ */ Object.freez
  * synthesizing, synthesized, ended; failed or stopped) by named events in one table; its status is that
  * phase combined with what the player hears. `speak` or `start` while speaking replaces the current
  * utterance (its audio stops and its late events are dropped). Errors become `status: 'error'`; no
- * method throws. The player outlives utterances; tasks ask the transport for their sockets.
+ * method throws (but `setPlaybackRate` on a rate outside 0.5–2). The player outlives utterances; tasks ask the transport for their sockets.
  *
  * @example
  * const controller = new SpeechController({ transport, defaults: { model, voice }, createPlayer: () => createAudioPlayer() });
@@ -157,12 +172,13 @@ export class SpeechController {
   #defaults: Partial<SynthesisParameters>;
   #transport: Transport;
   #queue: Array<{ text: string; overrides: Partial<SynthesisParameters> }> = [];
+  #playbackRate = 1;
 
   constructor(options: SpeechControllerOptions) {
     this.options = options;
     this.#defaults = options.defaults ?? {};
     this.#transport = options.transport;
-    bindMethods(this, ['subscribe', 'getSnapshot', 'subscribeWord', 'speak', 'stop', 'pause', 'resume', 'seek', 'preconnect']);
+    bindMethods(this, ['subscribe', 'getSnapshot', 'subscribeWord', 'speak', 'stop', 'pause', 'resume', 'seek', 'preconnect', 'setPlaybackRate']);
   }
 
   /** Replaces the default request parameters for later utterances. */
@@ -282,7 +298,7 @@ export class SpeechController {
     this.#utterance = undefined;
     this.#player?.stop();
     const { metrics, words, sentences, text } = this.#snapshot;
-    this.#setSnapshot({ ...IDLE_SPEECH_SNAPSHOT, utterance: utterance.id, metrics, words, sentences, text, heard: heard ?? this.#snapshot.heard });
+    this.#setSnapshot({ ...IDLE_SPEECH_SNAPSHOT, utterance: utterance.id, metrics, words, sentences, text, heard: heard ?? this.#snapshot.heard, playbackRate: this.#playbackRate });
     if (heard) safely(() => this.options.getCallbacks?.()?.onInterrupt?.(heard));
     this.#settle('idle');
     return heard;
@@ -305,10 +321,31 @@ export class SpeechController {
   /** Jumps to `ms` once all audio has arrived; returns whether it could. */
   seek(ms: number): boolean {
     const player = this.#player;
-    if (!this.#utterance || !player || !player.getSnapshot().canSeek) return false;
+    if (!this.#utterance || !player) return false;
+    // Called from a click: that gesture also starts an output the browser had kept blocked.
     this.#unlock(player);
+    if (!player.getSnapshot().canSeek) return false;
     player.seek(Math.max(0, ms));
     return true;
+  }
+
+  /**
+   * Plays faster or slower with the pitch kept, from 0.5 to 2 (1 is normal speed): at once while
+   * speaking (the player time-stretches what it already has; nothing is requested again), and for
+   * every later utterance. Word times, `seek` and positions stay in ms of the audio as synthesized.
+   * The one method that throws: a `ValidationError` (field `playbackRate`) outside 0.5–2, changing
+   * nothing — a bad rate is the caller's mistake, not a reason to end the utterance.
+   */
+  setPlaybackRate(rate: number): void {
+    checkPlaybackRate(rate);
+    this.#playbackRate = rate;
+    this.#player?.setPlaybackRate(rate);
+    this.publish({ playbackRate: rate });
+  }
+
+  /** The playback rate set by {@link setPlaybackRate} (1 until then). */
+  get playbackRate(): number {
+    return this.#playbackRate;
   }
 
   /**
@@ -343,10 +380,12 @@ export class SpeechController {
     // Current before the player is touched, so whatever it reports (the previous playthrough stopping, a
     // context that cannot be made or unlocked) belongs to this utterance and never republishes the last one.
     this.#utterance = utterance;
-    this.#setSnapshot({ ...IDLE_SPEECH_SNAPSHOT, status: 'connecting', text, utterance: utterance.id, queued: this.#queue.length ? this.#queue.map((entry) => entry.text) : IDLE_SPEECH_SNAPSHOT.queued, heard: interrupted ?? this.#snapshot.heard });
+    this.#setSnapshot({ ...IDLE_SPEECH_SNAPSHOT, status: 'connecting', text, utterance: utterance.id, queued: this.#queue.length ? this.#queue.map((entry) => entry.text) : IDLE_SPEECH_SNAPSHOT.queued, heard: interrupted ?? this.#snapshot.heard, playbackRate: this.#playbackRate });
     try {
       const player = (this.#player ??= this.options.createPlayer());
       this.#unsubscribePlayer ??= player.subscribe(() => this.#onPlayer());
+      // A new player (the first, or one after release) starts at 1.
+      if (player.playbackRate !== this.#playbackRate) player.setPlaybackRate(this.#playbackRate);
       player.reset({ format: utterance.format, speakStartedAt: utterance.startedAt });
       this.#unlock(player);
     } catch (error) {
@@ -500,12 +539,16 @@ export class SpeechController {
     if (!utterance || !player || utterance.phase === 'failed') return;
     const playback = player.getSnapshot();
     if (playback.state === 'error') {
-      this.fail(utterance, playback.error ?? new SynthesisError('AudioFailed', 'Audio playback failed'));
+      const error = playback.error ?? new SynthesisError('AudioFailed', 'Audio playback failed');
+      // The playthrough did not end: the output has not started (see PlayerState). The utterance waits.
+      if (playback.endedReason !== 'error') this.#awaitOutput(utterance, error);
+      else this.fail(utterance, error);
       return;
     }
     const heard = playback.state === 'ended' && this.#dispatch(utterance, 'heard');
     const activeWordIndex = playback.activeWordIndex;
-    this.publish({ status: speechStatusOf(utterance.phase, playback.state), activeWordIndex, interrupted: playback.state === 'interrupted' });
+    // `error: undefined`: an output that had not started runs now, and the status follows what is heard.
+    this.publish({ status: speechStatusOf(utterance.phase, playback.state), error: undefined, activeWordIndex, interrupted: playback.state === 'interrupted' });
     this.#publishMetrics(utterance);
     const callbacks = this.options.getCallbacks?.();
     if (!utterance.reportedStart && playback.state === 'playing') {
@@ -529,6 +572,16 @@ export class SpeechController {
   /** What has been heard of the current utterance at the player's position. */
   #heardNow(): HeardText {
     return splitHeardText(this.#snapshot.text, this.#snapshot.words, this.#player?.getPositionMs() ?? 0);
+  }
+
+  /**
+   * The audio output has not started (an autoplay block, no device): the status shows why and `onError`
+   * hears it once, but synthesis goes on and the utterance plays if the output starts (#onPlayer).
+   */
+  #awaitOutput(utterance: Utterance, error: SynthesisError): void {
+    const first = this.#snapshot.status !== 'error';
+    this.publish({ status: 'error', error, activeWordIndex: -1, interrupted: false });
+    if (first && utterance === this.#utterance) safely(() => this.options.getCallbacks?.()?.onError?.(error));
   }
 
   #settle(status: SpeechStatus): void {

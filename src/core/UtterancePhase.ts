@@ -56,6 +56,8 @@ export function nextUtterancePhase(phase: UtterancePhase, event: UtteranceEvent)
 export function speechStatusOf(phase: UtterancePhase, playback: PlayerState): SpeechStatus {
   if (phase === 'failed') return 'error';
   if (phase === 'stopped') return 'idle';
+  // The utterance lives but its audio output has not started (an autoplay block, no device): it shows why.
+  if (playback === 'error') return 'error';
   if (playback === 'playing') return 'speaking';
   if (playback === 'paused' || playback === 'interrupted') return 'paused';
   if (phase === 'connecting') return 'connecting';

@@ -19,6 +19,7 @@ export { StreamingSpeechController } from './StreamingSpeechController';
 export type { StreamingSpeechControllerOptions } from './StreamingSpeechController';
 export type { ReadableStreamLike } from './openTextSource';
 export type { EndedReason, Player, PlayerDiagnostics, PlayerSnapshot, PlayerState, ResetOptions, TimelineSource } from './Player';
+export { MAX_PLAYBACK_RATE, MIN_PLAYBACK_RATE } from './checkPlaybackRate';
 
 // Transports
 export { ConnectionPool } from './ConnectionPool';
@@ -30,6 +31,13 @@ export type { ProxyTransportOptions } from './proxyTransport';
 export { memoryTransport } from './memoryTransport';
 export type { MemoryConnectionHandler, MemoryPeer, MemoryPeerListener, MemoryTransportOptions } from './memoryTransport';
 export type { SynthesisToken, TokenProvider, Transport, TransportHttp, TransportSocket, TransportSocketHandlers } from './Transport';
+export { cachingTransport } from './cachingTransport';
+export type { CachingTransportOptions } from './cachingTransport';
+export { createCacheStorageCache } from './createCacheStorageCache';
+export type { CacheStorageCacheOptions } from './createCacheStorageCache';
+export { MemorySynthesisCache } from './MemorySynthesisCache';
+export type { MemorySynthesisCacheOptions } from './MemorySynthesisCache';
+export type { SynthesisCache } from './SynthesisCache';
 export type { FetchLike } from './httpJson';
 export type { WebSocketConstructor, WebSocketLike } from './webSocketConnection';
 
@@ -41,6 +49,12 @@ export { encodeWav } from './encodeWav';
 // Text and limits
 export { countCharacters, isSsml, stripSsml, MAX_CHARACTERS_PER_MESSAGE, MAX_CHARACTERS_PER_TASK, MAX_INSTRUCTION_CHARACTERS } from './countCharacters';
 export { splitText } from './splitText';
+
+// Sentences and words of a text (for reading regions, navigation, click-to-read)
+export { segmentText, segmentWords, spanIndexAt, warmUpSegmenter } from './segmentText';
+export type { SegmentTextOptions, SegmentWordsOptions, SentenceSpan, TextSegmentation, TextSpan, WordSpan } from './segmentText';
+export { locateWord } from './locateWord';
+export type { LocatableWord } from './locateWord';
 
 // Word timeline
 export { WordTimeline, findWordIndexAt, timelineToWebVTT, wordsToWebVTT } from './WordTimeline';

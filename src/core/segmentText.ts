@@ -259,6 +259,10 @@ export function segmentText(text: string, options: SegmentTextOptions = {}): Tex
   return { text, sentences, words };
 }
 
+// Firefox's segmenter (ICU4X) reports `isWordLike: false` for some ideograph words, e.g. the one before
+// a full stop ("光" in "明月光，"): a segment with any letter or digit is a word whatever the flag says.
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+
 /**
  * The words of `text` (or of its part `[start, end)`), with offsets into `text`: letters, digits or
  * ideographs, never whitespace or punctuation alone; dictionary breaks for text without spaces. Linear
@@ -281,7 +285,7 @@ export function segmentWords(text: string, options: SegmentWordsOptions = {}): T
   forEachChunk(part, (chunkStart, chunkEnd) => {
     const offset = start + chunkStart;
     for (const segment of segmenter.segment(part.slice(chunkStart, chunkEnd))) {
-      if (segment.isWordLike) words.push({ start: offset + segment.index, end: offset + segment.index + segment.segment.length });
+      if (segment.isWordLike || LETTER_OR_DIGIT.test(segment.segment)) words.push({ start: offset + segment.index, end: offset + segment.index + segment.segment.length });
     }
   });
   return words;

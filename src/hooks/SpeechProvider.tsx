@@ -21,6 +21,8 @@ export interface SpeechContextValue {
   /** How long connecting and waiting for `task-started` may take before the hooks report a timeout. */
   connectTimeoutMillis: number | undefined;
   startTimeoutMillis: number | undefined;
+  /** The playback rate hooks start at unless their options give one (not a request parameter). */
+  playbackRate: number | undefined;
 }
 
 const SpeechContext = /* @__PURE__ */ createContext<SpeechContextValue | null>(null);
@@ -49,6 +51,12 @@ export interface SpeechProviderProps extends Partial<SynthesisParameters> {
    * passed as `transport` is used as is (and left open on unmount: it is yours). @default true
    */
   connectionReuse?: boolean | ConnectionPoolOptions;
+  /**
+   * Playback speed of every hook below, 0.5–2, pitch kept (a hook's own `playbackRate` option wins; its
+   * `setPlaybackRate` changes it in between). Applied by the player, never sent: the service's
+   * `speechRate` is the request option. @default 1
+   */
+  playbackRate?: number;
   children?: ReactNode;
 }
 
@@ -64,7 +72,7 @@ export interface SpeechProviderProps extends Partial<SynthesisParameters> {
  *   <SpeakButton text="你好，世界" />
  * </SpeechProvider>
  */
-export function SpeechProvider({ transport: given, queryClient, createPlayer, idleFinishMs, connectTimeoutMillis, startTimeoutMillis, connectionReuse = true, children, ...defaults }: SpeechProviderProps) {
+export function SpeechProvider({ transport: given, queryClient, createPlayer, idleFinishMs, connectTimeoutMillis, startTimeoutMillis, connectionReuse = true, playbackRate, children, ...defaults }: SpeechProviderProps) {
   const ownClient = useOwnQueryClient(!queryClient);
   const poolOptions = useStableValue(typeof connectionReuse === 'object' ? connectionReuse : undefined);
   // Making a pool opens nothing (sockets come with the first speak or preconnect), so it can be made in render.
@@ -88,8 +96,9 @@ export function SpeechProvider({ transport: given, queryClient, createPlayer, id
       idleFinishMs,
       connectTimeoutMillis,
       startTimeoutMillis,
+      playbackRate,
     }),
-    [transport, stableDefaults, queryClient, ownClient, sharedAudioContext, createPlayer, idleFinishMs, connectTimeoutMillis, startTimeoutMillis],
+    [transport, stableDefaults, queryClient, ownClient, sharedAudioContext, createPlayer, idleFinishMs, connectTimeoutMillis, startTimeoutMillis, playbackRate],
   );
   return <SpeechContext.Provider value={value}>{children}</SpeechContext.Provider>;
 }

@@ -17,3 +17,5 @@ export { CUSTOM_VOICES_QUERY_KEY, useVoices } from './useVoices';
 export type { UseVoicesResult } from './useVoices';
 export { useSynthesisToken } from './useSynthesisToken';
 export type { UseSynthesisTokenOptions, UseSynthesisTokenResult } from './useSynthesisToken';
+export { useReadAloudRegion } from './useReadAloudRegion';
+export type { UseReadAloudRegionOptions, UseReadAloudRegionResult } from './useReadAloudRegion';

@@ -14,6 +14,8 @@ export interface Speech extends SpeechSnapshot {
   seek(ms: number): boolean;
   /** Opens a socket ahead of `speak` (on hover, focus, touch start), so the speak skips the handshake. */
   preconnect(): Promise<boolean>;
+  /** Plays faster or slower with the pitch kept, 0.5–2, at once and for later utterances (see `SpeechController.setPlaybackRate`). */
+  setPlaybackRate(rate: number): void;
 }
 
 /** Whether `status` is an utterance underway: connecting, buffering, speaking or paused. */
@@ -38,6 +40,7 @@ export function useSpeech(options: SpeechOptions = {}): Speech {
     resume: controller.resume,
     seek: controller.seek,
     preconnect: controller.preconnect,
+    setPlaybackRate: controller.setPlaybackRate,
   };
 }
 

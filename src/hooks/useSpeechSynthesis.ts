@@ -24,6 +24,12 @@ export interface UseSpeechSynthesisResult extends SpeechState {
    * the speak then starts on a warm socket. An unused socket closes after the provider's idle time.
    */
   preconnect(): Promise<boolean>;
+  /**
+   * Plays faster or slower with the pitch kept, 0.5–2: at once while speaking, with nothing requested
+   * again, and for the next utterances of this hook (`playbackRate` in the state shows it). Throws a
+   * `ValidationError` outside 0.5–2.
+   */
+  setPlaybackRate(rate: number): void;
 }
 
 /**

@@ -23,6 +23,12 @@ export interface UseStreamingSynthesisResult extends SpeechState {
   seek(ms: number): boolean;
   /** Opens a socket ahead of `start`/`pipe` (e.g. while the LLM thinks), so the first words come sooner. */
   preconnect(): Promise<boolean>;
+  /**
+   * Plays faster or slower with the pitch kept, 0.5–2: at once while speaking, with nothing requested
+   * again, and for the next utterances of this hook (`playbackRate` in the state shows it). Throws a
+   * `ValidationError` outside 0.5–2.
+   */
+  setPlaybackRate(rate: number): void;
 }
 
 /**
@@ -51,6 +57,7 @@ export function useStreamingSynthesis(options: UseStreamingSynthesisOptions = {}
     resume: controller.resume,
     seek: controller.seek,
     preconnect: controller.preconnect,
+    setPlaybackRate: controller.setPlaybackRate,
   };
 }
 

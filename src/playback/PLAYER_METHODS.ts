@@ -13,6 +13,7 @@ export const PLAYER_METHODS = /* @__PURE__ */ Object.freeze([
   'resume',
   'stop',
   'setVolume',
+  'setPlaybackRate',
   'replay',
   'seek',
   'getPositionMs',

@@ -12,6 +12,7 @@ export const INITIAL_PLAYER_SNAPSHOT: PlayerSnapshot = /* @__PURE__ */ Object.fr
   endedReason: undefined,
   error: undefined,
   canSeek: false,
+  playbackRate: 1,
 });
 
 // After playback stops moving, audio already rendered is still heard for about the output latency.

@@ -85,14 +85,14 @@ export class Playthrough {
 
   // ---- transitions -----------------------------------------------------------------------------
 
-  /** A new playthrough: `streaming`, nothing heard, no words, not held. */
+  /** A new playthrough: `streaming`, nothing heard, no words, not held; the playback rate stays. */
   begin(speakStartedAt: number): void {
     this.#phase = 'streaming';
     this.#paused = false;
     this.#underruns = 0;
     this.#speakStartedAt = speakStartedAt;
     this.store.setWords([]);
-    this.store.update(INITIAL_PLAYER_SNAPSHOT);
+    this.store.update({ ...INITIAL_PLAYER_SNAPSHOT, playbackRate: this.store.getSnapshot().playbackRate });
   }
 
   /** `endOfStream()`: `streaming` → `draining`. `false` when there is no stream to end. */

@@ -10,7 +10,9 @@ import {
   type TimelineSource,
 } from 'cosyvoice-react/core';
 import { bindMethods } from '../core/bindMethods';
+import { checkPlaybackRate } from '../core/checkPlaybackRate';
 import { now } from '../core/now';
+import { audioStartAllowed } from './audioStartAllowed';
 import { DEFAULT_BROWSER_FORMAT } from './DEFAULT_BROWSER_FORMAT';
 import { createStreamDecoder } from './createStreamDecoder';
 import type { FrameScheduler } from './FrameScheduler';
@@ -40,8 +42,19 @@ export interface AudioPlayerOptions {
   volume?: number;
   /** Added output delay the browser does not report (e.g. Bluetooth), in ms; delays the highlight. @default 0 */
   syncOffsetMs?: number;
-  /** How long a context may stay suspended after `resume()` before `AudioBlocked`. @default 1500 */
+  /**
+   * How long a context may stay suspended after `resume()` before `AudioBlocked`, when the browser does
+   * not say it may start (no user gesture, autoplay disallowed). A context resumed inside a gesture is
+   * starting, not blocked: it gets `deviceStartTimeoutMs`. @default 1500
+   */
   unlockTimeoutMs?: number;
+  /**
+   * How long a context the browser allowed to start (resumed inside a user gesture) may take to run
+   * before the snapshot says there seems to be no audio output device (`AudioFailed`, retryable). Opening
+   * a real device takes seconds in some browsers (Firefox on PulseAudio: up to 2 s); Firefox never starts
+   * a context without one. Either way the playthrough waits and plays once the output runs. @default 10000
+   */
+  deviceStartTimeoutMs?: number;
   /** Set `navigator.audioSession.type = 'playback'` where present (iOS: play with the silent switch on). @default true */
   audioSession?: boolean;
   /** Decode Opus/MP3 with the WASM packages even where WebCodecs exists. @default false */
@@ -85,13 +98,16 @@ export function createAudioPlayer(options: AudioPlayerOptions = {}): Player {
  * - `starting`: the context exists but does not run yet (a resume asked inside a gesture that is still
  *   starting, or a context waiting for a gesture)
  * - `running`
- * - `blocked`: still not running `unlockTimeoutMs` after it was asked to: the snapshot shows
- *   `AudioBlocked`; a later start recovers the playthrough
+ * - `blocked`: still not running `unlockTimeoutMs` after it was asked to, and the browser did not allow
+ *   it to start (no gesture): the snapshot shows `AudioBlocked`; a later start recovers the playthrough
+ * - `absent`: allowed to start (resumed inside a gesture) but still not running `deviceStartTimeoutMs`
+ *   later, most likely no audio device: the snapshot shows `AudioFailed` (retryable); a later start
+ *   recovers the playthrough
  * - `interrupted`: the system suspended it while audio played (an iOS call); `resume()` from a tap
  * - `failed`: no context can be made, or the worklet cannot load into it: every playthrough fails
  * - `closed`: its owner closed it under the player
  */
-type OutputPhase = 'none' | 'starting' | 'running' | 'blocked' | 'interrupted' | 'failed' | 'closed';
+type OutputPhase = 'none' | 'starting' | 'running' | 'blocked' | 'absent' | 'interrupted' | 'failed' | 'closed';
 
 class WebAudioPlayer implements Player {
   readonly kind = 'web-audio';
@@ -107,10 +123,15 @@ class WebAudioPlayer implements Player {
   #running: Promise<void> | undefined;
   // The pending wait of #awaitRunning: its AudioBlocked timer and listener, cleared by dispose().
   #runningWait: { timer: ReturnType<typeof setTimeout>; reject: (error: SynthesisError) => void } | undefined;
+  // The browser allowed the context to start when it was last resumed (a gesture): a slow start is not a block.
+  #startAllowed = false;
+  // What the snapshot shows while the output is `blocked` or `absent`, cleared once it runs.
+  #startError: SynthesisError | undefined;
   // What the listener heard when the output was interrupted, to show again once it runs.
   #resumeState: PlayerState = 'playing';
   #format: AudioFormatSpec;
   #volume: number;
+  #playbackRate = 1;
 
   // The playthrough's audio: its decoder (a new generation per playthrough drops late output), the
   // decoded samples kept for replay and seek, metrics.
@@ -146,6 +167,10 @@ class WebAudioPlayer implements Player {
 
   get volume(): number {
     return this.#volume;
+  }
+
+  get playbackRate(): number {
+    return this.#playbackRate;
   }
 
   // ---- output --------------------------------------------------------------------------------
@@ -184,6 +209,8 @@ class WebAudioPlayer implements Player {
         node.port.onmessage = (event: MessageEvent) => this.#onWorkletMessage(event.data as PosMessage);
         node.connect(gain);
         this.#node = node;
+        // A new node plays at 1: a rate set for an earlier context carries over.
+        if (this.#playbackRate !== 1) node.port.postMessage({ type: 'speed', rate: this.#playbackRate });
         for (const [message, transfer] of this.#outbox) node.port.postMessage(message, transfer);
         this.#outbox = [];
       },
@@ -214,11 +241,49 @@ class WebAudioPlayer implements Player {
         'Using the player directly? Call player.unlock() synchronously inside that handler, before any await.',
       { retryable: true },
     );
-    if (this.#context === context) {
-      this.#output = 'blocked';
-      this.#store.update({ state: 'error', error });
-    }
+    if (this.#context === context) this.#notStarted('blocked', error);
     return error;
+  }
+
+  /** → `absent`: allowed to start, yet not running after `deviceStartTimeoutMs`: no audio device, most likely. */
+  #outputAbsent(context: AudioContext, waitedMs: number): SynthesisError {
+    const error = new SynthesisError(
+      'AudioFailed',
+      `The audio output did not start within ${Math.round(waitedMs / 1000)} s although the browser allowed it (speech was started from a user gesture): ` +
+        'is there an audio output device? (Firefox starts no audio without one.) Playback begins if the output starts.',
+      { retryable: true },
+    );
+    if (this.#context === context) this.#notStarted('absent', error);
+    return error;
+  }
+
+  /** The output has not started: the snapshot shows why; the playthrough waits for it (see #onContextState). */
+  #notStarted(phase: 'blocked' | 'absent', error: SynthesisError): void {
+    this.#output = phase;
+    this.#startError = error;
+    this.#store.update({ state: 'error', error });
+  }
+
+  /** Resumes the context, noting (synchronously, in the caller's handler) whether the browser lets it start now. */
+  #resumeOutput(context: AudioContext): void {
+    if (audioStartAllowed() === true) {
+      this.#startAllowed = true;
+      // Asked again inside a gesture: the output is starting; the playthrough waits for it.
+      if (this.#output === 'blocked' || this.#output === 'absent') this.#output = 'starting';
+      this.#clearStartError();
+    }
+    context.resume().catch(() => undefined);
+  }
+
+  /** The snapshot stops showing why the output had not started: the playthrough waits (or goes on). */
+  #clearStartError(): void {
+    const startError = this.#startError;
+    this.#startError = undefined;
+    const snapshot = this.#store.getSnapshot();
+    if (startError === undefined || snapshot.state !== 'error' || snapshot.error !== startError) return;
+    const playthrough = this.#playthrough;
+    const waiting = playthrough.isLive && (this.#firstEnqueueAt !== undefined || playthrough.hasCompleteAudio);
+    this.#store.update({ state: playthrough.paused ? 'paused' : waiting ? 'buffering' : 'idle', error: undefined });
   }
 
   #setAudioSession(): void {
@@ -233,10 +298,16 @@ class WebAudioPlayer implements Player {
     }
   }
 
-  /** Resolves once the context runs; `AudioBlocked` if it stays suspended. */
+  /**
+   * Resolves once the context runs. Rejects with `AudioBlocked` if it stays suspended `unlockTimeoutMs`
+   * without the browser allowing it to start, or with `AudioFailed` (no device) if it was allowed and still
+   * does not run after `deviceStartTimeoutMs`; a late start recovers the playthrough all the same.
+   */
   #awaitRunning(context: AudioContext): Promise<void> {
     if (context.state === 'running') return Promise.resolve();
     if (this.#running) return this.#running;
+    const unlockTimeoutMs = this.#options.unlockTimeoutMs ?? 1500;
+    const deviceStartTimeoutMs = Math.max(unlockTimeoutMs, this.#options.deviceStartTimeoutMs ?? 10_000);
     const running = new Promise<void>((resolve, reject) => {
       const settle = (): void => {
         clearTimeout(wait.timer);
@@ -253,11 +324,20 @@ class WebAudioPlayer implements Player {
           settle();
           reject(error);
         },
-        timer: setTimeout(() => {
+        timer: setTimeout(() => timedOut(false), unlockTimeoutMs),
+      };
+      const timedOut = (waitedForDevice: boolean): void => {
+        if (context.state === 'running') {
           settle();
-          if (context.state === 'running') return resolve();
-          reject(this.#outputBlocked(context));
-        }, this.#options.unlockTimeoutMs ?? 1500),
+          return resolve();
+        }
+        if (this.#startAllowed && !waitedForDevice) {
+          // Resumed inside a gesture: the device is still starting (not an autoplay block); keep waiting.
+          wait.timer = setTimeout(() => timedOut(true), Math.max(0, deviceStartTimeoutMs - unlockTimeoutMs));
+          return;
+        }
+        settle();
+        reject(waitedForDevice ? this.#outputAbsent(context, deviceStartTimeoutMs) : this.#outputBlocked(context));
       };
       this.#runningWait = wait;
       context.addEventListener('statechange', done);
@@ -281,10 +361,10 @@ class WebAudioPlayer implements Player {
     const snapshot = this.#store.getSnapshot();
     if (state === 'running') {
       this.#output = 'running';
+      this.#startAllowed = false;
       if (snapshot.state === 'interrupted') this.#store.update({ state: this.#resumeState });
-      else if (snapshot.state === 'error' && snapshot.error?.code === 'AudioBlocked') {
-        this.#store.update({ state: this.#decodedFrames > 0 || this.#firstEnqueueAt !== undefined ? 'buffering' : 'idle', error: undefined });
-      }
+      // The output started after all (a slow device, a later gesture): the playthrough goes on.
+      else this.#clearStartError();
     } else if (state === 'interrupted' || state === 'suspended') {
       if (snapshot.state === 'playing' || snapshot.state === 'buffering') {
         this.#output = 'interrupted';
@@ -303,7 +383,7 @@ class WebAudioPlayer implements Player {
     this.#setAudioSession();
     if (context.state !== 'running') {
       // Must happen synchronously inside the gesture; the promise is observed by #awaitRunning.
-      context.resume().catch(() => undefined);
+      this.#resumeOutput(context);
       try {
         // A one-sample buffer started in the gesture unlocks output on older iOS Safari.
         const source = context.createBufferSource();
@@ -409,7 +489,8 @@ class WebAudioPlayer implements Player {
       this.#fail(this.#outputError);
       return;
     }
-    this.#awaitRunning(context).catch(() => undefined);
+    // Once shown, a start error stays until the output starts (statechange): no new wait per chunk.
+    if (this.#startError === undefined || this.#store.getSnapshot().error !== this.#startError) this.#awaitRunning(context).catch(() => undefined);
     this.#firstEnqueueAt ??= now();
     if (this.#store.state === 'idle') this.#store.update({ state: 'buffering' });
     this.#decoder ??= this.#decoderFor(this.#generation);
@@ -534,7 +615,7 @@ class WebAudioPlayer implements Player {
   resume(): void {
     const context = this.#context;
     if (context && context.state !== 'running') {
-      context.resume().catch(() => undefined);
+      this.#resumeOutput(context);
       this.#awaitRunning(context).catch(() => undefined);
     }
     if (!this.#playthrough.resume()) return;
@@ -559,6 +640,15 @@ class WebAudioPlayer implements Player {
     this.#volume = clampVolume(volume);
     const gain = this.#gain;
     if (gain && this.#context) gain.gain.setTargetAtTime(this.#volume, this.#context.currentTime, 0.01);
+  }
+
+  setPlaybackRate(rate: number): void {
+    checkPlaybackRate(rate);
+    if (rate === this.#playbackRate) return;
+    this.#playbackRate = rate;
+    // The worklet stretches from its next segment join and reports the new pace, so the clock follows.
+    this.#post({ type: 'speed', rate });
+    this.#store.update({ playbackRate: rate });
   }
 
   replay(): boolean {
@@ -588,7 +678,8 @@ class WebAudioPlayer implements Player {
       this.#end('finished');
       return true;
     }
-    this.#store.update({ state: playthrough.paused ? 'paused' : 'buffering' });
+    // An output that has not started keeps showing why; it plays from here once it starts.
+    if (this.#startError === undefined) this.#store.update({ state: playthrough.paused ? 'paused' : 'buffering' });
     this.#store.tick();
     return true;
   }

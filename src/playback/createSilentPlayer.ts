@@ -11,6 +11,7 @@ import {
 } from 'cosyvoice-react/core';
 import { AudioDurationCounter } from '../core/AudioDurationCounter';
 import { bindMethods } from '../core/bindMethods';
+import { checkPlaybackRate } from '../core/checkPlaybackRate';
 import { concatBytes } from '../core/concatBytes';
 import { now } from '../core/now';
 import { DEFAULT_BROWSER_FORMAT } from './DEFAULT_BROWSER_FORMAT';
@@ -66,6 +67,7 @@ class SilentPlayer implements Player {
   #store: PlayerStore;
   #playthrough: Playthrough;
   #volume = 1;
+  #playbackRate = 1;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #lastPosition = 0;
   // WAV: the current stream's first bytes until its header is complete and checked; otherwise undefined.
@@ -83,6 +85,10 @@ class SilentPlayer implements Player {
 
   get volume(): number {
     return this.#volume;
+  }
+
+  get playbackRate(): number {
+    return this.#playbackRate;
   }
 
   #t(): number {
@@ -133,7 +139,7 @@ class SilentPlayer implements Player {
       if (this.#store.state === 'idle') this.#store.update({ state: 'buffering' });
       return;
     }
-    this.#clock.addAnchor({ played: fromMs, time: this.#t(), rate: MS_RATE });
+    this.#clock.addAnchor({ played: fromMs, time: this.#t(), rate: MS_RATE * this.#playbackRate });
     if (!this.#playthrough.heard) this.#playthrough.firstAudio(this.#now());
     this.#store.update({ state: 'playing' });
     this.#schedule();
@@ -142,7 +148,7 @@ class SilentPlayer implements Player {
   /** Sets the timer for the moment the enqueued audio runs out. */
   #schedule(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
-    const remaining = this.#totalMs() - this.getPositionMs();
+    const remaining = (this.#totalMs() - this.getPositionMs()) / this.#playbackRate;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#onDrained();
@@ -243,6 +249,20 @@ class SilentPlayer implements Player {
 
   setVolume(volume: number): void {
     this.#volume = Number.isFinite(volume) ? Math.min(1, Math.max(0, volume)) : 1;
+  }
+
+  setPlaybackRate(rate: number): void {
+    checkPlaybackRate(rate);
+    if (rate === this.#playbackRate) return;
+    // While the clock moves, it turns at the current position; paused or stalled, the next #play uses the rate.
+    const moving = this.#playthrough.isLive && (this.#clock.lastAnchor?.rate ?? 0) > 0;
+    const position = moving ? this.getPositionMs() : 0;
+    this.#playbackRate = rate;
+    if (moving) {
+      this.#clock.addAnchor({ played: position, time: this.#t(), rate: MS_RATE * rate });
+      this.#schedule();
+    }
+    this.#store.update({ playbackRate: rate });
   }
 
   replay(): boolean {

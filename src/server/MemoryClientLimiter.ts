@@ -1,4 +1,4 @@
-import type { ClientLimiter } from './ClientLimiter';
+import type { ClientLimiter, LimitDecision } from './ClientLimiter';
 
 /** The window of `maxTasksPerMinute`. */
 const RATE_WINDOW_MS = 60_000;
@@ -24,7 +24,7 @@ export interface ClientLimits {
  *
  * @example
  * const limiter = new MemoryClientLimiter({ maxConnections: 8, maxConcurrentTasks: 4, maxTasksPerMinute: 60 });
- * if (!limiter.startTask(clientId)) refuse();
+ * if (limiter.startTask(clientId) !== 'ok') refuse();
  */
 export class MemoryClientLimiter implements ClientLimiter {
   readonly #limits: ClientLimits;
@@ -42,28 +42,31 @@ export class MemoryClientLimiter implements ClientLimiter {
     return this.#clients.size;
   }
 
-  canConnect(clientId: string): boolean {
-    return (this.#clients.get(clientId)?.connections ?? 0) < this.#limits.maxConnections;
+  openConnection(clientId: string): LimitDecision {
+    const counts = this.#counts(clientId);
+    if (counts.connections >= this.#limits.maxConnections) {
+      this.#prune(clientId, counts);
+      return 'connections';
+    }
+    counts.connections++;
+    return 'ok';
   }
 
-  connected(clientId: string): void {
-    this.#counts(clientId).connections++;
-  }
-
-  disconnected(clientId: string): void {
+  closeConnection(clientId: string): void {
     const counts = this.#clients.get(clientId);
     if (!counts) return;
     counts.connections = Math.max(0, counts.connections - 1);
     this.#prune(clientId, counts);
   }
 
-  startTask(clientId: string): boolean {
+  startTask(clientId: string): LimitDecision {
     const counts = this.#counts(clientId);
     this.#expire(counts);
-    if (counts.running >= this.#limits.maxConcurrentTasks || counts.starts.length >= this.#limits.maxTasksPerMinute) return false;
+    if (counts.running >= this.#limits.maxConcurrentTasks) return 'concurrency';
+    if (counts.starts.length >= this.#limits.maxTasksPerMinute) return 'rate';
     counts.running++;
     counts.starts.push(this.#now());
-    return true;
+    return 'ok';
   }
 
   endTask(clientId: string): void {

@@ -5,13 +5,14 @@
  * - `task`: a `run-task` on an open connection, before it goes upstream (so a session revoked after the
  *   upgrade starts no more tasks), with the validated request as data;
  * - `tokens`: `POST /api/v1/tokens`;
- * - `voices`: the customization endpoint, with the enrollment `action`.
+ * - `voices`: the customization endpoint, with the enrollment `action`;
+ * - `metrics`: the Prometheus metrics route (when metrics are on).
  *
  * @example
  * authorize: (request, { kind, task }) => isSignedIn(request) && (kind !== 'task' || task!.model !== 'cosyvoice-v3-plus' || isPro(request))
  */
 export interface ProxyAuthorizeContext {
-  kind: 'websocket' | 'task' | 'tokens' | 'voices';
+  kind: 'websocket' | 'task' | 'tokens' | 'voices' | 'metrics';
   /** For `voices`: the enrollment action (`list_voice`, `query_voice`, `create_voice`, …). */
   action?: string;
   /** For `task`: the task about to start, as validated (the parameters are the ones that will be relayed). */

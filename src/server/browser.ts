@@ -18,3 +18,7 @@ export const createToneEngine = nodeOnly;
 export const createEspeakEngine = nodeOnly;
 /** Always `false` in a browser. @example isEspeakAvailable() // false */
 export const isEspeakAvailable = (): boolean => false;
+/** Node only: see the Node build. @example // in Node: createRedisStore({ url: 'redis://127.0.0.1:6379' }) */
+export const createRedisStore = nodeOnly;
+/** Node only: see the Node build. @example // in Node: createMemoryStore() */
+export const createMemoryStore = nodeOnly;

@@ -1,20 +1,42 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { createLocalVoiceServer } from './createLocalVoiceServer';
-import { createSynthesisProxy } from './createSynthesisProxy';
+import { createRedisStore, type RedisStore } from './createRedisStore';
+import { createSynthesisProxy, type SynthesisProxy } from './createSynthesisProxy';
+import { redactRedisUrl } from './RedisConnection';
 
 const USAGE = `Usage: cosyvoice-react serve [--host 127.0.0.1] [--port 8765] [--engine auto|espeak|tone]
                             [--upstream cn|intl|URL] [--allowed-origin ORIGIN]... [--allow-anonymous-tokens]
+                            [--redis URL] [--redis-prefix PREFIX] [--redis-when-down closed|open]
+                            [--cache] [--cache-max-mb 64] [--cache-entry-max-mb 8] [--cache-ttl SECONDS]
+                            [--metrics] [--upstream-pool N] [--workspace ID] [--drain-seconds 30]
 
 Without DASHSCOPE_API_KEY: a local DashScope-compatible voice server (offline speech).
 With DASHSCOPE_API_KEY:    a proxy to --upstream (default: the real service, cn) holding the key.
                            POST /api/v1/tokens answers 403 unless --allow-anonymous-tokens is given
                            (then anyone who can reach it gets temporary keys: development only).
+  --redis URL              share limits (and the cache) with every instance using this Redis
+                           (needs the optional package @redis/client); --redis-when-down: refuse
+                           (closed, default) or admit uncounted (open) while Redis is unreachable
+  --cache                  answer repeated whole texts from the cache (in Redis with --redis, else
+                           in memory, --cache-max-mb); entries live --cache-ttl seconds (default 86400)
+  --metrics                Prometheus metrics at /metrics (needs the optional package prom-client)
+  --upstream-pool N        keep N upstream connections open ahead of need (default 0)
+GET /healthz and /readyz answer on the proxy's port. SIGTERM drains: running tasks get
+--drain-seconds to finish, new ones are refused (retryable); SIGINT closes at once.
 The first line printed is the WebSocket URL.`;
+
+function positiveNumber(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) throw new RangeError(`--${name} must be a positive number; received ${value}`);
+  return number;
+}
 
 /**
  * The `cosyvoice-react` command: `serve` starts the local voice server, or the proxy when
- * `DASHSCOPE_API_KEY` is set. Prints the WebSocket URL first; SIGINT/SIGTERM close every socket and exit 0.
+ * `DASHSCOPE_API_KEY` is set (with `--redis`, `--cache`, `--metrics`, `--upstream-pool`). Prints the
+ * WebSocket URL first; SIGINT closes every socket, SIGTERM drains the proxy first; both exit 0.
  *
  * @example
  * // npx cosyvoice-react serve --port 0 --engine tone
@@ -36,6 +58,17 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         upstream: { type: 'string' },
         'allowed-origin': { type: 'string', multiple: true },
         'allow-anonymous-tokens': { type: 'boolean', default: false },
+        redis: { type: 'string' },
+        'redis-prefix': { type: 'string' },
+        'redis-when-down': { type: 'string' },
+        cache: { type: 'boolean', default: false },
+        'cache-max-mb': { type: 'string' },
+        'cache-entry-max-mb': { type: 'string' },
+        'cache-ttl': { type: 'string' },
+        metrics: { type: 'boolean', default: false },
+        'upstream-pool': { type: 'string' },
+        workspace: { type: 'string' },
+        'drain-seconds': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -59,20 +92,42 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   }
   const apiKey = env.DASHSCOPE_API_KEY;
   let running: { listen(): Promise<string>; close(): Promise<void> };
+  let proxy: SynthesisProxy | undefined;
+  let store: RedisStore | undefined;
   let description: string;
+  let drainMs = 30_000;
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
   try {
     if (apiKey) {
-      running = createSynthesisProxy({
+      drainMs = (positiveNumber('drain-seconds', values['drain-seconds']) ?? 30) * 1000;
+      const whenDown = values['redis-when-down'] ?? 'closed';
+      if (whenDown !== 'closed' && whenDown !== 'open') throw new TypeError(`--redis-when-down must be closed or open; received ${whenDown}`);
+      if (values.redis) store = createRedisStore({ url: values.redis, keyPrefix: values['redis-prefix'], whenUnavailable: whenDown, log });
+      const megabytes = (name: string): number | undefined => {
+        const value = positiveNumber(name, values[name as 'cache-max-mb']);
+        return value === undefined ? undefined : Math.round(value * 1024 * 1024);
+      };
+      const cache = values.cache ? { maxBytes: megabytes('cache-max-mb'), maxEntryBytes: megabytes('cache-entry-max-mb'), ttlSeconds: positiveNumber('cache-ttl', values['cache-ttl']) } : false;
+      const pool = values['upstream-pool'] === undefined ? 0 : Number(values['upstream-pool']);
+      if (!Number.isInteger(pool) || pool < 0) throw new RangeError(`--upstream-pool must be a whole number; received ${values['upstream-pool']}`);
+      proxy = createSynthesisProxy({
         apiKey,
         upstream: values.upstream,
         port,
         host: values.host,
         allowedOrigins: values['allowed-origin'],
         allowAnonymousTokens: values['allow-anonymous-tokens'],
-        log: (line) => process.stderr.write(`${line}\n`),
+        store,
+        cache,
+        metrics: values.metrics,
+        upstreamPool: { size: pool },
+        workspace: values.workspace,
+        log,
       });
+      running = proxy;
       const tokens = values['allow-anonymous-tokens'] ? 'tokens for any caller' : 'token minting off';
-      description = `proxy to ${values.upstream ?? 'cn'} (API key from DASHSCOPE_API_KEY; ${tokens})`;
+      const shared = store ? `limits${values.cache ? ' and cache' : ''} in Redis at ${redactRedisUrl(values.redis!)}` : `limits${values.cache ? ' and cache' : ''} in memory`;
+      description = `proxy to ${values.upstream ?? 'cn'} (API key from DASHSCOPE_API_KEY; ${tokens}; ${shared}${values.metrics ? '; metrics at /metrics' : ''})`;
     } else {
       const server = createLocalVoiceServer({ engine, port, host: values.host });
       running = server;
@@ -80,21 +135,34 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     }
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
+    await store?.close();
     return 1;
+  }
+  if (store) {
+    // Not fatal: the proxy serves (failing closed or open, as told) and the store keeps retrying.
+    await store.ready().catch((error: Error) => log(`cosyvoice-react: Redis not reachable yet (${error.message})`));
   }
   const url = await running.listen();
   process.stdout.write(`${url}\n`);
   process.stderr.write(`cosyvoice-react: ${description}. Ctrl-C to stop.\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    const stop = (received: NodeJS.Signals): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      resolve();
+      resolve(received);
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-  await running.close();
+  if (proxy && signal === 'SIGTERM') {
+    process.stderr.write(`cosyvoice-react: SIGTERM, draining (up to ${drainMs / 1000} s)\n`);
+    // A second signal during the drain closes at once.
+    const now = (): void => void proxy!.close();
+    process.once('SIGTERM', now);
+    process.once('SIGINT', now);
+    await proxy.drain({ deadlineMs: drainMs });
+  } else await running.close();
+  await store?.close();
   return 0;
 }
 

@@ -1,17 +1,21 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
-import type { ClientLimiter } from './ClientLimiter';
+import { cacheScopeOfKey } from './CachedSynthesis';
+import type { ClientLimiter, LimitDecision } from './ClientLimiter';
+import { createMemoryStore } from './createMemoryStore';
 import { createTokenHandler, type TokenHandler } from './createTokenHandler';
 import { ANSWERED, DEFAULT_BODY_TIMEOUT_MS, HTTP_CUSTOMIZATION_PATH, HTTP_TOKENS_PATH, INFERENCE_PATH, errorBody, readJsonBodyOrAnswer, rejectUpgrade, requestPath, sendJson } from './httpJson';
 import { isRecord } from './isRecord';
-import { MemoryClientLimiter } from './MemoryClientLimiter';
 import type { ProxyAuthorizeContext } from './ProxyAuthorizeContext';
+import { createPrometheusMetrics, NO_METRICS, type ProxyMetrics } from './ProxyMetrics';
+import type { ProxyStore } from './ProxyStore';
 import { quoteForLog } from './quoteForLog';
 import { missingApiKeyMessage, readApiKey, type ApiKeySource } from './readApiKey';
 import { RelayPolicy } from './RelayPolicy';
 import { ServerHost } from './ServerHost';
-import { SynthesisRelay, type RelayContext } from './SynthesisRelay';
+import { SynthesisRelay, type RelayCache, type RelayContext } from './SynthesisRelay';
+import { UpstreamPool } from './UpstreamPool';
 import { upstreamUrls } from './upstreamUrls';
 
 /** Per-client limits of {@link createSynthesisProxy}. */
@@ -34,6 +38,44 @@ export interface ProxyLimits {
   maxFrameBytes?: number;
   /** Audio buffered for a slow client before the upstream is paused, in bytes. @default 8 MiB */
   maxBufferedBytes?: number;
+}
+
+/** The synthesis cache of {@link createSynthesisProxy}. */
+export interface SynthesisCacheOptions {
+  /** Bytes the cache may hold in memory (the memory store; Redis uses its own `maxmemory`). @default 64 MiB */
+  maxBytes?: number;
+  /** Largest entry stored, in bytes (events and audio of one task); larger tasks are not cached. @default 8 MiB */
+  maxEntryBytes?: number;
+  /** How long an entry is served, in seconds. @default 86400 (a day) */
+  ttlSeconds?: number;
+  /**
+   * How long a task whose first text is in the cache waits for its `finish-task` before the proxy takes
+   * it for streamed text and synthesizes it upstream, in ms. The library's `speak` sends `finish-task`
+   * right after the text, so only a streaming client ever waits this long, and only when its first
+   * fragment alone matches an entry. @default 200
+   */
+  wholeTextWaitMs?: number;
+  /**
+   * Whose entries these are. Entries are shared only between proxies with the same scope. @default a
+   * hash of the API key, with the upstream URL and `workspace` (a rotated key starts a new scope)
+   */
+  scope?: string;
+}
+
+/** Warm upstream connections of {@link createSynthesisProxy}. */
+export interface UpstreamPoolOptions {
+  /** Connections kept open ahead of need. @default 0 (off) */
+  size?: number;
+  /** How long a warm connection lives before it is replaced, in ms (each ±20 %). @default 15000 */
+  renewMs?: number;
+}
+
+/** Prometheus metrics of {@link createSynthesisProxy} (needs the optional peer `prom-client`). */
+export interface ProxyMetricsOptions {
+  /** The route. @default '/metrics' */
+  path?: string;
+  /** Prefix of every metric name. @default 'cosyvoice_proxy_' */
+  prefix?: string;
 }
 
 /** Options of {@link createSynthesisProxy}. */
@@ -89,6 +131,38 @@ export interface SynthesisProxyOptions {
   /** Who a request belongs to, for the per-client limits. @default the remote address */
   clientId?(request: IncomingMessage): string;
   limits?: ProxyLimits;
+  /**
+   * Where limits and the cache live: {@link createMemoryStore} (this process) or {@link createRedisStore}
+   * (shared by every instance using the same Redis). The proxy does not close it. @default createMemoryStore()
+   */
+  store?: ProxyStore;
+  /**
+   * The synthesis cache: a task whose whole text is known before synthesis (one `continue-task`, then
+   * `finish-task`, as `speak` sends it) and was synthesized before with the same model, voice and
+   * parameters is answered from the store, without the upstream and without billing. `true` for the
+   * defaults. @default false (off)
+   */
+  cache?: boolean | SynthesisCacheOptions;
+  /**
+   * How long a client's upstream connection is kept with no task running, for the client's next task,
+   * in ms. Below the service's idle cut-off (about 23 s without text, by its documentation), so a kept
+   * connection is never one the service is closing. @default 20000
+   */
+  upstreamKeepAliveMs?: number;
+  /**
+   * Upstream connections opened ahead of need, handed to a client's first task. Off by default: each
+   * warm connection is a connection held open at the service and renewed every `renewMs`. @default { size: 0 }
+   */
+  upstreamPool?: UpstreamPoolOptions;
+  /** Your Model Studio workspace: sent upstream as `X-DashScope-WorkSpace`, and part of the cache scope. */
+  workspace?: string;
+  /**
+   * Prometheus metrics on `path` (needs the optional peer `prom-client`), asked of `authorize` with
+   * `{ kind: 'metrics' }`. `true` for the defaults. @default false
+   */
+  metrics?: boolean | ProxyMetricsOptions;
+  /** `GET /healthz` (200 while the process serves) and `GET /readyz` (503 while draining or a required store is down). @default true */
+  health?: boolean;
   /** Attach to this server (its upgrades on the inference path are handled; mount `middleware` for HTTP). */
   server?: Server;
   /** Port for standalone `listen()`. @default 8765 */
@@ -140,6 +214,18 @@ export interface SynthesisProxy {
   handler(request: IncomingMessage, response: ServerResponse): void;
   /** Connect-style middleware: HTTP paths handled, `next()` for the rest. */
   middleware(request: IncomingMessage, response: ServerResponse, next: () => void): void;
+  /**
+   * Graceful shutdown: `/readyz` answers 503 and new connections and tasks are refused at once (a task
+   * gets `task-failed`, `ServiceUnavailable`, which clients retry on a new connection); running tasks
+   * finish, each connection closing (1001) after its last; at `deadlineMs` what still runs gets that
+   * same `task-failed`. Then the proxy closes. Resolves when it has; calling it again returns the same
+   * promise.
+   */
+  drain(options?: { deadlineMs?: number }): Promise<void>;
+  /** Whether `drain()` was called. */
+  readonly draining: boolean;
+  /** Whether the proxy takes new work: not while draining, nor while a required store is unreachable. */
+  readonly ready: boolean;
   /** Closes every socket on both sides (and the server, if it created it). */
   close(): Promise<void>;
 }
@@ -205,8 +291,32 @@ export function createSynthesisProxy(options: SynthesisProxyOptions): SynthesisP
   const clientIdleTimeoutMs = positive('clientIdleTimeoutMs', options.clientIdleTimeoutMs, 60_000, { max: MAX_TIMER_MS });
   const bodyTimeoutMs = positive('bodyTimeoutMs', options.bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS, { max: MAX_TIMER_MS });
   const tokenExpiresInSeconds = positive('tokenExpiresInSeconds', options.tokenExpiresInSeconds, 60, { integer: true, max: 1800 });
+  const upstreamKeepAliveMs = positive('upstreamKeepAliveMs', options.upstreamKeepAliveMs, 20_000, { max: MAX_TIMER_MS });
   const policy = new RelayPolicy({ models: options.allowedModels, parameters: options.allowedParameters });
-  const limiter: ClientLimiter = new MemoryClientLimiter(limits);
+  const store = options.store ?? createMemoryStore();
+  if (typeof store?.createLimiter !== 'function' || typeof store.createCache !== 'function') {
+    throw new TypeError('createSynthesisProxy: store must be a ProxyStore (createMemoryStore() or createRedisStore({ url }))');
+  }
+  const limiter: ClientLimiter = store.createLimiter(limits);
+  const cacheOptions = options.cache === true ? {} : options.cache || undefined;
+  if (cacheOptions !== undefined && typeof cacheOptions !== 'object') throw new TypeError('createSynthesisProxy: cache must be true, false or an options object');
+  const cacheStore = cacheOptions
+    ? store.createCache({
+        maxBytes: positive('cache.maxBytes', cacheOptions.maxBytes, 64 * 1024 * 1024),
+        maxEntryBytes: positive('cache.maxEntryBytes', cacheOptions.maxEntryBytes, 8 * 1024 * 1024),
+        ttlSeconds: positive('cache.ttlSeconds', cacheOptions.ttlSeconds, 86_400),
+      })
+    : undefined;
+  const wholeTextWaitMs = positive('cache.wholeTextWaitMs', cacheOptions?.wholeTextWaitMs, 200, { max: MAX_TIMER_MS });
+  const metricsOptions = options.metrics === true ? {} : options.metrics || undefined;
+  const metricsPath = metricsOptions ? requestPath(metricsOptions.path ?? '/metrics') : undefined;
+  const metrics: ProxyMetrics = metricsOptions ? createPrometheusMetrics(metricsOptions.prefix ?? 'cosyvoice_proxy_') : NO_METRICS;
+  const health = options.health !== false;
+  const poolSize = positive('upstreamPool.size', options.upstreamPool?.size || undefined, 0, { integer: true, max: 64 });
+  const poolRenewMs = positive('upstreamPool.renewMs', options.upstreamPool?.renewMs, 15_000, { max: MAX_TIMER_MS });
+  if (options.workspace !== undefined && (typeof options.workspace !== 'string' || options.workspace === '')) {
+    throw new TypeError('createSynthesisProxy: workspace must be a non-empty string');
+  }
 
   // Every key this proxy has used, so none of them reaches a log line or a client (a rotated key included).
   const usedKeys = new Set<string>();
@@ -257,38 +367,95 @@ export function createSynthesisProxy(options: SynthesisProxyOptions): SynthesisP
   };
   const clientIdOf = (request: IncomingMessage): string => options.clientId?.(request) ?? request.socket.remoteAddress ?? 'unknown';
 
-  const openUpstream: RelayContext['openUpstream'] = () => {
+  const openUpstream = (): WebSocket | { code: string; message: string } => {
     const key = keyOrLog();
     if (key === undefined) return { code: 'ServiceUnavailable', message: 'The proxy has no API key configured' };
-    return new WebSocket(target.webSocket, {
-      headers: { Authorization: `Bearer ${key}`, 'user-agent': 'cosyvoice-react-proxy' },
-      handshakeTimeout: options.connectTimeoutMs ?? 10_000,
-      maxPayload: 64 * 1024 * 1024,
-    });
+    const headers: Record<string, string> = { Authorization: `Bearer ${key}`, 'user-agent': 'cosyvoice-react-proxy' };
+    if (options.workspace) headers['X-DashScope-WorkSpace'] = options.workspace;
+    return new WebSocket(target.webSocket, { headers, handshakeTimeout: options.connectTimeoutMs ?? 10_000, maxPayload: 64 * 1024 * 1024 });
   };
+  const pool = poolSize > 0 ? new UpstreamPool({ size: poolSize, renewMs: poolRenewMs, open: openUpstream, metrics, log }) : undefined;
+  const takeUpstream: RelayContext['takeUpstream'] = () => {
+    const warm = pool?.take();
+    if (warm) return { socket: warm, warm: true };
+    const opened = openUpstream();
+    return opened instanceof WebSocket ? { socket: opened, warm: false } : opened;
+  };
+  let scopeOf: { key: string; scope: string } | undefined;
+  const cache: RelayCache | undefined = cacheStore && {
+    store: cacheStore,
+    wholeTextWaitMs,
+    get scope() {
+      if (cacheOptions?.scope !== undefined) return `custom|${cacheOptions.scope}`;
+      const key = currentKey() ?? '';
+      if (scopeOf?.key !== key) scopeOf = { key, scope: cacheScopeOfKey(key, target.webSocket, options.workspace) };
+      return scopeOf.scope;
+    },
+  };
+  let draining = false;
+  let drained: Promise<void> | undefined;
+  let drainedRelay: (() => void) | undefined;
   const shared = {
     limiter,
     policy,
-    openUpstream,
+    takeUpstream,
     redact,
     log,
-    closed: (relay: SynthesisRelay) => relays.delete(relay),
+    metrics,
+    cache,
+    draining: () => draining,
+    closed: (relay: SynthesisRelay) => {
+      relays.delete(relay);
+      drainedRelay?.();
+    },
     maxFrameBytes: limits.maxFrameBytes,
     maxBufferedBytes: limits.maxBufferedBytes,
     taskStartTimeoutMs,
     upstreamIdleTimeoutMs,
     clientIdleTimeoutMs,
+    upstreamKeepAliveMs,
+  };
+  const isReady = (): boolean => !draining && (!store.required || store.available);
+  /** Gives the client sockets that were just closed (1001) up to `ms` to finish their close handshake. */
+  const closingHandshakes = async (ms: number): Promise<void> => {
+    const until = Date.now() + ms;
+    while (wss.clients.size > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
   };
 
-  wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
+  wss.on('connection', (socket: WebSocket, request: IncomingMessage, clientId: string) => {
     const relay = new SynthesisRelay(socket, {
       ...shared,
       request,
-      clientId: clientIdOf(request),
+      clientId,
       authorizeTask: options.authorize ? (task) => options.authorize!(request, { kind: 'task', task }) : undefined,
     });
     relays.add(relay);
   });
+
+  /** Counts the connection against the client's limit, then upgrades (the relay gives the count back when it closes). */
+  const admitConnection = (request: IncomingMessage, socket: Duplex, head: Buffer, id: string, decision: LimitDecision): void => {
+    if (decision !== 'ok') {
+      metrics.refused('connection', decision);
+      if (decision === 'unavailable') {
+        log(`client ${quoteForLog(id)} refused: the limit store is unreachable`);
+        return rejectUpgrade(socket, 503, 'ServiceUnavailable', 'The proxy cannot check its limits right now; retry shortly');
+      }
+      log(`client ${quoteForLog(id)} over its connection limit`);
+      return rejectUpgrade(socket, 429, 'Throttling.RateQuota', 'Too many connections from this client');
+    }
+    if (draining || socket.destroyed) {
+      limiter.closeConnection(id);
+      if (draining) rejectUpgrade(socket, 503, 'ServiceUnavailable', 'The proxy is shutting down; connect again');
+      return;
+    }
+    let upgraded = false;
+    // ws drops a socket that closed before the upgrade without calling back: the count is given back here.
+    socket.once('close', () => upgraded || limiter.closeConnection(id));
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      upgraded = true;
+      wss.emit('connection', ws, request, id);
+    });
+  };
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     if (!originAllowed(request)) {
@@ -300,18 +467,57 @@ export function createSynthesisProxy(options: SynthesisProxyOptions): SynthesisP
       rejectUpgrade(socket, 500, 'InternalError', missingApiKeyMessage('The proxy'));
       return;
     }
+    if (draining) {
+      metrics.refused('connection', 'draining');
+      rejectUpgrade(socket, 503, 'ServiceUnavailable', 'The proxy is shutting down; connect again');
+      return;
+    }
     authorize(request, { kind: 'websocket' }).then(
       (allowed) => {
-        if (!allowed) return rejectUpgrade(socket, 401, 'Unauthorized', 'Not authorized');
-        const id = clientIdOf(request);
-        if (!limiter.canConnect(id)) {
-          log(`client ${quoteForLog(id)} over its connection limit`);
-          return rejectUpgrade(socket, 429, 'Throttling.RateQuota', 'Too many connections from this client');
+        if (!allowed) {
+          metrics.refused('connection', 'authorize');
+          return rejectUpgrade(socket, 401, 'Unauthorized', 'Not authorized');
         }
-        wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+        const id = clientIdOf(request);
+        const decision = limiter.openConnection(id);
+        if (typeof decision === 'string') return admitConnection(request, socket, head, id, decision);
+        decision.then(
+          (answer) => admitConnection(request, socket, head, id, answer),
+          () => admitConnection(request, socket, head, id, 'unavailable'),
+        );
       },
       () => rejectUpgrade(socket, 500, 'InternalError', 'authorize failed'),
     );
+  };
+
+  /** `/healthz`, `/readyz` and the metrics route; false for other paths. */
+  const handleOperations = async (request: IncomingMessage, response: ServerResponse, path: string): Promise<boolean> => {
+    if (health && (path === '/healthz' || path === '/readyz')) {
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        sendJson(response, 405, errorBody('MethodNotAllowed', 'Use GET'));
+        return true;
+      }
+      if (path === '/healthz') {
+        sendJson(response, 200, { status: 'ok' });
+        return true;
+      }
+      const status = draining ? 'draining' : isReady() ? 'ready' : 'store-unavailable';
+      sendJson(response, status === 'ready' ? 200 : 503, { status, store: store.kind, storeAvailable: store.available });
+      return true;
+    }
+    if (metricsPath === undefined || path !== metricsPath) return false;
+    if (request.method !== 'GET') {
+      sendJson(response, 405, errorBody('MethodNotAllowed', 'Use GET'));
+      return true;
+    }
+    if (!(await authorize(request, { kind: 'metrics' }))) {
+      sendJson(response, 401, errorBody('Unauthorized', 'Not authorized'));
+      return true;
+    }
+    const { contentType, body } = await metrics.render();
+    response.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+    response.end(body);
+    return true;
   };
 
   const cors = (request: IncomingMessage): Record<string, string> => {
@@ -322,7 +528,7 @@ export function createSynthesisProxy(options: SynthesisProxyOptions): SynthesisP
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<boolean> => {
     const path = requestPath(request.url);
-    if (path !== HTTP_TOKENS_PATH && path !== HTTP_CUSTOMIZATION_PATH) return false;
+    if (path !== HTTP_TOKENS_PATH && path !== HTTP_CUSTOMIZATION_PATH) return handleOperations(request, response, path);
     const headers = cors(request);
     if (!originAllowed(request)) {
       sendJson(response, 403, errorBody('Forbidden', 'Origin not allowed'));
@@ -389,7 +595,7 @@ export function createSynthesisProxy(options: SynthesisProxyOptions): SynthesisP
   };
   const host = new ServerHost({ server: options.server, port: options.port ?? 8765, host: options.host ?? '127.0.0.1', name: 'The proxy', onUpgrade, onRequest: handler });
 
-  return {
+  const proxy: SynthesisProxy = {
     handler,
     middleware,
     get url() {
@@ -398,14 +604,50 @@ export function createSynthesisProxy(options: SynthesisProxyOptions): SynthesisP
     get clientCount() {
       return limiter.size;
     },
+    get draining() {
+      return draining;
+    },
+    get ready() {
+      return isReady();
+    },
     async listen() {
-      return (await host.listen()) ? this.url : '';
+      return (await host.listen()) ? proxy.url : '';
+    },
+    drain({ deadlineMs = 30_000 } = {}) {
+      if (drained) return drained;
+      const deadline = positive('drain deadlineMs', deadlineMs, 30_000, { max: MAX_TIMER_MS });
+      draining = true;
+      log(`draining: ${relays.size} connection(s) open; running tasks get ${deadline} ms to finish`);
+      pool?.close();
+      drained = new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          for (const relay of [...relays]) {
+            if (relay.taskCount > 0) log(`drain deadline: ${relay.taskCount} task(s) ended with task-failed (ServiceUnavailable)`);
+            relay.endForDrain();
+          }
+          done();
+        }, deadline);
+        const done = (): void => {
+          clearTimeout(timer);
+          drainedRelay = undefined;
+          resolve();
+        };
+        drainedRelay = () => relays.size === 0 && done();
+        for (const relay of [...relays]) relay.drain();
+        drainedRelay();
+      })
+        .then(() => closingHandshakes(1000))
+        .then(() => proxy.close());
+      return drained;
     },
     async close() {
+      pool?.close();
       for (const relay of [...relays]) relay.destroy();
       for (const socket of wss.clients) socket.terminate();
       wss.close();
+      await limiter.close?.();
       await host.close();
     },
   };
+  return proxy;
 }

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { defineBrowserProvider } from '@vitest/browser';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import type { BrowserProvider, BrowserProviderOption, TestProject } from 'vitest/node';
-import { registerClick } from './registerClick.ts';
+import { registerClick, type ClickRequest } from './registerClick.ts';
 
 /** Debian's `firefox-esr` package puts the real binary here (`/usr/bin/firefox` is a shell wrapper). */
 export const FIREFOX_PATH = process.env.FIREFOX_PATH ?? '/usr/lib/firefox-esr/firefox-esr';
@@ -72,10 +72,11 @@ export function firefox(options: FirefoxProviderOptions = {}): BrowserProviderOp
 
 /**
  * A trusted click on the element `selector` matches in vitest's test iframe, at the centre of its first
- * box. The point is computed here, in page coordinates through the iframe's position and scale:
- * puppeteer's own element click missed elements inside the (scaled) test iframe.
+ * box or at `request.position` from its top-left corner. The point is computed here, in page coordinates
+ * through the iframe's position and scale: puppeteer's own element click missed elements inside the
+ * (scaled) test iframe.
  */
-async function clickInTestFrame(page: Page, selector: string): Promise<void> {
+async function clickInTestFrame(page: Page, selector: string, request: ClickRequest): Promise<void> {
   const iframes = await page.$$('iframe[data-vitest]');
   const iframe = iframes.at(-1);
   const frame = await iframe?.contentFrame();
@@ -83,17 +84,24 @@ async function clickInTestFrame(page: Page, selector: string): Promise<void> {
   const element = await frame.$(selector);
   if (!element) throw new Error(`No element matches ${selector}`);
   try {
-    const inFrame = await element.evaluate((target) => {
+    const inFrame = await element.evaluate((target, position) => {
       target.scrollIntoView({ block: 'center', inline: 'center' });
+      if (position) {
+        const box = target.getBoundingClientRect();
+        return { x: box.left + position.x, y: box.top + position.y };
+      }
       const box = target.getClientRects()[0] ?? target.getBoundingClientRect();
       return { x: box.left + box.width / 2, y: box.top + box.height / 2 };
-    });
+    }, request.position);
     const frameBox = await iframe.evaluate((target) => {
       const box = target.getBoundingClientRect();
       const scale = target.offsetWidth > 0 ? box.width / target.offsetWidth : 1;
       return { x: box.left + target.clientLeft * scale, y: box.top + target.clientTop * scale, scale };
     });
-    await page.mouse.click(frameBox.x + inFrame.x * frameBox.scale, frameBox.y + inFrame.y * frameBox.scale);
+    const x = frameBox.x + inFrame.x * frameBox.scale;
+    const y = frameBox.y + inFrame.y * frameBox.scale;
+    // Each press carries its place in the series (1, 2, 3), as a real multi-click does.
+    for (let count = 1; count <= request.clickCount; count++) await page.mouse.click(x, y, { count });
   } finally {
     await element.dispose();
   }
@@ -112,7 +120,7 @@ class FirefoxBidiProvider implements BrowserProvider {
   constructor(project: TestProject, options: FirefoxProviderOptions) {
     this.#project = project;
     this.#options = options;
-    registerClick(project, (context, selector) => clickInTestFrame((context as unknown as { page: Page }).page, selector));
+    registerClick(project, (context, selector, request) => clickInTestFrame((context as unknown as { page: Page }).page, selector, request));
   }
 
   getCommandsContext(sessionId: string): Record<string, unknown> {

@@ -7,7 +7,7 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { defineBrowserProvider } from '@vitest/browser';
 import type { BrowserProvider, BrowserProviderOption, TestProject } from 'vitest/node';
-import { registerClick } from './registerClick.ts';
+import { registerClick, type ClickRequest } from './registerClick.ts';
 
 /** Where Debian's `libwebkit2gtk-4.1-0` puts MiniBrowser. */
 export const MINIBROWSER_PATH = process.env.MINIBROWSER_PATH ?? '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
@@ -124,8 +124,11 @@ export class WebKitSession {
     await this.command('POST', '/url', { url });
   }
 
-  /** A trusted click, by the driver, on the element `selector` matches inside vitest's test iframe. */
-  async clickInTestFrame(selector: string): Promise<void> {
+  /**
+   * A trusted click, by the driver, on the element `selector` matches inside vitest's test iframe: a
+   * plain element click, or pointer actions when the click has a position or is a multi-click.
+   */
+  async clickInTestFrame(selector: string, request: ClickRequest = { clickCount: 1 }): Promise<void> {
     const run = this.#queue.then(async () => {
       const send = (method: string, path: string, body?: unknown) => this.#send(method, `/session/${this.#id}${path}`, body);
       const frames = (await send('POST', '/elements', { using: 'css selector', value: 'iframe[data-vitest]' })) as unknown[];
@@ -134,7 +137,22 @@ export class WebKitSession {
       await send('POST', '/frame', { id: frame });
       try {
         const element = await send('POST', '/element', { using: 'css selector', value: selector });
-        await send('POST', `/element/${elementId(element)}/click`, {});
+        if (!request.position && request.clickCount === 1) {
+          await send('POST', `/element/${elementId(element)}/click`, {});
+          return;
+        }
+        // A pointer move's offset from an element origin is from the element's in-view centre.
+        const rect = (await send('GET', `/element/${elementId(element)}/rect`)) as { width: number; height: number };
+        const x = request.position ? Math.round(request.position.x - rect.width / 2) : 0;
+        const y = request.position ? Math.round(request.position.y - rect.height / 2) : 0;
+        const presses = Array.from({ length: request.clickCount }, () => [
+          { type: 'pointerDown', button: 0 },
+          { type: 'pointerUp', button: 0 },
+        ]).flat();
+        await send('POST', '/actions', {
+          actions: [{ type: 'pointer', id: 'mouse', parameters: { pointerType: 'mouse' }, actions: [{ type: 'pointerMove', duration: 0, origin: element, x, y }, ...presses] }],
+        });
+        await send('DELETE', '/actions');
       } finally {
         await send('POST', '/frame/parent', {});
       }
@@ -173,10 +191,10 @@ class WebKitWebDriverProvider implements BrowserProvider {
 
   constructor(project: TestProject, options: WebKitProviderOptions) {
     this.#options = options;
-    registerClick(project, async (_context, selector) => {
+    registerClick(project, async (_context, selector, request) => {
       const session = await this.#session;
       if (!session) throw new Error('WebKit is not running.');
-      await session.clickInTestFrame(selector);
+      await session.clickInTestFrame(selector, request);
     });
   }
 

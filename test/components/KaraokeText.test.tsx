@@ -89,7 +89,12 @@ describe('KaraokeText', () => {
 
     expect(karaoke.textContent).toBe(text);
     expect(words(karaoke).map((word) => word.textContent)).toEqual(['The', 'quick', 'brown', 'fox', 'jumps']);
-    expect(seen).toEqual(['The', 'quick', 'brown', 'fox', 'jumps']);
+    // In order, never backwards, up to the last word. (A machine that stalls longer than a word lasts
+    // skips that word's highlight, as it should: the highlight follows the audio, not a schedule.)
+    const order = ['The', 'quick', 'brown', 'fox', 'jumps'];
+    const indices = seen.map((word) => order.indexOf(word));
+    expect(indices.every((index, i) => index >= 0 && (i === 0 || index > indices[i - 1]!))).toBe(true);
+    expect(seen.at(-1)).toBe('jumps');
   });
 
   it('marks the words before the heard one as spoken, and the state in data-state', () => {
@@ -187,6 +192,21 @@ describe('KaraokeText', () => {
     }
     render(<Harness />, { wrapper });
     await user.click(screen.getByText('two'));
+    expect(screen.getByRole('status')).toHaveTextContent('Seeking is available once the audio has loaded');
+  });
+
+  it('hands a word chosen before the audio is complete to seek (its click starts a blocked audio output), then says seeking is unavailable', async () => {
+    const { wrapper } = await setup();
+    const user = userEvent.setup();
+    const text = 'one two';
+    const seek = vi.fn(() => false);
+    function Harness() {
+      const speech = useSpeechSynthesis();
+      return <KaraokeText text={text} speech={{ ...speech, text, words: timelineOf(text, ['one', 'two']), isComplete: false, seek }} />;
+    }
+    render(<Harness />, { wrapper });
+    await user.click(screen.getByText('two'));
+    expect(seek).toHaveBeenCalledTimes(1);
     expect(screen.getByRole('status')).toHaveTextContent('Seeking is available once the audio has loaded');
   });
 
@@ -423,7 +443,7 @@ describe('KaraokeText', () => {
     // (Changes 4 and 6 are jumps, as after a seek: every word in between changes state. The time a change takes is
     // measured in bench/karaoke, not asserted here.)
     expect(activeWord(container)).toHaveTextContent('w9999');
-  });
+  }, 90_000); // 10 000 elements in jsdom: seconds on a loaded machine
 
   it('re-renders only the two words involved per change while a real speech is heard', async () => {
     const { wrapper } = await setup();

@@ -1,7 +1,7 @@
 // @vitest-environment node
 import { renderToString } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import { KaraokeText, ReadAloud, SpeakButton, SpeechProvider, VoicePicker, type Transport } from 'cosyvoice-react';
+import { KaraokeText, ReadAloud, ReadAloudRegion, SpeakButton, SpeechProvider, VoicePicker, type Transport } from 'cosyvoice-react';
 
 function recordingTransport() {
   const calls = { connect: 0, post: 0 };
@@ -40,5 +40,25 @@ describe('components on the server', () => {
     expect(html).toMatch(/role="listbox"[^>]*aria-label="Voice"/);
     expect(html).toContain('你好，世界。');
     expect(html).not.toContain('role="status"');
+  });
+
+  it('render a reading region and KaraokeText in ranges mode as plain markup (nothing to read or highlight on the server)', () => {
+    const { transport, calls } = recordingTransport();
+    const html = renderToString(
+      <SpeechProvider transport={transport} model="cosyvoice-v3-flash" voice="longanyang">
+        <ReadAloudRegion>
+          <p>
+            An <em>article</em>.
+          </p>
+        </ReadAloudRegion>
+        <KaraokeText highlight="ranges" text="Hello there." />
+      </SpeechProvider>,
+    );
+    expect(calls).toEqual({ connect: 0, post: 0 });
+    expect(html).toContain('class="cosyvoice-region" data-state="idle"');
+    expect(html).toContain('<div class="cosyvoice-region-content"><p>An <em>article</em>.</p></div>');
+    expect(html).toContain('<button type="button" data-state="idle">Read aloud</button>');
+    // Ranges mode loads its code in the browser; the server sends the text as it will show.
+    expect(html).toMatch(/<div class="cosyvoice-karaoke" data-highlight="ranges">Hello there.<\/div>/);
   });
 });

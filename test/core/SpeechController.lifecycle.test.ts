@@ -484,3 +484,157 @@ describe('StreamingSpeechController: the text stream step by step', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 });
+
+// The Web Audio player on a fake context whose start the test controls (Node has no Web Audio; the same
+// runs in real engines in useSpeechSynthesis.browser.test.tsx and test/reliability/*.firefox-pulse.test.tsx).
+describe('SpeechController: an audio output that has not started', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  function blockedSetup() {
+    vi.stubGlobal('navigator', { userActivation: { isActive: false }, getAutoplayPolicy: () => 'disallowed' });
+    const output = fakeAudioContext({ running: false });
+    const s = setup({ createPlayer: () => createAudioPlayer({ createContext: () => output.context, format: FORMAT, unlockTimeoutMs: 300 }) });
+    return { ...s, output };
+  }
+
+  it('blocked before task-started: the status shows AudioBlocked until the output starts, onError once, synthesis goes on; then the same utterance plays', async () => {
+    const s = blockedSetup();
+    s.controller.speak(TEXT);
+    await deliver();
+    await vi.advanceTimersByTimeAsync(300);
+    expect(s.controller.getSnapshot()).toMatchObject({ status: 'error', error: { code: 'AudioBlocked' } });
+    // Events of the synthesis keep the status on the reason, and tell onError nothing new.
+    s.server.started();
+    await deliver();
+    expect(s.status()).toBe('error');
+    s.server.sentenceBegin();
+    s.server.audio(500);
+    s.server.sentenceEnd(TEXT);
+    s.server.finished(TEXT.length);
+    await deliver();
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(s.controller.getSnapshot()).toMatchObject({ status: 'error', isComplete: true, utterance: 1 });
+    expect(s.calls).toEqual(['error:AudioBlocked']);
+    expect(s.server.actions()).toEqual(['run-task', 'continue-task', 'finish-task']);
+    // The output starts (a tap on resume, a slow device): the reading goes on, nothing was lost.
+    s.output.setState('running');
+    expect(s.controller.getSnapshot()).toMatchObject({ status: 'buffering', error: undefined, utterance: 1, isComplete: true });
+    expect(s.statuses).toEqual(['connecting', 'error', 'buffering']);
+    expect(s.controller.getAudio()?.chunks.length).toBeGreaterThan(0);
+  });
+
+  it('a resume or a seek from a later gesture unlocks the same utterance: the status leaves error at once', async () => {
+    const s = blockedSetup();
+    s.controller.speak(TEXT);
+    await deliver();
+    s.server.started();
+    s.server.sentenceBegin();
+    s.server.audio(500);
+    s.server.sentenceEnd(TEXT);
+    s.server.finished(TEXT.length);
+    await deliver();
+    await vi.advanceTimersByTimeAsync(300);
+    expect(s.status()).toBe('error');
+    vi.stubGlobal('navigator', { userActivation: { isActive: true } });
+    expect(s.controller.seek(100)).toBe(true);
+    expect(s.controller.getSnapshot()).toMatchObject({ status: 'buffering', error: undefined, utterance: 1 });
+    // Still starting long after the unlock timeout: a slow device, not a block.
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(s.status()).toBe('buffering');
+    expect(s.calls).toEqual(['error:AudioBlocked']);
+  });
+
+  it('a seek from a click while synthesis still runs cannot seek yet, but its gesture starts the blocked output', async () => {
+    const s = blockedSetup();
+    s.controller.speak(TEXT);
+    await deliver();
+    s.server.started();
+    s.server.sentenceBegin();
+    s.server.audio(500);
+    await deliver();
+    await vi.advanceTimersByTimeAsync(300);
+    expect(s.controller.getSnapshot()).toMatchObject({ status: 'error', isComplete: false });
+    vi.stubGlobal('navigator', { userActivation: { isActive: true } });
+    expect(s.controller.seek(100)).toBe(false);
+    expect(s.controller.getSnapshot()).toMatchObject({ status: 'buffering', error: undefined, utterance: 1 });
+    s.output.setState('running');
+    s.server.sentenceEnd(TEXT);
+    s.server.finished(TEXT.length);
+    await deliver();
+    expect(s.controller.getSnapshot()).toMatchObject({ isComplete: true, error: undefined });
+    expect(s.calls).toEqual(['error:AudioBlocked']);
+  });
+});
+
+describe('SpeechController: playback rate', () => {
+  it('changes speed mid-utterance with the position continuous and no new request, and keeps it for the next utterance', async () => {
+    const s = setup();
+    await reach(s, 'synthesizing, speaking');
+    const start = s.controller.getPositionMs();
+    await vi.advanceTimersByTimeAsync(200);
+    const before = s.controller.getPositionMs();
+    expect(before - start).toBeCloseTo(200, 0);
+    const requests = s.server.actions();
+    s.controller.setPlaybackRate(2);
+    expect(s.controller.getSnapshot()).toMatchObject({ status: 'speaking', playbackRate: 2 });
+    expect(s.controller.playbackRate).toBe(2);
+    expect(s.controller.player?.playbackRate).toBe(2);
+    expect(s.controller.getPositionMs()).toBeCloseTo(before, 0);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(s.controller.getPositionMs() - before).toBeCloseTo(200, 0);
+    s.server.sentenceEnd(TEXT);
+    s.server.finished(TEXT.length);
+    await deliver();
+    // Nothing was asked of the service again: the same task's frames only.
+    expect(s.server.actions()).toEqual(requests);
+    expect(s.server.connections).toHaveLength(1);
+    // The rest of the 1 000 ms of audio plays at 2×: half as long as at 1×.
+    const left = 1000 - s.controller.getPositionMs();
+    expect(left).toBeGreaterThan(400);
+    await vi.advanceTimersByTimeAsync(left / 2 - 30);
+    expect(s.status()).toBe('speaking');
+    await vi.advanceTimersByTimeAsync(60);
+    expect(s.status()).toBe('ended');
+    expect(s.calls.at(-1)).toBe('end');
+    // The next utterance starts at 2×.
+    s.controller.speak(TEXT);
+    expect(s.controller.getSnapshot()).toMatchObject({ status: 'connecting', playbackRate: 2 });
+    s.controller.stop();
+    expect(s.controller.getSnapshot()).toMatchObject({ status: 'idle', playbackRate: 2 });
+  });
+
+  it('a rate set before the first speak (no player yet) or kept over release() applies to the new player', async () => {
+    const s = setup();
+    s.controller.setPlaybackRate(0.5);
+    expect(s.controller.player).toBeUndefined();
+    expect(s.controller.getSnapshot()).toMatchObject({ status: 'idle', playbackRate: 0.5 });
+    await reach(s, 'synthesizing, speaking');
+    expect(s.controller.player?.playbackRate).toBe(0.5);
+    const start = s.controller.getPositionMs();
+    await vi.advanceTimersByTimeAsync(200);
+    expect(s.controller.getPositionMs() - start).toBeCloseTo(100, 0);
+    s.controller.release();
+    s.controller.speak(TEXT);
+    expect(s.controller.player?.playbackRate).toBe(0.5);
+    s.controller.stop();
+  });
+
+  it('rejects a rate outside 0.5–2 with a ValidationError, changing nothing: the utterance plays on at its rate', async () => {
+    const s = setup();
+    await reach(s, 'synthesizing, speaking');
+    s.controller.setPlaybackRate(1.5);
+    const snapshot = s.controller.getSnapshot();
+    for (const bad of [3, 0.25, Number.NaN, -1]) {
+      expect(() => s.controller.setPlaybackRate(bad)).toThrow(expect.objectContaining({ name: 'ValidationError', field: 'playbackRate' }));
+    }
+    expect(s.controller.getSnapshot()).toBe(snapshot);
+    expect(s.controller.playbackRate).toBe(1.5);
+    expect(s.controller.player?.playbackRate).toBe(1.5);
+    const start = s.controller.getPositionMs();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(s.controller.getPositionMs() - start).toBeCloseTo(150, 0);
+    expect(s.calls.some((c) => c.startsWith('error'))).toBe(false);
+  });
+});

@@ -33,10 +33,11 @@ describe('the speech status of a phase and what the player hears', () => {
     const row = (...statuses: SpeechStatus[]) => statuses.join(' ');
     // columns: idle, buffering, playing, paused, interrupted, ended, error
     expect(table).toEqual({
-      connecting: row('connecting', 'connecting', 'speaking', 'paused', 'paused', 'connecting', 'connecting'),
-      synthesizing: row('buffering', 'buffering', 'speaking', 'paused', 'paused', 'buffering', 'buffering'),
-      synthesized: row('buffering', 'buffering', 'speaking', 'paused', 'paused', 'buffering', 'buffering'),
-      ended: row('buffering', 'buffering', 'speaking', 'paused', 'paused', 'ended', 'buffering'),
+      // A player in `error` while the utterance lives: its output has not started (blocked, no device).
+      connecting: row('connecting', 'connecting', 'speaking', 'paused', 'paused', 'connecting', 'error'),
+      synthesizing: row('buffering', 'buffering', 'speaking', 'paused', 'paused', 'buffering', 'error'),
+      synthesized: row('buffering', 'buffering', 'speaking', 'paused', 'paused', 'buffering', 'error'),
+      ended: row('buffering', 'buffering', 'speaking', 'paused', 'paused', 'ended', 'error'),
       failed: row('error', 'error', 'error', 'error', 'error', 'error', 'error'),
       stopped: row('idle', 'idle', 'idle', 'idle', 'idle', 'idle', 'idle'),
     });

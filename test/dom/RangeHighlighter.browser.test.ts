@@ -66,9 +66,14 @@ describe('RangeHighlighter with the CSS Custom Highlight API', () => {
     const jumps = readable.rangesFor(words[4]!.start, words[4]!.end)[0]!;
     const fox = readable.rangesFor(words[3]!.start, words[3]!.end)[0]!;
     const other = readable.rangesFor(words[5]!.start, words[5]!.end)[0]!;
-    expect(highlightsAt(...centre(jumps))).toEqual(['cosyvoice-sentence', 'cosyvoice-word']);
-    expect(highlightsAt(...centre(fox))).toEqual(['cosyvoice-sentence']);
-    expect(highlightsAt(...centre(other))).toEqual([]);
+    // Hit testing of painted highlights (`highlightsFromPoint`) is in Chromium and Firefox, not yet in WebKit.
+    if (registry().highlightsFromPoint) {
+      expect(highlightsAt(...centre(jumps))).toEqual(['cosyvoice-sentence', 'cosyvoice-word']);
+      expect(highlightsAt(...centre(fox))).toEqual(['cosyvoice-sentence']);
+      expect(highlightsAt(...centre(other))).toEqual([]);
+    } else {
+      expect(navigator.userAgent).toMatch(/AppleWebKit(?!.*Chrome)/);
+    }
     // "brown" is split by <i>: both pieces are painted.
     painter.setWord(readable.rangesFor(words[2]!.start, words[2]!.end));
     expect([...registry().get('cosyvoice-word')!].map((range) => range.toString())).toEqual(['br', 'own']);

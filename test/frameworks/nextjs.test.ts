@@ -48,7 +48,10 @@ describe('the Next.js example (examples/nextjs-app)', () => {
     expect(readdirSync(app.dir).filter((file) => file.startsWith('next.config')), 'no next.config').toEqual([]);
     const output = app.run('next', ['build'], BUILD_ENV);
     expect(output).toContain('(Turbopack)');
-    expect(output.split('\n').filter((line) => WARNING.test(line))).toEqual([]);
+    // Under CI, Next asks for its build cache (`.next/cache`) to be kept between runs: advice about the CI
+    // setup, not a warning about the build.
+    const warnings = output.split('\n').filter((line) => WARNING.test(line) && !line.includes('No build cache found'));
+    expect(warnings).toEqual([]);
     const server = filesUnder(path.join(app.dir, '.next', 'server'));
     expect(server.filter((file) => /OPUS_INVALID_PACKET|mpg123-decoder: /.test(readFileSync(file, 'utf8')))).toEqual([]);
     // The browser build has them, each in its own chunk (one per router), loaded on demand (see below).
@@ -109,7 +112,10 @@ describe('the Next.js example (examples/nextjs-app)', () => {
     // Compile only: the Turbopack build above already type-checked and prerendered the same app.
     const output = app.run('next', ['build', '--webpack', '--experimental-build-mode=compile'], BUILD_ENV);
     expect(output).toContain('(webpack)');
-    expect(output.split('\n').filter((line) => WARNING.test(line))).toEqual([]);
+    // Under CI, Next asks for its build cache (`.next/cache`) to be kept between runs: advice about the CI
+    // setup, not a warning about the build.
+    const warnings = output.split('\n').filter((line) => WARNING.test(line) && !line.includes('No build cache found'));
+    expect(warnings).toEqual([]);
     const server = filesUnder(path.join(app.dir, '.next', 'server'));
     expect(server.filter((file) => /OPUS_INVALID_PACKET|mpg123-decoder: /.test(readFileSync(file, 'utf8')))).toEqual([]);
   }, 300_000);

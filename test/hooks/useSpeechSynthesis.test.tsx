@@ -64,6 +64,48 @@ describe('useSpeechSynthesis', () => {
     await waitFor(() => expect(transport.open).toBe(0));
   });
 
+  it('playback rate: the provider default, changed while speaking, kept for the next utterance, never sent to the service', async () => {
+    const scripted = await startScriptedServer();
+    stopServer = () => scripted.close();
+    const transport = countingTransport(scripted.url);
+    const { result } = renderHook(() => useSpeechSynthesis(), { wrapper: wrapperFor(providerProps(transport, { playbackRate: 1.5 })) });
+    expect(result.current.playbackRate).toBe(1.5);
+    act(() => result.current.speak('Hello there. How are you today?'));
+    await waitFor(() => expect(['speaking', 'ended']).toContain(result.current.status), { timeout: 5000 });
+    expect(result.current.controller.player?.playbackRate).toBe(1.5);
+    act(() => result.current.setPlaybackRate(2));
+    expect(result.current.playbackRate).toBe(2);
+    expect(result.current.controller.player?.playbackRate).toBe(2);
+    await waitFor(() => expect(result.current.status).toBe('ended'), { timeout: 5000 });
+    act(() => result.current.speak('Once more.'));
+    expect(result.current.playbackRate).toBe(2);
+    await waitFor(() => expect(result.current.status).toBe('ended'), { timeout: 5000 });
+    // Bad input: a clear error, nothing changed.
+    const before = result.current;
+    expect(() => result.current.setPlaybackRate(2.5)).toThrow(/playbackRate must be a number from 0\.5 to 2/);
+    expect(result.current.playbackRate).toBe(2);
+    expect(result.current.controller.getSnapshot()).toBe(before.controller.getSnapshot());
+    // One task per utterance, and the rate is in none of the requests.
+    const runTasks = scripted.connections.flatMap((c) => c.messages).filter((m) => m.header.action === 'run-task');
+    expect(runTasks).toHaveLength(2);
+    for (const runTask of runTasks) expect(JSON.stringify(runTask.payload)).not.toMatch(/playback/i);
+  });
+
+  it("playback rate: the hook's own option wins over the provider's and is applied again when it changes", async () => {
+    const { transport } = await setup();
+    const { result, rerender } = renderHook(({ rate }: { rate: number | undefined }) => useSpeechSynthesis({ playbackRate: rate }), {
+      wrapper: wrapperFor(providerProps(transport, { playbackRate: 1.5 })),
+      initialProps: { rate: 0.75 },
+    });
+    expect(result.current.playbackRate).toBe(0.75);
+    act(() => result.current.setPlaybackRate(1.25));
+    expect(result.current.playbackRate).toBe(1.25);
+    rerender({ rate: 0.75 });
+    expect(result.current.playbackRate).toBe(1.25);
+    rerender({ rate: 2 });
+    expect(result.current.playbackRate).toBe(2);
+  });
+
   it('keeps stable action identities across renders', async () => {
     const { transport } = await setup();
     const { result, rerender } = renderHook(() => useSpeechSynthesis(), { wrapper: wrapperFor(providerProps(transport)) });
@@ -73,6 +115,7 @@ describe('useSpeechSynthesis', () => {
     expect(result.current.stop).toBe(first.stop);
     expect(result.current.pause).toBe(first.pause);
     expect(result.current.seek).toBe(first.seek);
+    expect(result.current.setPlaybackRate).toBe(first.setPlaybackRate);
   });
 
   it('replaces the current utterance when speak is called while speaking: no stale words, one end', async () => {

@@ -47,6 +47,24 @@ describe('useStreamingSynthesis', () => {
     expect(transport.opened).toBe(1);
   });
 
+  it('changes playback rate while streaming, in the state, with no new task', async () => {
+    const { transport } = await setup();
+    const { result } = renderHook(() => useStreamingSynthesis(), { wrapper: wrapperFor(providerProps(transport)) });
+    expect(result.current.playbackRate).toBe(1);
+    act(() => result.current.write('The first sentence is here. '));
+    await waitFor(() => expect(['speaking', 'ended']).toContain(result.current.status), { timeout: 5000 });
+    act(() => result.current.setPlaybackRate(1.75));
+    expect(result.current.playbackRate).toBe(1.75);
+    expect(result.current.controller.player?.playbackRate).toBe(1.75);
+    act(() => {
+      result.current.write('And a second one.');
+      result.current.complete();
+    });
+    await waitFor(() => expect(result.current.status).toBe('ended'), { timeout: 8000 });
+    expect(result.current.playbackRate).toBe(1.75);
+    expect(transport.opened).toBe(1);
+  });
+
   it('grows the timeline as sentences end, while text is still arriving', async () => {
     const { transport } = await setup();
     const { result } = renderHook(() => useStreamingSynthesis(), { wrapper: wrapperFor(providerProps(transport)) });

@@ -14,6 +14,7 @@ const ROOT = [
   'useVoices',
   'CUSTOM_VOICES_QUERY_KEY',
   'useSynthesisToken',
+  'useReadAloudRegion',
   // components
   'SpeakButton',
   'useSpeakButton',
@@ -21,12 +22,15 @@ const ROOT = [
   'VoicePicker',
   'useVoicePicker',
   'ReadAloud',
+  'ReadAloudRegion',
   'useAnnouncer',
   // transports
   'directTransport',
   'proxyTransport',
   'memoryTransport',
   'workspaceUrls',
+  'cachingTransport',
+  'createCacheStorageCache',
   // formats and players
   'AudioFormat',
   'DEFAULT_BROWSER_FORMAT',
@@ -62,6 +66,9 @@ const CORE = [
   'StreamingSpeechController',
   'IDLE_SPEECH_SNAPSHOT',
   'splitHeardText',
+  // playback rate limits (a speed control's range)
+  'MIN_PLAYBACK_RATE',
+  'MAX_PLAYBACK_RATE',
   // transports
   'ConnectionPool',
   'directTransport',
@@ -70,6 +77,10 @@ const CORE = [
   'workspaceUrls',
   'DASHSCOPE_WEBSOCKET_URLS',
   'DASHSCOPE_HTTP_URLS',
+  // the utterance cache
+  'cachingTransport',
+  'createCacheStorageCache',
+  'MemorySynthesisCache',
   // formats
   'AudioFormat',
   'DEFAULT_AUDIO_FORMAT',
@@ -87,6 +98,12 @@ const CORE = [
   'MAX_CHARACTERS_PER_MESSAGE',
   'MAX_CHARACTERS_PER_TASK',
   'MAX_INSTRUCTION_CHARACTERS',
+  // sentences and words of a text
+  'segmentText',
+  'segmentWords',
+  'spanIndexAt',
+  'warmUpSegmenter',
+  'locateWord',
   // timeline
   'WordTimeline',
   'findWordIndexAt',
@@ -112,6 +129,8 @@ const CORE = [
   'isSynthesisError',
 ];
 
+const DOM = ['collectReadableText', 'READ_ALOUD_ATTRIBUTE', 'ReadableText', 'observeReadableText', 'diffReadableText', 'RangeHighlighter', 'DEFAULT_HIGHLIGHT_NAMES', 'HIGHLIGHT_OVERLAY_ATTRIBUTE', 'supportsCustomHighlights'];
+
 const PLAYBACK = ['createAudioPlayer', 'createSilentPlayer', 'DEFAULT_BROWSER_FORMAT', 'PLAYER_WORKLET_SOURCE', 'createStreamDecoder'];
 
 const names = async (specifier: string) => Object.keys(await import(/* @vite-ignore */ specifier)).sort();
@@ -119,7 +138,7 @@ const names = async (specifier: string) => Object.keys(await import(/* @vite-ign
 describe('public entries', () => {
   it('the React entry exports the curated list of about 40 values, nothing more', async () => {
     expect(await names('cosyvoice-react')).toEqual([...ROOT].sort());
-    expect(ROOT).toHaveLength(40);
+    expect(ROOT).toHaveLength(44);
   });
 
   it('cosyvoice-react/core exports what Node scripts and other frameworks use', async () => {
@@ -130,7 +149,11 @@ describe('public entries', () => {
     expect(await names('cosyvoice-react/playback')).toEqual([...PLAYBACK].sort());
   });
 
+  it('cosyvoice-react/dom exports the DOM reading layer (no React)', async () => {
+    expect(await names('cosyvoice-react/dom')).toEqual([...DOM].sort());
+  });
+
   it('lists no name twice', () => {
-    for (const list of [ROOT, CORE, PLAYBACK]) expect(new Set(list).size).toBe(list.length);
+    for (const list of [ROOT, CORE, DOM, PLAYBACK]) expect(new Set(list).size).toBe(list.length);
   });
 });

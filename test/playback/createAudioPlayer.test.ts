@@ -119,3 +119,91 @@ describe('createAudioPlayer: dispose while waiting for a suspended context', () 
     expect(vi.getTimerCount()).toBe(0);
   });
 });
+
+// A context whose start the test controls (Node has no Web Audio, and no real engine starts a device
+// slowly on demand): `setState('running')` is the moment the device comes up. `navigator` is stubbed with
+// what the browser would say inside or outside a gesture; the Firefox project with a PulseAudio sink
+// (test/reliability/*.firefox-pulse.test.tsx) shows the same with a real slow device.
+describe('createAudioPlayer: a slow audio device is not an autoplay block', () => {
+  const inGesture = { userActivation: { isActive: true } };
+  const noGesture = { userActivation: { isActive: false }, getAutoplayPolicy: () => 'disallowed' };
+
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it('a context resumed inside a gesture that takes longer than unlockTimeoutMs to start is waited for, then plays: no AudioBlocked', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    vi.stubGlobal('navigator', inGesture);
+    const fake = suspendedContext();
+    const player = createAudioPlayer({ createContext: () => fake.context, unlockTimeoutMs: 1500, deviceStartTimeoutMs: 10_000 });
+    const states: string[] = [];
+    player.subscribe(() => states.push(player.getSnapshot().state));
+    player.reset();
+    const unlocked = settled(player.unlock());
+    player.enqueue(new Uint8Array(4800));
+    vi.advanceTimersByTime(5000); // the device takes 5 s: more than three unlock timeouts
+    expect(player.getSnapshot()).toMatchObject({ state: 'buffering', error: undefined });
+    fake.setState('running');
+    expect((await unlocked).ok).toBe(true);
+    expect(states).not.toContain('error');
+    expect(player.getSnapshot()).toMatchObject({ state: 'buffering', error: undefined, endedReason: undefined });
+    player.dispose();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('allowed to start but never running: after deviceStartTimeoutMs a retryable AudioFailed names the missing device, not the autoplay policy; a late start recovers', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    // Firefox: no gesture needed once the page may play (sticky activation); the policy says so.
+    vi.stubGlobal('navigator', { userActivation: { isActive: false }, getAutoplayPolicy: () => 'allowed' });
+    const fake = suspendedContext();
+    const player = createAudioPlayer({ createContext: () => fake.context, unlockTimeoutMs: 1500, deviceStartTimeoutMs: 6000 });
+    const reasons: EndedReason[] = [];
+    player.onEnded((reason) => reasons.push(reason));
+    player.reset();
+    const unlocked = settled(player.unlock());
+    player.enqueue(new Uint8Array(4800));
+    vi.advanceTimersByTime(5999);
+    expect(player.getSnapshot().state).toBe('buffering');
+    vi.advanceTimersByTime(1);
+    const result = await unlocked;
+    expect(isSynthesisError(result.error) && result.error.code).toBe('AudioFailed');
+    const snapshot = player.getSnapshot();
+    expect(snapshot).toMatchObject({ state: 'error', endedReason: undefined, error: { code: 'AudioFailed', retryable: true } });
+    expect(snapshot.error!.message).toMatch(/audio output device/);
+    expect(snapshot.error!.message).not.toMatch(/autoplay/);
+    // More audio does not start a new wait (and a new report) per chunk.
+    player.enqueue(new Uint8Array(4800));
+    expect(vi.getTimerCount()).toBe(0);
+    expect(player.getSnapshot().error).toBe(snapshot.error);
+    // The playthrough was not ended: the device comes up after all and it goes on.
+    fake.setState('running');
+    expect(player.getSnapshot()).toMatchObject({ state: 'buffering', error: undefined });
+    expect(reasons).toEqual([]);
+    player.dispose();
+  });
+
+  it('outside a gesture it is AudioBlocked (autoplay policy); a resume from a later gesture shows the playthrough waiting again and it recovers', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    vi.stubGlobal('navigator', noGesture);
+    const fake = suspendedContext();
+    const player = createAudioPlayer({ createContext: () => fake.context, unlockTimeoutMs: 1500 });
+    player.reset();
+    const blocked = settled(player.unlock());
+    player.enqueue(new Uint8Array(4800));
+    vi.advanceTimersByTime(1500);
+    expect(isSynthesisError((await blocked).error) && (await blocked).error).toMatchObject({ code: 'AudioBlocked' });
+    expect(player.getSnapshot()).toMatchObject({ state: 'error', endedReason: undefined });
+    expect(player.getSnapshot().error!.message).toMatch(/autoplay policy/);
+    // The user taps: resumed inside that gesture, the output is starting, not blocked any more.
+    vi.stubGlobal('navigator', inGesture);
+    const unlocked = settled(player.unlock());
+    expect(player.getSnapshot()).toMatchObject({ state: 'buffering', error: undefined });
+    vi.advanceTimersByTime(3000);
+    expect(player.getSnapshot().state).toBe('buffering');
+    fake.setState('running');
+    expect((await unlocked).ok).toBe(true);
+    expect(player.getSnapshot()).toMatchObject({ state: 'buffering', error: undefined });
+    player.dispose();
+  });
+});

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AudioFormat, type TimelineWord } from 'cosyvoice-react/core';
+import { AudioFormat, ValidationError, type TimelineWord } from 'cosyvoice-react/core';
 import { createSilentPlayer } from 'cosyvoice-react/playback';
 
 // 16 kHz PCM16: 32 bytes per ms.
@@ -189,5 +189,91 @@ describe('createSilentPlayer', () => {
     vi.advanceTimersByTime(120);
     player.enqueue(pcmMs(100));
     expect(player.getSnapshot().timeToFirstAudioMs).toBe(120);
+  });
+
+  describe('playback rate', () => {
+    it('runs its clock at the rate, changes it mid-utterance without a jump, and keeps it for the next playthrough', () => {
+      const player = createSilentPlayer({ format: AudioFormat.PCM_16000HZ_MONO_16BIT, ...timers });
+      const ended = vi.fn();
+      player.onEnded(ended);
+      expect(player.getSnapshot().playbackRate).toBe(1);
+      player.setPlaybackRate(2);
+      expect(player.playbackRate).toBe(2);
+      expect(player.getSnapshot().playbackRate).toBe(2);
+      player.reset();
+      player.setTimeline(words(0, 400, 800));
+      player.enqueue(pcmMs(1200));
+      player.endOfStream();
+      vi.advanceTimersByTime(100);
+      expect(player.getPositionMs()).toBeCloseTo(200, 0);
+      expect(player.getSnapshot().activeWordIndex).toBe(0);
+      vi.advanceTimersByTime(150);
+      expect(player.getPositionMs()).toBeCloseTo(500, 0);
+      expect(player.getSnapshot().activeWordIndex).toBe(1);
+      // Mid-utterance: from 500 ms of source on at half speed, with no jump.
+      player.setPlaybackRate(0.5);
+      expect(player.getPositionMs()).toBeCloseTo(500, 0);
+      vi.advanceTimersByTime(200);
+      expect(player.getPositionMs()).toBeCloseTo(600, 0);
+      // 600 ms of source left at 0.5× end 1 200 ms later, not 600.
+      vi.advanceTimersByTime(1100);
+      expect(ended).not.toHaveBeenCalled();
+      expect(player.getSnapshot().activeWordIndex).toBe(2);
+      vi.advanceTimersByTime(150);
+      expect(ended).toHaveBeenCalledWith('finished');
+      // The next playthrough starts at the rate set last.
+      player.reset();
+      expect(player.getSnapshot().playbackRate).toBe(0.5);
+      player.enqueue(pcmMs(100));
+      player.endOfStream();
+      vi.advanceTimersByTime(100);
+      expect(player.getPositionMs()).toBeCloseTo(50, 0);
+    });
+
+    it('takes a new rate while paused or stalled and moves at it from resume', () => {
+      const player = createSilentPlayer({ format: AudioFormat.PCM_16000HZ_MONO_16BIT, ...timers });
+      player.reset();
+      player.enqueue(pcmMs(1000));
+      vi.advanceTimersByTime(100);
+      player.pause();
+      player.setPlaybackRate(1.5);
+      vi.advanceTimersByTime(500);
+      expect(player.getPositionMs()).toBeCloseTo(100, 0);
+      player.resume();
+      vi.advanceTimersByTime(200);
+      expect(player.getPositionMs()).toBeCloseTo(400, 0);
+      // Stalled at the end of what came: still stalled after a rate change, then on at 1.5× with more audio.
+      vi.advanceTimersByTime(1000);
+      expect(player.getSnapshot().state).toBe('buffering');
+      player.setPlaybackRate(0.75);
+      expect(player.getPositionMs()).toBeCloseTo(1000, 0);
+      player.enqueue(pcmMs(300));
+      vi.advanceTimersByTime(200);
+      expect(player.getPositionMs()).toBeCloseTo(1150, 0);
+    });
+
+    it('rejects a rate outside 0.5–2 with a ValidationError and changes nothing', () => {
+      const player = createSilentPlayer({ format: AudioFormat.PCM_16000HZ_MONO_16BIT, ...timers });
+      player.setPlaybackRate(1.25);
+      player.reset();
+      player.enqueue(pcmMs(1000));
+      vi.advanceTimersByTime(100);
+      const snapshot = player.getSnapshot();
+      for (const bad of [0.49, 2.01, 0, -1, Number.NaN, Number.POSITIVE_INFINITY, '1.5' as unknown as number, undefined as unknown as number]) {
+        let thrown: unknown;
+        try {
+          player.setPlaybackRate(bad);
+        } catch (error) {
+          thrown = error;
+        }
+        expect(thrown).toBeInstanceOf(ValidationError);
+        expect(thrown).toMatchObject({ code: 'InvalidOptions', field: 'playbackRate' });
+        expect((thrown as Error).message).toMatch(/playbackRate must be a number from 0\.5 to 2/);
+      }
+      expect(player.playbackRate).toBe(1.25);
+      expect(player.getSnapshot()).toBe(snapshot);
+      vi.advanceTimersByTime(100);
+      expect(player.getPositionMs()).toBeCloseTo(250, 0);
+    });
   });
 });

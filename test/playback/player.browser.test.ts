@@ -43,6 +43,26 @@ async function playAll(player: Player, tap: Tap, bytes: Uint8Array) {
   await sleep(30);
 }
 
+/** The longest gap between animation frames while it runs: how late the main thread could make anything. */
+function watchMainThreadStalls(): { stop(): number } {
+  let last = performance.now();
+  let longest = 0;
+  let running = true;
+  const tick = () => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+    if (running) requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+  return {
+    stop() {
+      running = false;
+      return Math.max(longest, performance.now() - last);
+    },
+  };
+}
+
 describe('createAudioPlayer in Chromium: every format decoded and played', () => {
   for (const rate of [8000, 16000, 22050, 24000, 44100, 48000]) {
     it(`PCM16 at ${rate} Hz plays a 440 Hz tone of the right length and level`, async () => {
@@ -83,7 +103,11 @@ describe('createAudioPlayer in Chromium: every format decoded and played', () =>
       counter.push(bytes);
       const a = analyse(tap.samples(), context.sampleRate);
       // The fixture holds 0.94 s (its encoder drops a few tail pages); the counter reads it from granules.
-      expect(Math.abs(a.seconds * 1000 - counter.durationMs)).toBeLessThan(30);
+      // A machine too busy to decode in time makes the player run dry: the gap is silence in the output,
+      // counted as an underrun, and not part of the tone's length.
+      const gapMs = (a.silentFrames / context.sampleRate) * 1000;
+      if (gapMs > 3) expect(player.getSnapshot().underruns).toBeGreaterThan(0);
+      expect(Math.abs(a.seconds * 1000 - gapMs - counter.durationMs)).toBeLessThan(30);
       expect(a.rms).toBeGreaterThan(0.3);
       expect(a.rms).toBeLessThan(0.4);
       expect(a.frequency).toBeGreaterThan(430);
@@ -131,10 +155,12 @@ describe('createAudioPlayer in Chromium: clock, controls, metrics', () => {
     });
     const done = ended(player);
     const heardClock = recordHeardClock(context);
+    const stalls = watchMainThreadStalls();
     for (const chunk of chunks(pcm16(24000, 1.3, clickTrack(WORDS_MS)))) player.enqueue(chunk);
     player.endOfStream();
     await done;
     heardClock.stop();
+    const longestStallMs = stalls.stop();
     const rate = context.sampleRate;
     const start = tap.startTime();
     const clicks = clickIndexes(tap.samples());
@@ -150,11 +176,12 @@ describe('createAudioPlayer in Chromium: clock, controls, metrics', () => {
       return highlighted - heard;
     });
     // A clock that runs ahead (counting queued rather than played samples, or ignoring the output latency) shows up as
-    // highlights before the click is heard. Lateness includes the main thread's scheduling, which a loaded CI machine
-    // stretches, so it gets a looser bound; the error itself is measured in bench/playback.
+    // highlights before the click is heard. Lateness includes the main thread's scheduling, which a loaded machine
+    // stretches: the bound is a frame's worth of slack plus the longest stall of the main thread seen meanwhile. The
+    // error itself is measured in bench/playback.
     for (const e of errors) {
       expect(e).toBeGreaterThan(-20);
-      expect(e).toBeLessThan(250);
+      expect(e).toBeLessThan(100 + longestStallMs);
     }
   });
 
@@ -374,15 +401,22 @@ describe('createAudioPlayer: a context the browser keeps suspended', () => {
       createGain: () => ({ gain: { value: 1 }, connect: () => {}, disconnect: () => {} }),
       getOutputTimestamp: () => ({ contextTime: 0, performanceTime: 0 }),
     } as unknown as AudioContext;
-    const player = createAudioPlayer({ createContext: () => fake, unlockTimeoutMs: 150 });
-    const error = await player.unlock().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(isSynthesisError(error) && error.code).toBe('AudioBlocked');
-    expect(player.getSnapshot().state).toBe('error');
-    expect(player.getSnapshot().error?.code).toBe('AudioBlocked');
-    player.dispose();
+    // A blocking browser says so too: Firefox's project allows autoplay by preference, so its
+    // getAutoplayPolicy is made to agree with the fake (outside a gesture, as here).
+    if ('getAutoplayPolicy' in navigator) Object.defineProperty(navigator, 'getAutoplayPolicy', { configurable: true, value: () => 'disallowed' });
+    try {
+      const player = createAudioPlayer({ createContext: () => fake, unlockTimeoutMs: 150 });
+      const error = await player.unlock().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(isSynthesisError(error) && error.code).toBe('AudioBlocked');
+      expect(player.getSnapshot().state).toBe('error');
+      expect(player.getSnapshot().error?.code).toBe('AudioBlocked');
+      player.dispose();
+    } finally {
+      delete (navigator as { getAutoplayPolicy?: unknown }).getAutoplayPolicy;
+    }
   });
 });
 

@@ -1,9 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { AudioFormat, SpeechSynthesizer, proxyTransport } from 'cosyvoice-react/core';
 import WebSocket from 'ws';
+import { RawClient, continueTask, finishTask, runTask, taskId, upgradeStatus } from './helpers';
+import { RedisServer, redisUnavailableReason } from './redisServer';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -70,5 +72,47 @@ describe('cosyvoice-react serve', () => {
     firstLine.catch(() => undefined);
     const [code] = await once(child, 'exit');
     expect(code).toBe(2);
+  }, 180_000);
+
+  it.skipIf(redisUnavailableReason())('with --redis and --cache shares the cache through Redis, serves metrics and health, and drains on SIGTERM', async () => {
+    const redis = await RedisServer.start();
+    const local = serve(['--port', '0', '--engine', 'tone']);
+    try {
+      const upstream = await local.firstLine;
+      const args = ['--port', '0', '--upstream', upstream, '--redis', redis.url, '--redis-prefix', 'cli:', '--cache', '--cache-ttl', '600', '--metrics', '--drain-seconds', '20'];
+      const one = serve(args, { DASHSCOPE_API_KEY: 'sk-cli-canary' });
+      const two = serve(args, { DASHSCOPE_API_KEY: 'sk-cli-canary' });
+      const [urlOne, urlTwo] = await Promise.all([one.firstLine, two.firstLine]);
+      const call = (url: string) => new SpeechSynthesizer({ model: 'cosyvoice-v3-flash', voice: 'longanyang', format: AudioFormat.PCM_16000HZ_MONO_16BIT, transport: proxyTransport({ url, WebSocket: WebSocket as never }) });
+      const first = call(urlOne);
+      const audio = await first.call('Cached across instances.');
+      const second = call(urlTwo);
+      expect(Buffer.from((await second.call('Cached across instances.'))!).equals(Buffer.from(audio!))).toBe(true);
+      expect(second.getUsageCharacters()).toBe(0);
+      expect(one.stderr()).toMatch(/limits and cache in Redis at redis:\/\/127\.0\.0\.1/);
+      const http = urlTwo.replace('ws://', 'http://').replace('/api-ws/v1/inference', '');
+      expect(await (await fetch(`${http}/metrics`)).text()).toContain('cosyvoice_proxy_tasks_total{outcome="finished",source="cache"} 1');
+      expect((await fetch(`${http}/readyz`)).status).toBe(200);
+      // SIGTERM during a reading: the reading finishes, a new connection is refused, then exit 0.
+      const reader = await RawClient.connect(urlTwo);
+      const id = taskId('cli-drain');
+      reader.send(runTask(id));
+      await reader.waitFor('task-started', id);
+      reader.send(continueTask(id, 'Still reading while the instance drains. '.repeat(5)));
+      await reader.until((c) => c.frames.some((f) => f.kind === 'audio'));
+      two.child.kill('SIGTERM');
+      await vi.waitFor(async () => expect(await upgradeStatus(urlTwo)).toBe(503), { timeout: 20_000 });
+      reader.send(finishTask(id));
+      await reader.waitFor('task-finished', id, 20_000);
+      const [code] = await once(two.child, 'exit');
+      expect(code).toBe(0);
+      expect(two.stderr()).toMatch(/SIGTERM, draining/);
+      for (const entry of await redis.dump()) expect(entry.key + entry.value).not.toContain('sk-cli-canary');
+      one.child.kill('SIGINT');
+      await once(one.child, 'exit');
+    } finally {
+      local.child.kill('SIGINT');
+      await redis.stop();
+    }
   }, 180_000);
 });
