@@ -1,15 +1,17 @@
 // Measures what an app pays for SpeakButton + KaraokeText from the built React entry
-// (minified + gzip; React, react-dom and react-query excluded) and checks the 13.5 kB budget (the
-// design's target is 12 kB; 0.2.0 measures 13.1 kB).
-// Bundled with code splitting, as apps are: the budget counts the initial chunk; lazily imported
-// chunks (loaded only when used, e.g. the voice/model check) are reported beside it.
+// (minified + gzip; React, react-dom and react-query excluded) and checks it against a guard budget.
+// The design's target is 12 kB; it is not met (see README, Performance): the guard only stops growth.
+// Bundled with code splitting, as apps are: the figure is the initial load, the entry chunk and every
+// chunk it imports statically (shared code esbuild split out because a lazy chunk uses it too); chunks
+// reached only by dynamic import() (loaded when used: the voice/model check, KaraokeText's ranges
+// mode) are reported beside it.
 // Usage: node scripts/bundle-size.mjs [--json]
 import { build } from 'esbuild';
 import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const BUDGET_BYTES = 13.5 * 1024;
+export const BUDGET_BYTES = 16 * 1024;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export async function measure(names = ['SpeakButton', 'KaraokeText']) {
@@ -30,12 +32,27 @@ export async function measure(names = ['SpeakButton', 'KaraokeText']) {
     logLevel: 'silent',
   });
   const entry = result.outputFiles.find((file) => path.basename(file.path) === 'entry.js');
-  const lazy = result.outputFiles.filter((file) => file !== entry && file.path.endsWith('.js'));
+  const outputPath = (file) => path.relative(root, file.path);
+  const byPath = new Map(result.outputFiles.map((file) => [outputPath(file), file]));
+  const initial = new Set([entry]);
+  const pending = [entry];
+  while (pending.length > 0) {
+    for (const imported of result.metafile.outputs[outputPath(pending.pop())]?.imports ?? []) {
+      const file = byPath.get(imported.path);
+      if (imported.kind === 'import-statement' && file && !initial.has(file)) {
+        initial.add(file);
+        pending.push(file);
+      }
+    }
+  }
+  const lazy = result.outputFiles.filter((file) => !initial.has(file) && file.path.endsWith('.js'));
   const gzip = (bytes) => gzipSync(bytes, { level: 9 }).byteLength;
+  const initialFiles = [...initial];
   return {
     names,
-    minifiedBytes: entry.contents.byteLength,
-    gzipBytes: gzip(entry.contents),
+    minifiedBytes: initialFiles.reduce((sum, file) => sum + file.contents.byteLength, 0),
+    gzipBytes: initialFiles.reduce((sum, file) => sum + gzip(file.contents), 0),
+    initialChunks: initialFiles.length,
     lazyChunksGzipBytes: lazy.map((file) => gzip(file.contents)),
     budgetBytes: BUDGET_BYTES,
   };
