@@ -171,3 +171,23 @@ export function recordHeardClock(context: AudioContext, everyMs = 10) {
     },
   };
 }
+
+/** The longest gap between animation frames while it runs: how late the main thread could make anything. */
+export function watchMainThreadStalls(): { stop(): number } {
+  let last = performance.now();
+  let longest = 0;
+  let running = true;
+  const tick = () => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+    if (running) requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+  return {
+    stop() {
+      running = false;
+      return Math.max(longest, performance.now() - last);
+    },
+  };
+}

@@ -11,7 +11,7 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { AudioFormat, SpeechController, proxyTransport, type SpeechStatus, type Transport } from 'cosyvoice-react/core';
 import { createAudioPlayer, type Player } from 'cosyvoice-react/playback';
-import { analyse, chunks, createTap, pcm16, recordHeardClock, sine440, sleep } from './browserAudio';
+import { analyse, chunks, createTap, pcm16, recordHeardClock, sine440, sleep, watchMainThreadStalls } from './browserAudio';
 
 const serverUrl = inject('voiceServerUrl');
 const TEXT = 'Every word here is one tone and the highlight follows what is heard at any speed';
@@ -106,6 +106,7 @@ async function speakAndRecord(s: Awaited<ReturnType<typeof setup>>, text: string
   const readings: { at: number; positionMs: number }[] = [];
   const changes: { index: number; at: number }[] = [];
   const heardClock = recordHeardClock(context, 5);
+  const stalls = watchMainThreadStalls();
   const off = controller.subscribe(() => {
     const index = controller.getSnapshot().activeWordIndex;
     if (index >= 0 && changes.at(-1)?.index !== index) changes.push({ index, at: performance.now() });
@@ -124,17 +125,41 @@ async function speakAndRecord(s: Awaited<ReturnType<typeof setup>>, text: string
     heardClock.stop();
     off();
   }
-  return { readings, changes, heardClock, samples: tap.samples(), tapStart: tap.startTime(), words: controller.getSnapshot().words };
+  return {
+    readings,
+    changes,
+    heardClock,
+    samples: tap.samples(),
+    tapStart: tap.startTime(),
+    words: controller.getSnapshot().words,
+    // What a busy machine did meanwhile: how late the main thread could be, and whether the player ran dry.
+    longestStallMs: stalls.stop(),
+    underruns: controller.player?.getSnapshot().underruns ?? 0,
+  };
 }
 
-/** The clock's reading at performance time `at`, interpolated between the two readings around it. */
+/**
+ * The clock's reading at performance time `at`, interpolated between the two readings around it;
+ * `undefined` where the readings around it are more than 25 ms apart (the main thread was stalled:
+ * nothing saw the clock then).
+ */
 function clockAt(readings: { at: number; positionMs: number }[], at: number): number | undefined {
   for (let i = 1; i < readings.length; i++) {
     const a = readings[i - 1]!;
     const b = readings[i]!;
-    if (a.at <= at && at <= b.at) return a.positionMs + ((b.positionMs - a.positionMs) * (at - a.at)) / (b.at - a.at || 1);
+    if (a.at <= at && at <= b.at) return b.at - a.at > 25 ? undefined : a.positionMs + ((b.positionMs - a.positionMs) * (at - a.at)) / (b.at - a.at || 1);
   }
   return undefined;
+}
+
+/**
+ * The output time between two word onsets against what the rate makes of the source's: within
+ * `toleranceMs`, or, where the player ran dry (an underrun on a busy machine), never shorter (a stall
+ * only adds silence).
+ */
+function expectOutputGap(outputMs: number, expectedMs: number, toleranceMs: number, underruns: number) {
+  if (underruns === 0) expect(Math.abs(outputMs - expectedMs)).toBeLessThan(toleranceMs);
+  else expect(outputMs).toBeGreaterThan(expectedMs - toleranceMs);
 }
 
 interface Recording extends Awaited<ReturnType<typeof speakAndRecord>> {}
@@ -168,8 +193,9 @@ function measure(recording: Recording, context: AudioContext, rateAt: (wordIndex
  */
 function expectWithinBudget(errors: (number | undefined)[]) {
   const measured = errors.filter((e): e is number => e !== undefined);
-  // Every word but possibly the first (no reading before its onset) and the last (none after it).
-  expect(measured.length).toBeGreaterThanOrEqual(errors.length - 2);
+  // Words the clock was seen around (not the first, with no reading before its onset, nor the last,
+  // nor one heard while the main thread was stalled).
+  expect(measured.length).toBeGreaterThanOrEqual(Math.min(5, errors.length - 2));
   const abs = measured.map(Math.abs);
   const rounded = measured.map((e) => Math.round(e));
   expect(abs.reduce((a, b) => a + b, 0) / abs.length, `clock errors (ms): ${rounded.join(' ')}`).toBeLessThanOrEqual(20);
@@ -187,14 +213,14 @@ describe('playback rate in Chromium, real speech from the local server', () => {
       const first = perWord[0]!.onset;
       recording.words.forEach((word, k) => {
         const outputMs = ((perWord[k]!.onset - first) / s.context.sampleRate) * 1000;
-        expect(Math.abs(outputMs - (word.beginMs - recording.words[0]!.beginMs) / rate)).toBeLessThan(30);
+        expectOutputGap(outputMs, (word.beginMs - recording.words[0]!.beginMs) / rate, 30, recording.underruns);
       });
       expectWithinBudget(perWord.map((w) => w.clockErrorMs));
       // Word 0 begins where playback begins: it is active from the first rendered sample (as at 1×).
       for (const { highlightErrorMs } of perWord.slice(1)) {
         if (highlightErrorMs === undefined) continue;
         expect(highlightErrorMs).toBeGreaterThan(-20);
-        expect(highlightErrorMs).toBeLessThan(250);
+        expect(highlightErrorMs).toBeLessThan(Math.max(250, 100 + recording.longestStallMs));
       }
       // Every word is highlighted in turn (a main thread stalled past a whole short word may skip one).
       expect(perWord.filter((w) => w.highlightErrorMs !== undefined).length).toBeGreaterThanOrEqual(recording.words.length - 3);
@@ -275,7 +301,7 @@ describe('playback rate in Chromium, real speech from the local server', () => {
       const rate = rateAt(k - 1);
       if (rate !== rateAt(k) || changedAt.some((c) => c.at >= a.beginMs - 20 && c.at < b.beginMs + 20)) continue;
       const outputMs = ((all[k]!.onset - all[k - 1]!.onset) / s.context.sampleRate) * 1000;
-      expect(Math.abs(outputMs - (b.beginMs - a.beginMs) / rate)).toBeLessThan(20);
+      expectOutputGap(outputMs, (b.beginMs - a.beginMs) / rate, 20, recording.underruns);
       gapsAt.set(rate, (gapsAt.get(rate) ?? 0) + 1);
     }
     expect([...gapsAt.keys()].sort()).toEqual([0.75, 1, 2]);

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AudioFormat, isSynthesisError, type AudioFormatSpec, type TimelineWord } from 'cosyvoice-react/core';
 import { createAudioPlayer, type EndedReason, type Player } from 'cosyvoice-react/playback';
 import { AudioDurationCounter } from '../../src/core/AudioDurationCounter';
-import { analyse, chunks, clickIndexes, clickTrack, createTap, fixture, isWebKit, pcm16, recordHeardClock, sine440, sleep, wav, type Tap } from './browserAudio';
+import { analyse, chunks, clickIndexes, clickTrack, createTap, fixture, isWebKit, pcm16, recordHeardClock, sine440, sleep, type Tap, watchMainThreadStalls, wav } from './browserAudio';
 
 let cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -41,26 +41,6 @@ async function playAll(player: Player, tap: Tap, bytes: Uint8Array) {
   player.endOfStream();
   expect(await done).toBe('finished');
   await sleep(30);
-}
-
-/** The longest gap between animation frames while it runs: how late the main thread could make anything. */
-function watchMainThreadStalls(): { stop(): number } {
-  let last = performance.now();
-  let longest = 0;
-  let running = true;
-  const tick = () => {
-    const now = performance.now();
-    longest = Math.max(longest, now - last);
-    last = now;
-    if (running) requestAnimationFrame(tick);
-  };
-  requestAnimationFrame(tick);
-  return {
-    stop() {
-      running = false;
-      return Math.max(longest, performance.now() - last);
-    },
-  };
 }
 
 describe('createAudioPlayer in Chromium: every format decoded and played', () => {
