@@ -131,6 +131,9 @@ export default defineConfig({
   // Tests import through the public entry points; these map them to the sources.
   resolve: { alias: sourceAliases },
   test: {
+    // A condition a test waits for may take seconds on a machine whose cores are busy (a socket, a
+    // synthesis, an audio device starting): the default 1 s of expect.poll is an exact timing bound.
+    expect: { poll: { timeout: 10_000 } },
     projects: [
       {
         extends: true,
