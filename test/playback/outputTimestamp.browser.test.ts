@@ -87,12 +87,14 @@ describe('createAudioPlayer: an output timestamp off the performance clock (WebK
     const first = { position: player.getPositionMs(), time: context.currentTime };
     await sleep(300);
     const second = { position: player.getPositionMs(), time: context.currentTime };
-    // Never more than what was rendered since the enqueue, and it moves with the context's clock (± an audio
-    // block or two of currentTime's steps); trusting the stamp, it stayed at 0.
+    // Never more than what was rendered since the enqueue, and it moves with the context's clock; trusting
+    // the stamp, it stayed at 0. (Loose bounds: on a busy machine the two reads of each pair can be apart
+    // by a few audio blocks of currentTime's steps; the clock's error itself is measured in bench/playback.)
     expect(second.position).toBeLessThanOrEqual((second.time - t0) * 1000);
     const advanced = second.position - first.position;
-    expect(advanced).toBeGreaterThan((second.time - first.time) * 1000 - 60);
-    expect(advanced).toBeLessThan((second.time - first.time) * 1000 + 60);
+    const elapsed = (second.time - first.time) * 1000;
+    expect(advanced).toBeGreaterThan(elapsed / 2);
+    expect(advanced).toBeLessThan(elapsed + 150);
     player.stop();
   });
 });
