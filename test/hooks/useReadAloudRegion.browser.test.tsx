@@ -173,25 +173,27 @@ describe('useReadAloudRegion in Chromium with real audio', () => {
 
   describe('live content', () => {
     it('continues when text is appended after what is read (a streamed message), and follows an edit before it', async () => {
+      const MESSAGE = 'One two three four five six seven eight nine ten eleven twelve.';
       await render(
         <FastSpeechProvider>
-          <Article html="<p id='intro'>Intro.</p><p id='message'>One two three four five six.</p>" />
+          <Article html={`<p id='intro'>Intro.</p><p id='message'>${MESSAGE}</p>`} />
         </FastSpeechProvider>,
       );
       const message = document.getElementById('message')!;
+      const recording = recordHighlights();
       region!.readFrom(region!.getText()!.text.indexOf('One'));
       await expect.poll(() => highlighted(), { timeout: 9000 }).not.toBe('');
       // Streamed tokens arrive: appended after the part being read.
       message.append(' Seven', ' eight.');
       // A banner is inserted before it: offsets move, the highlight follows the words.
       document.getElementById('intro')!.insertAdjacentHTML('beforebegin', '<p>A new banner line.</p>');
-      await expect.poll(() => region!.getText()!.text).toBe('A new banner line.\nIntro.\nOne two three four five six. Seven eight.');
-      const recording = recordHighlights();
-      await expect.poll(() => region!.status, { timeout: 9000 }).toBe('ended');
+      await expect.poll(() => region!.getText()!.text).toBe(`A new banner line.\nIntro.\n${MESSAGE} Seven eight.`);
+      await expect.poll(() => region!.status, { timeout: 20_000 }).toBe('ended');
       recording.stop();
-      expect(recording.samples.length).toBeGreaterThan(0);
       for (const sample of recording.samples) expect(sample.shown).toBe(sample.word);
-      expect(recording.samples.at(-1)!.shown).toBe('six');
+      // The edits came at the first highlight; the reading went on over the moved words to the end of
+      // what was being read (a busy main thread may skip a word: the last one seen is one of the last few).
+      expect(['ten', 'eleven', 'twelve']).toContain(recording.samples.at(-1)!.shown);
     });
 
     it("stops cleanly when the text being read changes, and on any change with onContentChange: 'stop'", async () => {
