@@ -39,7 +39,12 @@ const react18Aliases = [
  * re-optimise and reload the page under the running test ("Vitest failed to find the runner") on a
  * cold cache, as on a fresh clone.
  */
-const BROWSER_DEPENDENCIES = ['@tanstack/react-query', 'mpg123-decoder', 'opus-decoder', 'react', 'react/jsx-dev-runtime', 'react-dom', 'react-dom/client', 'vitest-browser-react'];
+const BROWSER_DEPENDENCIES = [
+  // The Firefox and WebKit providers' init script (test/browsers/domLocators.ts) imports it: discovered
+  // mid-run, its re-optimisation reloaded the orchestrator page, and a WebDriver-driven engine then waited
+  // for a runner that never came back (a whole CI run timed out).
+  '@vitest/browser/locators',
+  '@tanstack/react-query', 'mpg123-decoder', 'opus-decoder', 'react', 'react/jsx-dev-runtime', 'react-dom', 'react-dom/client', 'vitest-browser-react'];
 const optimizeDeps = { include: BROWSER_DEPENDENCIES };
 
 const browserProvider = () =>
@@ -82,36 +87,13 @@ function otherEngine(engine: 'firefox' | 'webkit'): TestProjectInlineConfigurati
 }
 
 /**
- * Firefox with a real (null) audio device: a private PulseAudio sink instead of the mock backend, and no
- * autoplay allowance, so an AudioContext starts only from a trusted click and takes the device's real
- * start-up time. For tests named `*.firefox-pulse.test.ts(x)` (test/reliability/: a slow device start is
- * not an autoplay block; a real block is recovered from).
- */
-const firefoxWithDevice: TestProjectInlineConfiguration = {
-  extends: true,
-  optimizeDeps,
-  test: {
-    name: 'browser-firefox-pulse',
-    include: ['test/**/*.firefox-pulse.test.{ts,tsx}'],
-    globalSetup: ['test/components/voiceServer.globalSetup.ts', 'test/browsers/pulseAudio.globalSetup.ts'],
-    testTimeout: 60_000,
-    browser: {
-      enabled: true,
-      headless: true,
-      screenshotFailures: false,
-      provider: firefox({ audioOutput: 'system', autoplay: false }),
-      instances: [{ browser: 'firefox' }],
-    },
-  },
-};
-
-/**
  * Firefox with no audio device at all: no mock backend, PulseAudio pointed at a socket nobody serves, so
  * Firefox never starts an AudioContext (what it does on a machine without sound). For tests named
  * `*.firefox-nodevice.test.ts(x)`.
  */
 const firefoxWithoutDevice: TestProjectInlineConfiguration = {
   extends: true,
+  optimizeDeps,
   test: {
     name: 'browser-firefox-nodevice',
     include: ['test/**/*.firefox-nodevice.test.{ts,tsx}'],
@@ -141,8 +123,22 @@ export default defineConfig({
           name: 'node',
           environment: 'node',
           include: ['test/**/*.test.ts', 'test/**/*.ssr.test.tsx'],
-          exclude: ['test/**/*.browser.test.{ts,tsx}', 'test/frameworks/**'],
+          exclude: ['test/**/*.browser.test.{ts,tsx}', 'test/**/*.firefox-pulse.test.ts', 'test/frameworks/**'],
           testTimeout: 20_000,
+        },
+      },
+      {
+        // Firefox with a real (null) audio device: a private PulseAudio sink instead of the mock backend,
+        // and no autoplay allowance, so an AudioContext starts only from a trusted click and takes the
+        // device's real start-up time. Driven from Node (test/reliability/slowAudioDevice.firefox-pulse.test.ts
+        // says why): each test has its own Firefox and PulseAudio, one at a time.
+        extends: true,
+        test: {
+          name: 'firefox-pulse',
+          environment: 'node',
+          include: ['test/**/*.firefox-pulse.test.ts'],
+          testTimeout: 240_000,
+          fileParallelism: false,
         },
       },
       {
@@ -234,7 +230,6 @@ export default defineConfig({
       },
       ...otherEngine('firefox'),
       ...otherEngine('webkit'),
-      firefoxWithDevice,
       firefoxWithoutDevice,
     ],
   },

@@ -1,13 +1,14 @@
 // `npm test`: makes sure Debian's Chromium, Firefox ESR, WebKitGTK and redis-server are there, type-checks, builds, runs
 // every vitest project (node, jsdom, and the browser and story projects in all three engines) and ends with
 // the plain line "N passed, N failed".
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
+const startedAt = Date.now();
 
 function step(title, command, args, options = {}) {
   console.log(`\n> ${title}`);
@@ -74,21 +75,77 @@ step('type-check', 'npm', ['run', '--silent', 'typecheck']);
 step('build', 'npm', ['run', '--silent', 'build']);
 
 const report = path.join(root, 'vitest-report.json');
+const progressFile = path.join(root, 'vitest-progress.json');
 rmSync(report, { force: true });
+rmSync(progressFile, { force: true });
+
+// A watchdog, so that a hang (a browser page that never comes back, say) fails the run with the files that
+// hung named, instead of running until an outer timeout cuts everything off without a result.
+const minutes = (name, fallback) => Number(process.env[name] ?? fallback) * 60_000;
+/** A project with files running that neither starts a file nor finishes a test for this long is hung (its slowest test takes ~1.5 min on an idle machine). */
+const stallLimitMs = minutes('COSYVOICE_TEST_STALL_MINUTES', 10);
+/** The whole `npm test`, setup included; CI stops at 90 minutes. */
+const deadlineMs = minutes('COSYVOICE_TEST_DEADLINE_MINUTES', 82);
+
 console.log('\n> vitest');
-const vitest = spawnSync(
+const vitest = spawn(
   process.execPath,
-  [path.join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)],
-  { stdio: 'inherit' },
+  [
+    path.join(root, 'node_modules/vitest/vitest.mjs'),
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${report}`,
+    `--reporter=${path.join(root, 'scripts/progressReporter.mjs')}`,
+    ...process.argv.slice(2),
+  ],
+  // Its own process group, so that the browsers and servers it started can be stopped with it.
+  { stdio: 'inherit', detached: true, env: { ...process.env, COSYVOICE_PROGRESS_FILE: progressFile } },
 );
+const readProgress = () => {
+  try {
+    return JSON.parse(readFileSync(progressFile, 'utf8'));
+  } catch {
+    return undefined;
+  }
+};
+let stoppedBecause;
+const watchdog = setInterval(() => {
+  const now = Date.now();
+  const progress = readProgress();
+  const hung = (progress?.running ?? []).filter((module) => now - module.lastActivity > stallLimitMs);
+  if (hung.length > 0) stoppedBecause = { why: `no test finished for ${stallLimitMs / 60_000} minutes in`, files: hung.map((module) => module.file) };
+  else if (now - startedAt > deadlineMs) stoppedBecause = { why: `the run passed its ${deadlineMs / 60_000}-minute deadline with these files still running:`, files: (progress?.running ?? []).map((module) => module.file) };
+  if (!stoppedBecause) return;
+  clearInterval(watchdog);
+  console.log(`\nStopping vitest: ${stoppedBecause.why}\n${stoppedBecause.files.map((file) => `  ${file}`).join('\n')}`);
+  const stop = (signal) => {
+    try {
+      process.kill(-vitest.pid, signal);
+    } catch {
+      // already gone
+    }
+  };
+  stop('SIGTERM');
+  setTimeout(() => stop('SIGKILL'), 10_000).unref();
+}, 5_000);
+const status = await new Promise((resolve) => vitest.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+clearInterval(watchdog);
+
 let passed = 0;
 let failed = 0;
-if (existsSync(report)) {
+if (stoppedBecause) {
+  // The JSON report is written only at the end of a run: count what the progress reporter saw, and every
+  // file that did not finish as one more failure.
+  const progress = readProgress();
+  passed = progress?.passed ?? 0;
+  failed = (progress?.failed ?? 0) + Math.max(1, progress?.running?.length ?? 0);
+} else if (existsSync(report)) {
   const result = JSON.parse(readFileSync(report, 'utf8'));
   passed = result.numPassedTests;
   failed = result.numFailedTests + (result.numFailedTestSuites ?? 0) * (result.numTotalTests === 0 ? 1 : 0);
-  if (vitest.status !== 0 && failed === 0) failed = 1; // e.g. a suite that failed to load
+  if (status !== 0 && failed === 0) failed = 1; // e.g. a suite that failed to load
 }
 if (passed === 0 && failed === 0) failed = 1; // ran no test: that is a failure, not a pass
 console.log(`${passed} passed, ${failed} failed`);
-process.exit(vitest.status === 0 && failed === 0 ? 0 : 1);
+process.exit(status === 0 && failed === 0 && !stoppedBecause ? 0 : 1);
