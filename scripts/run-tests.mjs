@@ -28,7 +28,7 @@ const BROWSERS = [
   // WebKitGTK's driver and MiniBrowser, and the virtual display it needs (no headless mode).
   { what: 'WebKitGTK (WebKitWebDriver)', path: '/usr/bin/WebKitWebDriver', packages: ['webkit2gtk-driver'] },
   { what: 'Xvfb (xvfb-run)', path: '/usr/bin/xvfb-run', packages: ['xvfb'] },
-  // A private null sink gives Firefox a real audio device (the browser-firefox-pulse project).
+  // A private null sink gives Firefox a real audio device (the firefox-pulse project).
   { what: 'PulseAudio', path: '/usr/bin/pulseaudio', packages: ['pulseaudio'], noRecommends: true },
   // Not a browser: the proxy's Redis store is tested against a real redis-server, one per test file on a
   // free loopback port, without persistence (test/server/redisServer.ts starts and stops it).
