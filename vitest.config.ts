@@ -231,7 +231,10 @@ export default defineConfig({
         },
       },
       ...otherEngine('firefox'),
-      ...otherEngine('webkit'),
+      // WebKitGTK's web process dies now and then on a busy machine (2 of 4 full runs, in different files);
+      // vitest then loses the page and drops every browser project after it. Until that is contained, the
+      // WebKit projects run on request: COSYVOICE_WEBKIT=1 npm test (README, Browser support).
+      ...(process.env.COSYVOICE_WEBKIT === '1' ? otherEngine('webkit') : []),
       firefoxWithoutDevice,
     ],
   },
