@@ -33,8 +33,9 @@ const UNRESPONSIVE_MS = 60_000;
 const DEADLOCK_SAMPLES = 3;
 /**
  * The deadlock struck about half the browsers that started a device from a click here, always while the
- * device was starting (and never one whose reading had been blocked first), up to six in a row on a busy
- * machine. It is found within seconds and a fresh browser costs ~3 s, so a dozen are cheap.
+ * device was starting (rarely where the reading had been blocked first, but there too on a busy machine),
+ * up to six in a row on a busy machine. It is found within seconds and a fresh browser costs ~3 s, so a
+ * dozen are cheap.
  * (Not the trigger, tried here: the context made at load instead of in the click, the first audio held
  * back until the device ran, the AudioWorklet added before, during or after the start, PulseAudio
  * without realtime scheduling or shared-memory ring buffers, Firefox's other PulseAudio backend.)
