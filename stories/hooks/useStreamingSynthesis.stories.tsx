@@ -1,5 +1,5 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
 import { useStreamingSynthesis, type SpeechStatus } from 'cosyvoice-react';
 import { fakeLlmStream } from '../support/fakeLlm';
@@ -21,10 +21,17 @@ interface HarnessProps {
 function Harness({ tokenDelayMs, pauseMs, pauseBeforeToken }: HarnessProps) {
   const speech = useStreamingSynthesis();
   const [result, setResult] = useState<SpeechStatus | undefined>();
+  // The tasks of the latest answer: a pause past `idleFinishMs` ends one and the text goes on in the next.
+  const [tasks, setTasks] = useState<readonly string[]>([]);
+  const requestId = speech.metrics.requestId;
+  useEffect(() => {
+    if (requestId) setTasks((seen) => (seen.includes(requestId) ? seen : [...seen, requestId]));
+  }, [requestId]);
   const abort = useRef<AbortController | undefined>(undefined);
   const run = async () => {
     abort.current?.abort();
     abort.current = new AbortController();
+    setTasks([]);
     setResult(undefined);
     setResult(await speech.pipe(fakeLlmStream(ANSWER, { tokenDelayMs, pauseMs, pauseBeforeToken, signal: abort.current.signal })));
   };
@@ -36,6 +43,7 @@ function Harness({ tokenDelayMs, pauseMs, pauseBeforeToken }: HarnessProps) {
       </div>
       <p aria-label="Text received so far">{speech.text || '…'}</p>
       <p data-testid="pipe-result">{result ? `pipe() resolved: ${result}` : 'pipe() pending'}</p>
+      <p data-testid="task-count">Tasks: {tasks.length}</p>
       <SpeechInspector speech={speech} />
     </div>
   );
@@ -96,6 +104,9 @@ export const PauseLongerThanTheIdleFinishTest: Story = {
     await userEvent.click(canvas.getByRole('button', { name: 'Ask the LLM' }));
     await waitFor(() => expect(canvas.getByTestId('pipe-result')).toHaveTextContent('pipe() resolved: ended'), { timeout: 40_000, interval: 250 });
     await expect(canvas.queryByRole('alert')).not.toBeInTheDocument();
+    // The pause ended the first task and the answer went on in a second (without the continuation the
+    // server's 23 s limit is never reached at this scale, so this is what tells the two apart).
+    await expect(canvas.getByTestId('task-count')).toHaveTextContent('Tasks: 2');
     // The words after the pause were spoken too, by the task that continued.
     await expect(canvas.getByRole('table')).toHaveTextContent('actually');
   },
