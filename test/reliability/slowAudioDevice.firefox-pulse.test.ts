@@ -149,12 +149,15 @@ async function readRecord(page: Page, pid: number): Promise<ReadingRecord> {
   return lastRecord;
 }
 
-/** Polls the page's record until `done` holds (or `timeoutMs` passes: then the last record is returned). */
-async function waitForRecord(page: Page, pid: number, done: (record: ReadingRecord) => boolean, timeoutMs: number): Promise<ReadingRecord> {
+/**
+ * Reads `read()` from the page every 100 ms until `done` holds for it, or `timeoutMs` passes; returns the
+ * last value read either way (the caller's assertions say what was wrong).
+ */
+async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const record = await readRecord(page, pid);
-    if (done(record) || Date.now() > deadline) return record;
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -233,16 +236,17 @@ it('speech started without a gesture is blocked by Firefox; a click on a word pl
   await inFirefoxWithDevice({ text: BLOCKED_TEXT, speakOnLoad: 'yes' }, async (page, pid) => {
     const before = await readRecord(page, pid);
     expect(before.autoplayPolicy, 'no click may precede this test in its page').toBe('disallowed');
-    const blocked = await waitForRecord(page, pid, (record) => record.statuses.at(-1) === 'error' && record.isComplete, 20_000);
+    const blocked = await waitFor(() => readRecord(page, pid), (record) => record.statuses.at(-1) === 'error' && record.isComplete, 20_000);
     expect(blocked.statuses.at(-1)).toBe('error');
     expect(blocked.errorCode).toBe('AudioBlocked');
     expect(blocked.errorMessage).toMatch(/autoplay policy/);
     // Kept: all the audio arrives while the output waits for a gesture.
     expect(blocked.isComplete).toBe(true);
-    expect(await waitForDom(page, pid, () => document.querySelector('[role="status"]')?.textContent ?? '', (text) => text.includes('Could not read aloud'))).toMatch(/Could not read aloud/);
+    const statusRegion = () => readDom(page, pid, () => document.querySelector('[role="status"]')?.textContent ?? '');
+    expect(await waitFor(statusRegion, (text) => text.includes('Could not read aloud'), 10_000)).toMatch(/Could not read aloud/);
 
     await clickButton(page, pid, 'Blocked');
-    const heard = await waitForRecord(page, pid, (record) => record.statuses.at(-1) === 'ended', 30_000);
+    const heard = await waitFor(() => readRecord(page, pid), (record) => record.statuses.at(-1) === 'ended', 30_000);
     const detail = JSON.stringify(heard);
     expect(heard.statuses.at(-1), detail).toBe('ended');
     expect(heard.utterance, detail).toBe(blocked.utterance);
@@ -250,9 +254,9 @@ it('speech started without a gesture is blocked by Firefox; a click on a word pl
     expect(heard.statuses, detail).toContain('speaking');
     expect(heard.activeWords.length, detail).toBeGreaterThan(0);
     expect(heard.errorsReported, detail).toBe(1);
-    expect(await waitForDom(page, pid, () => document.querySelector('[role="status"]')?.textContent ?? '', (text) => text === 'Finished reading')).toBe('Finished reading');
-    const readAloudState = () => [...document.querySelectorAll('button')].find((button) => button.textContent?.trim() === 'Read aloud')?.getAttribute('data-state');
-    expect(await waitForDom(page, pid, readAloudState, (state) => state === 'ended')).toBe('ended');
+    expect(await waitFor(statusRegion, (text) => text === 'Finished reading', 10_000)).toBe('Finished reading');
+    const readAloudState = () => readDom(page, pid, () => [...document.querySelectorAll('button')].find((button) => button.textContent?.trim() === 'Read aloud')?.getAttribute('data-state'));
+    expect(await waitFor(readAloudState, (state) => state === 'ended', 10_000)).toBe('ended');
   });
 });
 
@@ -261,7 +265,7 @@ it('a trusted click on a real (slow-starting) device reads to the end, never "au
   await inFirefoxWithDevice({ text: TEXT }, async (page, pid) => {
     const clickedAt = await answer(pid, page.evaluate(() => performance.now()));
     await clickButton(page, pid, 'Read aloud');
-    const record = await waitForRecord(page, pid, (state) => state.statuses.at(-1) === 'ended' || state.statuses.at(-1) === 'error', 30_000);
+    const record = await waitFor(() => readRecord(page, pid), (state) => state.statuses.at(-1) === 'ended' || state.statuses.at(-1) === 'error', 30_000);
     const deviceStartMs = record.contextRunningAt === undefined ? undefined : Math.round(record.contextRunningAt - clickedAt);
     const detail = `states ${record.statuses.join(' → ')}, error ${record.errorCode ?? 'none'}; device ran ${deviceStartMs} ms after the click, first audio frame ${record.firstPackageDelayMs} ms, first sound ${Math.round(record.timeToFirstAudioMs ?? -1)} ms after speak`;
     console.info(detail);
@@ -272,13 +276,3 @@ it('a trusted click on a real (slow-starting) device reads to the end, never "au
     expect(record.timeToFirstAudioMs, detail).toBeGreaterThan(0);
   });
 });
-
-/** Polls a DOM read until `done` holds for its value (10 s), returning the last value read. */
-async function waitForDom<T>(page: Page, pid: number, read: () => T, done: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const value = await readDom(page, pid, read);
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
