@@ -67,9 +67,7 @@ function otherEngine(engine: 'firefox' | 'webkit'): TestProjectInlineConfigurati
         include: ['test/**/*.browser.test.{ts,tsx}'],
         // Not yet in WebKit (see README, Browser support): the player's timing tests assume a worklet that
         // loads at once (WebKitGTK takes ~0.5 s), and one of them kills WebKitGTK's web process.
-        // audioContexts: WebKitGTK's web process died under it once in a full run (the connection closed,
-        // and with it every browser project after this one); it passes alone, and in Chromium and Firefox.
-        exclude: engine === 'webkit' ? ['test/playback/player.browser.test.ts', 'test/playback/demo.browser.test.ts', 'test/playback/playbackRate.browser.test.ts', 'test/reliability/audioContexts.browser.test.tsx'] : [],
+        exclude: engine === 'webkit' ? ['test/playback/player.browser.test.ts', 'test/playback/demo.browser.test.ts', 'test/playback/playbackRate.browser.test.ts'] : [],
         globalSetup: ['test/components/voiceServer.globalSetup.ts'],
         testTimeout: 30_000,
         browser: { enabled: true, headless: true, screenshotFailures: false, provider, instances: [{ browser: engine }] },
