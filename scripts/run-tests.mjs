@@ -1,6 +1,6 @@
 // `npm test`: makes sure Debian's Chromium, Firefox ESR, WebKitGTK and redis-server are there, type-checks, builds, runs
-// every vitest project (node, jsdom, and the browser and story projects in all three engines) and ends with
-// the plain line "N passed, N failed".
+// every vitest project (node, jsdom, and the browser and story projects in Chromium and Firefox, and in
+// WebKit with COSYVOICE_WEBKIT=1) and ends with the plain line "N passed, N failed".
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -102,6 +102,22 @@ const vitest = spawn(
   // Its own process group, so that the browsers and servers it started can be stopped with it.
   { stdio: 'inherit', detached: true, env: { ...process.env, COSYVOICE_PROGRESS_FILE: progressFile } },
 );
+/** Signals vitest's whole process group (its browsers and servers too). */
+const signalVitest = (signal) => {
+  try {
+    process.kill(-vitest.pid, signal);
+  } catch {
+    // already gone
+  }
+};
+// In its own process group vitest no longer gets the terminal's Ctrl-C: pass it on, so that stopping
+// `npm test` stops the browsers too.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    signalVitest(signal);
+    process.exit(130);
+  });
+}
 const readProgress = () => {
   try {
     return JSON.parse(readFileSync(progressFile, 'utf8'));
@@ -119,15 +135,8 @@ const watchdog = setInterval(() => {
   if (!stoppedBecause) return;
   clearInterval(watchdog);
   console.log(`\nStopping vitest: ${stoppedBecause.why}\n${stoppedBecause.files.map((file) => `  ${file}`).join('\n')}`);
-  const stop = (signal) => {
-    try {
-      process.kill(-vitest.pid, signal);
-    } catch {
-      // already gone
-    }
-  };
-  stop('SIGTERM');
-  setTimeout(() => stop('SIGKILL'), 10_000).unref();
+  signalVitest('SIGTERM');
+  setTimeout(() => signalVitest('SIGKILL'), 10_000).unref();
 }, 5_000);
 const status = await new Promise((resolve) => vitest.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
 clearInterval(watchdog);
