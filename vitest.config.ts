@@ -162,7 +162,7 @@ export default defineConfig({
           name: 'jsdom',
           environment: 'jsdom',
           include: ['test/**/*.test.tsx'],
-          exclude: ['test/**/*.browser.test.{ts,tsx}', 'test/**/*.firefox-pulse.test.{ts,tsx}', 'test/**/*.firefox-nodevice.test.{ts,tsx}', 'test/**/*.ssr.test.tsx'],
+          exclude: ['test/**/*.browser.test.{ts,tsx}', 'test/**/*.firefox-nodevice.test.{ts,tsx}', 'test/**/*.ssr.test.tsx'],
           setupFiles: ['./test/setup-dom.ts'],
           testTimeout: 20_000,
         },
@@ -175,7 +175,7 @@ export default defineConfig({
           name: 'react18',
           environment: 'jsdom',
           include: ['test/hooks/**/*.test.tsx', 'test/components/**/*.test.tsx', 'test/reliability/**/*.test.tsx'],
-          exclude: ['test/**/*.browser.test.{ts,tsx}', 'test/**/*.firefox-pulse.test.{ts,tsx}', 'test/**/*.firefox-nodevice.test.{ts,tsx}', 'test/**/*.ssr.test.tsx'],
+          exclude: ['test/**/*.browser.test.{ts,tsx}', 'test/**/*.firefox-nodevice.test.{ts,tsx}', 'test/**/*.ssr.test.tsx'],
           setupFiles: ['./test/setup-dom.ts'],
           testTimeout: 20_000,
           // Inlined so their own `react` imports go through the aliases above (one React in the test).
