@@ -135,9 +135,6 @@ export interface SpeechControllerOptions {
   onWarning?(message: string): void;
 }
 
-const EMPTY_WORDS: readonly TimelineWord[] = /* @__PURE__ */ Object.freeze([]);
-const EMPTY_SENTENCES: readonly TimelineSentence[] = /* @__PURE__ */ Object.freeze([]);
-const EMPTY_QUEUE: readonly string[] = /* @__PURE__ */ Object.freeze([]);
 /**
  * The next queued utterance, synthesized ahead while the current one plays: what its task delivers is held
  * (as steps run in order) until it becomes current, and never touches the player before then.
@@ -154,6 +151,9 @@ interface QueuedSpeech {
   readonly overrides: Partial<SynthesisParameters>;
 }
 
+const EMPTY_WORDS: readonly TimelineWord[] = /* @__PURE__ */ Object.freeze([]);
+const EMPTY_SENTENCES: readonly TimelineSentence[] = /* @__PURE__ */ Object.freeze([]);
+const EMPTY_QUEUE: readonly string[] = /* @__PURE__ */ Object.freeze([]);
 const EMPTY_METRICS: SpeechMetrics = /* @__PURE__ */ Object.freeze({ firstPackageDelayMs: undefined, timeToFirstAudioMs: undefined, requestId: undefined, characters: undefined, underruns: 0, connectionReused: undefined, connectMs: undefined });
 
 /** The snapshot of a controller that has never spoken (also what servers render). */
@@ -181,7 +181,9 @@ export const IDLE_SPEECH_SNAPSHOT: SpeechSnapshot = /* @__PURE__ */ Object.freez
  * One utterance at a time, each moving through the phases of `UtterancePhase` (connecting,
  * synthesizing, synthesized, ended; failed or stopped) by named events in one table; its status is that
  * phase combined with what the player hears. `speak` or `start` while speaking replaces the current
- * utterance (its audio stops and its late events are dropped). Errors become `status: 'error'`; no
+ * utterance (its audio stops and its late events are dropped); `speak(text, { queue: 'append' })` waits
+ * its turn, the next queued one synthesized while the current one plays and handed to the player the
+ * moment the current audio ends. Errors become `status: 'error'`; no
  * method throws (but `setPlaybackRate` on a rate outside 0.5–2). The player outlives utterances; tasks ask the transport for their sockets.
  *
  * @example
