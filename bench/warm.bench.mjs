@@ -1,17 +1,25 @@
-// Warm connections bench (issue 15): time to first audio over an emulated link, cold vs warm, for the core
-// client (SpeechSynthesizer, and SpeechController for the queue).
-//   link       bench/support-delay-link.mjs: a TCP relay delaying each direction by 0, 25, 50, 100 ms
-//              (round trips 0, 50, 100, 200 ms) in front of the local voice server (tone engine, in process)
-//   cold       a new SpeechSynthesizer on a plain transport: connect (upgrade) + run-task + continue-task
-//   preconnect ConnectionPool.preconnect() awaited first, then call(): run-task + continue-task on a warm socket
-//   repeat     the next call() on the pool's socket after a first call ended
-//   queue gap  SpeechController + a real-time silent player: speak(a); speak(b, { queue: 'append' }); the silence
-//              between a's last sample heard (onEnd) and b's first sample playing (onStart)
+// Warm connections bench (issue 15): time to first audio over an emulated link, cold vs warm, on three paths.
+//   link       bench/support-delay-link.mjs: a TCP relay delaying each direction (round trips 0–200 ms) in
+//              front of the local voice server (tone engine, in process)
+//   paths      core:  SpeechSynthesizer (and SpeechController for the queue) → link → server
+//              proxy: the same client → link → createSynthesisProxy → link → server (both hops delayed by
+//                     the row's round trip, so a request/answer pair costs two of them); proxyWarmUpstream:
+//                     the same with one warm upstream socket (upstreamPool: { size: 1 })
+//              hooks: useSpeechSynthesis under a SpeechProvider (its connection pool, the real Web Audio
+//                     player) in Debian's Chromium, production React build (bench/warmPage.tsx) → link → server
+//   cold       a fresh client (core: a new SpeechSynthesizer on a plain transport; hooks: a newly mounted
+//              provider): connect (upgrade) + run-task + continue-task
+//   preconnect preconnect() awaited first, then speak: run-task + continue-task on a warm socket
+//   repeat     the next speak on the socket a first speak used
+//   queue gap  speak(a); speak(b, { queue: 'append' }): the silence between a's end (onEnd) and b's start
+//              (onStart): core and proxy with a real-time silent player, hooks with the real player
 // Times run from call()/speak to the first audio frame received (median and min of 7, after one warm-up).
-// DESIGN.md budget: at a 100 ms round trip, preconnected and repeat ≤ 2 round trips + 20 ms after speak.
+// DESIGN.md budget: at a 100 ms round trip, preconnected and repeat ≤ 2 round trips + 20 ms after speak;
+// queued utterances with no silence added beyond the audio's own.
 // The relay does not delay the TCP handshake (see support-delay-link.mjs): cold is a lower bound.
-// Run: node bench/warm.bench.mjs
+// Run: node bench/warm.bench.mjs   (CHROMIUM_PATH overrides /usr/bin/chromium; WARM_PATHS=core,proxy,proxyWarmUpstream,hooks picks paths)
 import { mkdirSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -21,21 +29,30 @@ const { register } = await import('tsx/esm/api');
 register();
 const { AudioFormat, ConnectionPool, SpeechController, SpeechSynthesizer, proxyTransport } = await import('../src/core/index.ts');
 const { createSilentPlayer } = await import('../src/playback/index.ts');
-const { createLocalVoiceServer } = await import('../src/server/index.ts');
+const { createLocalVoiceServer, createSynthesisProxy } = await import('../src/server/index.ts');
 const WebSocket = (await import('ws')).default;
 
+const root = path.join(import.meta.dirname, '..');
 const FORMAT = AudioFormat.PCM_16000HZ_MONO_16BIT;
 const TEXT = 'Hello there, this is a warm connection.';
+const QUEUE = ['The first reply.', 'The second reply.'];
 const REPS = 7;
-const ONE_WAY = [0, 25, 50, 100];
+const QUEUE_REPS = 5;
+const PATHS = (process.env.WARM_PATHS ?? 'core,proxy,proxyWarmUpstream,hooks').split(',');
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
 };
-const summary = (values) => ({ medianMs: Math.round(median(values) * 10) / 10, minMs: Math.round(Math.min(...values) * 10) / 10 });
+const round1 = (value) => Math.round(value * 10) / 10;
+const summary = (values) => ({ medianMs: round1(median(values)), minMs: round1(Math.min(...values)), maxMs: round1(Math.max(...values)) });
+const check = (result, reused) => {
+  if (result.reused !== reused) throw new Error(`expected reused=${reused}, got ${result.reused}`);
+  return result.ms;
+};
 
 const server = createLocalVoiceServer({ engine: 'tone', host: '127.0.0.1', port: 0 });
 const serverUrl = new URL(await server.listen());
+const serverTarget = { host: serverUrl.hostname, port: Number(serverUrl.port) };
 
 function synthesizer(transport, onFirstAudio) {
   let first = true;
@@ -60,21 +77,41 @@ async function firstAudio(transport) {
   const synth = synthesizer(transport, (t) => (at = t));
   const start = performance.now();
   await synth.call(TEXT);
-  return { ms: at - start, reused: synth.isConnectionReused(), connectMs: synth.getConnectMs() };
+  return { ms: at - start, reused: synth.isConnectionReused() };
 }
 
-async function measure(oneWayMs) {
-  const link = await startDelayLink({ host: serverUrl.hostname, port: Number(serverUrl.port) }, oneWayMs);
-  const url = `ws://127.0.0.1:${link.port}/api-ws/v1/inference`;
+/** speak(a); speak(b, append): ms between a's onEnd and b's onStart, and b's own timeToFirstAudioMs. */
+async function queueGap(transport) {
+  let endedAt;
+  let resolveStart;
+  const started = new Promise((resolve) => (resolveStart = resolve));
+  let starts = 0;
+  const controller = new SpeechController({
+    transport,
+    defaults: { model: 'cosyvoice-v3-flash', voice: 'longanyang', format: FORMAT },
+    createPlayer: () => createSilentPlayer({ format: FORMAT }),
+    getCallbacks: () => ({
+      onEnd: () => (endedAt ??= performance.now()),
+      onStart: () => ++starts === 2 && resolveStart(performance.now()),
+      onError: (error) => resolveStart(Promise.reject(error)),
+    }),
+  });
+  controller.speak(QUEUE[0]);
+  controller.speak(QUEUE[1], { queue: 'append' });
+  const startedAt = await started;
+  const gapMs = startedAt - endedAt;
+  await new Promise((resolve) => setTimeout(resolve, 1500)); // b plays out before the next run
+  controller.release();
+  return gapMs;
+}
+
+/** The core client (or the proxy in front of the server) at `url`. */
+async function measureCore(url) {
   const plain = proxyTransport({ url, WebSocket });
   const cold = [];
   const preconnected = [];
   const repeat = [];
   const gaps = [];
-  const check = (result, reused) => {
-    if (result.reused !== reused) throw new Error(`expected reused=${reused}, got ${result.reused}`);
-    return result.ms;
-  };
   await firstAudio(plain); // warm-up (engine, JIT)
   for (let i = 0; i < REPS; i++) cold.push(check(await firstAudio(plain), false));
   for (let i = 0; i < REPS; i++) {
@@ -86,52 +123,145 @@ async function measure(oneWayMs) {
   const pool = new ConnectionPool(plain);
   await firstAudio(pool);
   for (let i = 0; i < REPS; i++) repeat.push(check(await firstAudio(pool), true));
-  for (let i = 0; i < 5; i++) {
-    let endedAt;
-    let resolveStart;
-    const started = new Promise((resolve) => (resolveStart = resolve));
-    let starts = 0;
-    const controller = new SpeechController({
-      transport: pool,
-      defaults: { model: 'cosyvoice-v3-flash', voice: 'longanyang', format: FORMAT },
-      createPlayer: () => createSilentPlayer({ format: FORMAT }),
-      getCallbacks: () => ({
-        onEnd: () => (endedAt ??= performance.now()),
-        onStart: () => ++starts === 2 && resolveStart(performance.now()),
-      }),
-    });
-    controller.speak('The first reply.');
-    controller.speak('The second reply.', { queue: 'append' });
-    const startedAt = await started;
-    gaps.push(startedAt - endedAt);
-    controller.release();
-  }
+  for (let i = 0; i < QUEUE_REPS; i++) gaps.push(await queueGap(pool));
   pool.close();
-  await link.close();
-  const rtt = 2 * oneWayMs;
-  return { roundTripMs: rtt, cold: summary(cold), preconnected: summary(preconnected), repeat: summary(repeat), queueGap: summary(gaps) };
+  return { cold: summary(cold), preconnected: summary(preconnected), repeat: summary(repeat), queueGap: summary(gaps) };
 }
 
-const rows = [];
-for (const oneWay of ONE_WAY) rows.push(await measure(oneWay));
+/** The hooks in Chromium at `url` (the page drives them; see bench/warmPage.tsx). */
+async function measureHooks(page, url) {
+  const cold = [];
+  const preconnected = [];
+  const gaps = [];
+  const queueTimeToFirstAudio = [];
+  await page.evaluate(([u, t]) => window.measureCold(u, t), [url, TEXT]); // warm-up
+  for (let i = 0; i < REPS; i++) cold.push(check(await page.evaluate(([u, t]) => window.measureCold(u, t), [url, TEXT]), false));
+  for (let i = 0; i < REPS; i++) preconnected.push(check(await page.evaluate(([u, t]) => window.measurePreconnected(u, t), [url, TEXT]), true));
+  const repeat = (await page.evaluate(([u, t, n]) => window.measureRepeat(u, t, n), [url, TEXT, REPS])).map((result) => check(result, true));
+  for (let i = 0; i < QUEUE_REPS; i++) {
+    const result = await page.evaluate(([u, a, b]) => window.measureQueueGap(u, a, b), [url, ...QUEUE]);
+    gaps.push(result.gapMs);
+    queueTimeToFirstAudio.push(result.timeToFirstAudioMs);
+  }
+  return { cold: summary(cold), preconnected: summary(preconnected), repeat: summary(repeat), queueGap: summary(gaps), queueTimeToFirstAudio: summary(queueTimeToFirstAudio) };
+}
+
+async function openChromium() {
+  const { build } = await import('esbuild');
+  const { chromium } = await import('playwright-core');
+  const bundle = await build({
+    entryPoints: [path.join(root, 'bench/warmPage.tsx')],
+    bundle: true,
+    format: 'esm',
+    write: false,
+    target: 'es2022',
+    minify: true,
+    jsx: 'automatic',
+    define: { 'process.env.NODE_ENV': '"production"' },
+    alias: {
+      'cosyvoice-react/core': path.join(root, 'src/core/index.ts'),
+      'cosyvoice-react/dom': path.join(root, 'src/dom/index.ts'),
+      'cosyvoice-react/wasm-decoders': path.join(root, 'src/wasm-decoders/index.ts'),
+      'cosyvoice-react/playback': path.join(root, 'src/playback/index.ts'),
+      'cosyvoice-react': path.join(root, 'src/index.ts'),
+    },
+    external: ['opus-decoder', 'mpg123-decoder'],
+    logLevel: 'error',
+  });
+  const script = bundle.outputFiles[0].text;
+  const html = '<!doctype html><meta charset="utf-8"><title>warm bench</title><script type="module" src="/bench.js"></script>';
+  const pageServer = http.createServer((req, res) => {
+    if (req.url === '/bench.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
+    else res.writeHead(200, { 'content-type': 'text/html' }).end(html);
+  });
+  await new Promise((resolve) => pageServer.listen(0, '127.0.0.1', resolve));
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
+  });
+  const page = await browser.newPage();
+  await page.goto(`http://127.0.0.1:${pageServer.address().port}/`);
+  await page.waitForFunction(() => typeof window.measureQueueGap === 'function');
+  return {
+    page,
+    version: browser.version(),
+    close: async () => {
+      await browser.close();
+      pageServer.close();
+    },
+  };
+}
+
+const inference = (port) => `ws://127.0.0.1:${port}/api-ws/v1/inference`;
+const results = { core: [], proxy: [], proxyWarmUpstream: [], hooks: [] };
+let chromiumVersion;
+
+if (PATHS.includes('core')) {
+  for (const oneWay of [0, 25, 50, 100]) {
+    const link = await startDelayLink(serverTarget, oneWay);
+    results.core.push({ roundTripMs: 2 * oneWay, ...(await measureCore(inference(link.port))) });
+    await link.close();
+  }
+}
+
+// The proxy as configured by default (it opens a client's upstream socket at that client's first task, and
+// keeps it for the client's later tasks), and with one warm upstream socket (`upstreamPool: { size: 1 }`).
+for (const [name, upstreamPool] of [['proxy', undefined], ['proxyWarmUpstream', { size: 1 }]]) {
+  if (!PATHS.includes(name)) continue;
+  for (const oneWay of [25, 50, 100]) {
+    const upstreamLink = await startDelayLink(serverTarget, oneWay);
+    const proxy = createSynthesisProxy({
+      apiKey: 'bench-not-a-real-key',
+      upstream: `ws://127.0.0.1:${upstreamLink.port}`,
+      port: 0,
+      host: '127.0.0.1',
+      upstreamPool,
+      log: () => undefined,
+    });
+    const proxyUrl = new URL(await proxy.listen());
+    const clientLink = await startDelayLink({ host: proxyUrl.hostname, port: Number(proxyUrl.port) }, oneWay);
+    results[name].push({ roundTripMs: 2 * oneWay, roundTripBothHopsMs: 4 * oneWay, ...(await measureCore(inference(clientLink.port))) });
+    await clientLink.close();
+    await proxy.close();
+    await upstreamLink.close();
+  }
+}
+
+if (PATHS.includes('hooks')) {
+  const chromium = await openChromium();
+  chromiumVersion = chromium.version;
+  try {
+    for (const oneWay of [25, 50, 100]) {
+      const link = await startDelayLink(serverTarget, oneWay);
+      results.hooks.push({ roundTripMs: 2 * oneWay, ...(await measureHooks(chromium.page, inference(link.port))) });
+      await link.close();
+    }
+  } finally {
+    await chromium.close();
+  }
+}
 await server.close();
 
-// The service's own part: what a warm task takes with no link delay, added to two round trips.
-const serverPart = rows[0].repeat.medianMs;
-for (const row of rows) {
-  row.twoRoundTripsPlusServerMs = Math.round((2 * row.roundTripMs + serverPart) * 10) / 10;
-  row.preconnectedOverFloorMs = Math.round((row.preconnected.medianMs - row.twoRoundTripsPlusServerMs) * 10) / 10;
-  row.repeatOverFloorMs = Math.round((row.repeat.medianMs - row.twoRoundTripsPlusServerMs) * 10) / 10;
+// The service's own part: what a warm task takes with no link delay, added to two round trips (per hop).
+const serverPart = results.core[0]?.repeat.medianMs ?? 0;
+for (const [name, rows] of Object.entries(results)) {
+  for (const row of rows) {
+    const roundTrips = row.roundTripBothHopsMs ?? row.roundTripMs;
+    row.twoRoundTripsPlusServerMs = round1(2 * roundTrips + serverPart);
+    row.preconnectedOverFloorMs = round1(row.preconnected.medianMs - row.twoRoundTripsPlusServerMs);
+    row.repeatOverFloorMs = round1(row.repeat.medianMs - row.twoRoundTripsPlusServerMs);
+  }
 }
 
-console.log('round trip | cold | preconnected | repeat | 2 RTT + server | queue gap   (median ms to first audio frame)');
-for (const r of rows) {
-  console.log(
-    `${String(r.roundTripMs).padStart(6)} ms | ${r.cold.medianMs} | ${r.preconnected.medianMs} | ${r.repeat.medianMs} | ${r.twoRoundTripsPlusServerMs} | ${r.queueGap.medianMs}`,
-  );
+for (const [name, rows] of Object.entries(results)) {
+  if (rows.length === 0) continue;
+  console.log(`\n${name}: round trip | cold | preconnected | repeat | 2 RTT + server | queue gap   (median ms)`);
+  for (const r of rows) {
+    console.log(`${String(r.roundTripMs).padStart(6)} ms | ${r.cold.medianMs} | ${r.preconnected.medianMs} | ${r.repeat.medianMs} | ${r.twoRoundTripsPlusServerMs} | ${r.queueGap.medianMs}`);
+  }
 }
 
-const out = path.join(import.meta.dirname, 'results');
+const out = path.join(root, 'bench/results');
 mkdirSync(out, { recursive: true });
 writeFileSync(
   path.join(out, 'warm.json'),
@@ -139,12 +269,16 @@ writeFileSync(
     {
       bench: 'warm',
       date: new Date().toISOString(),
-      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadAverage1m: Math.round(os.loadavg()[0] * 10) / 10 },
+      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, chromium: chromiumVersion, loadAverage1m: round1(os.loadavg()[0]) },
       method:
-        'local voice server (tone engine) behind a TCP relay delaying each direction (bench/support-delay-link.mjs; TCP handshake not delayed, no TLS); ms from call()/speak to the first audio frame received, median and min of 7; queue gap: silence between the end of one queued utterance and the start of the next (real-time silent player), median of 5',
+        'local voice server (tone engine) behind a TCP relay delaying each direction (bench/support-delay-link.mjs; TCP handshake not delayed, no TLS); ms from call()/speak to the first audio frame received, median/min/max of 7. core: SpeechSynthesizer → link → server. proxy: the same client → link → createSynthesisProxy → link → server, each hop delayed by roundTripMs (twoRoundTripsPlusServerMs counts both hops); proxyWarmUpstream: the same with upstreamPool { size: 1 }. hooks: useSpeechSynthesis + SpeechProvider (pool, real Web Audio player) in Chromium, production build. queueGap: ms between the first queued utterance\'s onEnd and the second\'s onStart (core/proxy: real-time silent player; hooks: the real player), median of 5; hooks also give the second utterance\'s metrics.timeToFirstAudioMs (from the first one\'s end to its first sample rendered)',
       text: TEXT,
+      queue: QUEUE,
       format: 'PCM_16000HZ_MONO_16BIT',
-      rows,
+      rows: results.core,
+      proxy: results.proxy,
+      proxyWarmUpstream: results.proxyWarmUpstream,
+      hooks: results.hooks,
     },
     null,
     2,

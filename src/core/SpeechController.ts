@@ -20,9 +20,15 @@ export type SpeechStatus = 'idle' | 'connecting' | 'buffering' | 'speaking' | 'p
 
 /** Measurements of the current (or last) utterance. */
 export interface SpeechMetrics {
-  /** From `speak` (connecting included) to the first audio frame from the service. */
+  /**
+   * From `speak` (connecting included) to the first audio frame from the service. For a queued utterance
+   * synthesized while the previous one played: from the start of that synthesis.
+   */
   firstPackageDelayMs: number | undefined;
-  /** From `speak` to the first sample actually played. */
+  /**
+   * From `speak` to the first sample actually played. For a queued utterance: from the end of the
+   * previous one's audio, so the silence added between the two.
+   */
   timeToFirstAudioMs: number | undefined;
   /** The task id of the latest task (what the SDK calls the request id). */
   requestId: string | undefined;
@@ -58,7 +64,10 @@ export interface SpeechSnapshot {
   utterance: number;
   /** The playback rate (see `setPlaybackRate`): 1 is normal speed; kept across utterances. */
   playbackRate: number;
-  /** Texts waiting to be spoken after this one (`speak(text, { queue: 'append' })`), in order. */
+  /**
+   * Texts waiting to be spoken after this one (`speak(text, { queue: 'append' })`), in order. The first is
+   * synthesized while the current one plays; it leaves this list when its audio starts.
+   */
   queued: readonly string[];
   /** What the listener heard of the last utterance that was stopped, replaced or heard to the end. */
   heard: HeardText | undefined;
@@ -68,7 +77,11 @@ export interface SpeechSnapshot {
 export interface SpeakOptions extends Partial<SynthesisParameters> {
   /**
    * `'replace'` stops what is speaking (and clears the queue); `'append'` speaks after the current
-   * utterance and those already queued, each with its own id, words and events. @default 'replace'
+   * utterance and those already queued, each with its own id, words and events. The next queued
+   * utterance is synthesized while the current one plays (once the current one's synthesis has
+   * finished, on the same pooled socket) and starts the moment the current one's audio ends: no silence
+   * is added beyond the audio's own. Its characters are billed when that synthesis runs, even if
+   * `stop()` or a replacing `speak` then drops it. @default 'replace'
    */
   queue?: 'replace' | 'append';
 }
@@ -122,6 +135,22 @@ export interface SpeechControllerOptions {
   onWarning?(message: string): void;
 }
 
+/**
+ * The next queued utterance, synthesized ahead while the current one plays: what its task delivers is held
+ * (as steps run in order) until it becomes current, and never touches the player before then.
+ */
+interface Presynthesis {
+  readonly entry: QueuedSpeech;
+  readonly utterance: Utterance;
+  readonly held: Array<() => void>;
+}
+
+/** A `speak(text, { queue: 'append' })` waiting for its turn. */
+interface QueuedSpeech {
+  readonly text: string;
+  readonly overrides: Partial<SynthesisParameters>;
+}
+
 const EMPTY_WORDS: readonly TimelineWord[] = /* @__PURE__ */ Object.freeze([]);
 const EMPTY_SENTENCES: readonly TimelineSentence[] = /* @__PURE__ */ Object.freeze([]);
 const EMPTY_QUEUE: readonly string[] = /* @__PURE__ */ Object.freeze([]);
@@ -152,7 +181,9 @@ export const IDLE_SPEECH_SNAPSHOT: SpeechSnapshot = /* @__PURE__ */ Object.freez
  * One utterance at a time, each moving through the phases of `UtterancePhase` (connecting,
  * synthesizing, synthesized, ended; failed or stopped) by named events in one table; its status is that
  * phase combined with what the player hears. `speak` or `start` while speaking replaces the current
- * utterance (its audio stops and its late events are dropped). Errors become `status: 'error'`; no
+ * utterance (its audio stops and its late events are dropped); `speak(text, { queue: 'append' })` waits
+ * its turn, the next queued one synthesized while the current one plays and handed to the player the
+ * moment the current audio ends. Errors become `status: 'error'`; no
  * method throws (but `setPlaybackRate` on a rate outside 0.5–2). The player outlives utterances; tasks ask the transport for their sockets.
  *
  * @example
@@ -171,7 +202,8 @@ export class SpeechController {
   #settleWaiters: Array<(status: SpeechStatus) => void> = [];
   #defaults: Partial<SynthesisParameters>;
   #transport: Transport;
-  #queue: Array<{ text: string; overrides: Partial<SynthesisParameters> }> = [];
+  #queue: QueuedSpeech[] = [];
+  #presynthesis: Presynthesis | undefined;
   #playbackRate = 1;
 
   constructor(options: SpeechControllerOptions) {
@@ -252,17 +284,17 @@ export class SpeechController {
     const current = this.#utterance;
     if (queue === 'append' && current && this.isLive(current)) {
       this.#queue.push({ text, overrides });
-      // Its task starts the moment the current one is heard, on the socket the current task hands back.
       this.publish({ queued: this.#queue.map((entry) => entry.text) });
+      this.#presynthesizeNext();
       return;
     }
-    this.#queue.length = 0;
-    this.#speakNow(text, overrides);
+    this.#clearQueue();
+    const utterance = this.beginUtterance(overrides, text);
+    if (utterance) this.#synthesize(utterance, text);
   }
 
-  #speakNow(text: string, overrides: Partial<SynthesisParameters>): void {
-    const utterance = this.beginUtterance(overrides, text);
-    if (!utterance) return;
+  /** Validates `text` and runs its task for `utterance` (current, or synthesized ahead: then its failures are held too). */
+  #synthesize(utterance: Utterance, text: string): void {
     try {
       if (typeof text !== 'string' || text.trim() === '') throw new ValidationError('text', 'speak() needs non-empty text');
       const counted = countCharacters(text);
@@ -276,10 +308,69 @@ export class SpeechController {
       };
       if (counted <= MAX_CHARACTERS_PER_MESSAGE) send([text]);
       // Longer texts are rare: the splitter is loaded only for them.
-      else import('./splitText').then(({ splitText }) => this.isLive(utterance) && send(splitText(text)), (error: unknown) => this.fail(utterance, error));
+      else import('./splitText').then(({ splitText }) => this.#isWanted(utterance) && send(splitText(text)), (error: unknown) => this.#deliver(utterance, () => this.fail(utterance, error)));
     } catch (error) {
-      this.fail(utterance, error);
+      this.#deliver(utterance, () => this.fail(utterance, error));
     }
+  }
+
+  /**
+   * Starts the next queued utterance's synthesis while the current one plays, once the current one's has
+   * finished: one task at a time, so a pooled socket carries both (the service runs one task per socket).
+   */
+  #presynthesizeNext(): void {
+    const current = this.#utterance;
+    const entry = this.#queue[0];
+    if (!entry || this.#presynthesis || !current || current.phase !== 'synthesized' || !this.isLive(current)) return;
+    const utterance = this.#createUtterance(entry.overrides, entry.text);
+    this.#presynthesis = { entry, utterance, held: [] };
+    this.#synthesize(utterance, entry.text);
+  }
+
+  /** The current utterance was heard to the end: the next queued one starts, with its held audio if it was synthesized ahead. */
+  #speakNextQueued(): void {
+    const next = this.#queue.shift();
+    const presynthesis = this.#presynthesis;
+    if (!next) return;
+    if (presynthesis?.entry !== next) {
+      this.#dropPresynthesis();
+      const utterance = this.beginUtterance(next.overrides, next.text);
+      if (utterance) this.#synthesize(utterance, next.text);
+      return;
+    }
+    this.#presynthesis = undefined;
+    const utterance = presynthesis.utterance;
+    // Its playthrough starts now: timeToFirstAudioMs measures the silence after the previous one.
+    if (!this.#makeCurrent(utterance, now())) {
+      utterance.endSynthesis();
+      return;
+    }
+    // What the task delivered so far, in order; the task reports to the utterance directly from here on.
+    for (const step of presynthesis.held) step();
+  }
+
+  /** Runs `step` now, or holds it while `utterance` is being synthesized ahead of its turn. */
+  #deliver(utterance: Utterance, step: () => void): void {
+    const presynthesis = this.#presynthesis;
+    if (presynthesis?.utterance === utterance) presynthesis.held.push(step);
+    else step();
+  }
+
+  /** Whether `utterance`'s synthesis should go on: it is current and live, or synthesized ahead of its turn. */
+  #isWanted(utterance: Utterance): boolean {
+    return this.isLive(utterance) || this.#presynthesis?.utterance === utterance;
+  }
+
+  #clearQueue(): void {
+    this.#queue.length = 0;
+    this.#dropPresynthesis();
+  }
+
+  /** Cancels the synthesis ahead (its task, its socket lease, its timers); what it held is dropped. */
+  #dropPresynthesis(): void {
+    const presynthesis = this.#presynthesis;
+    this.#presynthesis = undefined;
+    presynthesis?.utterance.endSynthesis();
   }
 
   /**
@@ -288,7 +379,7 @@ export class SpeechController {
    * also in the snapshot's `heard` and `onInterrupt` (for an assistant that trims its context on barge-in).
    */
   stop(): HeardText | undefined {
-    this.#queue.length = 0;
+    this.#clearQueue();
     const utterance = this.#utterance;
     const heard = utterance && this.isLive(utterance) ? this.#heardNow() : undefined;
     if (!utterance || !this.#dispatch(utterance, 'stopped')) {
@@ -369,24 +460,33 @@ export class SpeechController {
    * already failed, which fails the utterance before anything is sent.
    */
   protected beginUtterance(overrides: Partial<SynthesisParameters>, text: string): Utterance | undefined {
+    const utterance = this.#createUtterance(overrides, text);
+    return this.#makeCurrent(utterance, utterance.startedAt);
+  }
+
+  #createUtterance(overrides: Partial<SynthesisParameters>, text: string): Utterance {
+    const params = mergeParameters(this.#defaults, overrides) as SynthesisParameters;
+    return new Utterance(this.#nextId++, params, params.format ?? DEFAULT_AUDIO_FORMAT, now(), text);
+  }
+
+  /** Makes `utterance` current (see `beginUtterance`), its playthrough's zero at `speakStartedAt`. */
+  #makeCurrent(utterance: Utterance, speakStartedAt: number): Utterance | undefined {
     const previous = this.#utterance;
     const interrupted = previous && this.isLive(previous) ? this.#heardNow() : undefined;
     // Replaced, not stopped: no idle snapshot in between, and the player's stop belongs to the new one.
     if (previous) this.#dispatch(previous, 'stopped');
     if (interrupted) safely(() => this.options.getCallbacks?.()?.onInterrupt?.(interrupted));
     this.#settle('idle');
-    const params = mergeParameters(this.#defaults, overrides) as SynthesisParameters;
-    const utterance = new Utterance(this.#nextId++, params, params.format ?? DEFAULT_AUDIO_FORMAT, now(), text);
     // Current before the player is touched, so whatever it reports (the previous playthrough stopping, a
     // context that cannot be made or unlocked) belongs to this utterance and never republishes the last one.
     this.#utterance = utterance;
-    this.#setSnapshot({ ...IDLE_SPEECH_SNAPSHOT, status: 'connecting', text, utterance: utterance.id, queued: this.#queue.length ? this.#queue.map((entry) => entry.text) : IDLE_SPEECH_SNAPSHOT.queued, heard: interrupted ?? this.#snapshot.heard, playbackRate: this.#playbackRate });
+    this.#setSnapshot({ ...IDLE_SPEECH_SNAPSHOT, status: 'connecting', text: utterance.text, utterance: utterance.id, queued: this.#queue.length ? this.#queue.map((entry) => entry.text) : IDLE_SPEECH_SNAPSHOT.queued, heard: interrupted ?? this.#snapshot.heard, playbackRate: this.#playbackRate });
     try {
       const player = (this.#player ??= this.options.createPlayer());
       this.#unsubscribePlayer ??= player.subscribe(() => this.#onPlayer());
       // A new player (the first, or one after release) starts at 1.
       if (player.playbackRate !== this.#playbackRate) player.setPlaybackRate(this.#playbackRate);
-      player.reset({ format: utterance.format, speakStartedAt: utterance.startedAt });
+      player.reset({ format: utterance.format, speakStartedAt });
       this.#unlock(player);
     } catch (error) {
       this.fail(utterance, error);
@@ -413,19 +513,24 @@ export class SpeechController {
         startTimeoutMillis: this.options.startTimeoutMillis,
       },
       {
-        onAudio: (chunk) => this.#isCurrentTask(utterance, task) && this.#onAudio(utterance, chunk),
-        onSentence: (sentence) => this.#isCurrentTask(utterance, task) && this.#onSentence(utterance, sentence),
-        onEvent: (event) => {
-          if (event.event === 'task-started' && this.#dispatch(utterance, 'taskStarted')) this.#publishStatus(utterance);
-          // The task's final count of billed characters.
-          else if (event.event === 'task-finished' && this.#isCurrentTask(utterance, task)) this.#publishMetrics(utterance);
+        onAudio: (chunk) => {
+          const receivedAt = now();
+          this.#deliver(utterance, () => this.#isCurrentTask(utterance, task) && this.#onAudio(utterance, chunk, receivedAt));
         },
+        onSentence: (sentence) => this.#deliver(utterance, () => this.#isCurrentTask(utterance, task) && this.#onSentence(utterance, sentence)),
+        onEvent: (event) =>
+          this.#deliver(utterance, () => {
+            if (event.event === 'task-started' && this.#dispatch(utterance, 'taskStarted')) this.#publishStatus(utterance);
+            // The task's final count of billed characters.
+            else if (event.event === 'task-finished' && this.#isCurrentTask(utterance, task)) this.#publishMetrics(utterance);
+          }),
         // Streaming tasks can fail between calls (the service's idle limit, a dropped socket).
-        onEnd: (error) => {
-          if (!this.#isCurrentTask(utterance, task)) return;
-          if (error) this.fail(utterance, error);
-          else onFinished();
-        },
+        onEnd: (error) =>
+          this.#deliver(utterance, () => {
+            if (!this.#isCurrentTask(utterance, task)) return;
+            if (error) this.fail(utterance, error);
+            else onFinished();
+          }),
         onWarning: this.options.onWarning,
       },
     );
@@ -442,6 +547,8 @@ export class SpeechController {
     this.#player?.endOfStream();
     this.publish({ isComplete: true });
     this.#onPlayer();
+    // After the task's socket went back to the pool (its lease closes right after `onEnd`), so the next one reuses it.
+    queueMicrotask(() => this.#presynthesizeNext());
   }
 
   /** Fails `utterance` (a cancel is not a failure): → `failed`, status `error`, `onError`. */
@@ -449,7 +556,7 @@ export class SpeechController {
     const failure = toSynthesisError(error, 'AudioFailed');
     if (failure.code === 'Cancelled' || utterance !== this.#utterance || !this.#dispatch(utterance, 'failed')) return;
     this.#player?.stop();
-    this.#queue.length = 0;
+    this.#clearQueue();
     this.#setSnapshot({ ...this.#snapshot, status: 'error', error: failure, interrupted: false, queued: IDLE_SPEECH_SNAPSHOT.queued });
     safely(() => this.options.getCallbacks?.()?.onError?.(failure));
     this.#settle('error');
@@ -496,10 +603,10 @@ export class SpeechController {
     return utterance.current?.task === task && this.isLive(utterance);
   }
 
-  #onAudio(utterance: Utterance, chunk: Uint8Array): void {
+  #onAudio(utterance: Utterance, chunk: Uint8Array, receivedAt: number): void {
     utterance.chunks.push(chunk);
     if (utterance.firstPackageDelayMs === undefined) {
-      utterance.firstPackageDelayMs = Math.round(now() - utterance.startedAt);
+      utterance.firstPackageDelayMs = Math.round(receivedAt - utterance.startedAt);
       this.#publishMetrics(utterance);
     }
     this.#player?.enqueue(chunk);
@@ -564,8 +671,7 @@ export class SpeechController {
       this.publish({ heard: { heardText: utterance.text, unheardText: '', heardWords: utterance.words.length, positionMs: player.getPositionMs() } });
       safely(() => callbacks?.onEnd?.());
       this.#settle('ended');
-      const next = this.#queue.shift();
-      if (next && this.#utterance === utterance) this.#speakNow(next.text, next.overrides);
+      if (this.#utterance === utterance) this.#speakNextQueued();
     }
   }
 

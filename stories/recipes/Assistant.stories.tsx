@@ -13,7 +13,8 @@ const REPLIES = [
 
 /**
  * A voice assistant's loop: replies are queued as they are generated (`speak(text, { queue: 'append' })`),
- * all on one warm socket (`preconnect()` on hover), and the user can interrupt: `stop()` says what was
+ * all on one warm socket (`preconnect()` on hover); the next reply is synthesized while the current one
+ * plays, so it follows with no pause for the network. The user can interrupt: `stop()` says what was
  * heard — whole words up to the heard position — so the assistant can trim its context to it.
  */
 function Assistant({ replies }: { replies: string[] }) {
@@ -63,7 +64,7 @@ export const QueueThenInterrupt: Story = {
     const canvas = within(canvasElement);
     await userEvent.click(canvas.getByRole('button', { name: 'Answer' }));
     await expect(canvas.getByTestId('queued')).toHaveTextContent('Queued: 2');
-    // The second reply starts after the first is heard, on the same socket.
+    // The second reply (synthesized while the first played) starts after the first is heard, on the same socket.
     await waitFor(() => expect(canvas.getByTestId('reply')).toHaveTextContent('museum'), { timeout: 15_000 });
     await waitFor(() => expect(canvas.getByTestId('socket')).toHaveTextContent('reused'), { timeout: 5000 });
     await waitFor(() => expect(canvas.getByTestId('status')).toHaveTextContent('speaking'), { timeout: 10_000 });

@@ -1,8 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { AudioFormat, ConnectionPool, SpeechController, proxyTransport, type HeardText, type SpeechStatus } from 'cosyvoice-react/core';
+import { AudioFormat, ConnectionPool, SpeechController, proxyTransport, type HeardText, type SpeechSnapshot, type SpeechStatus } from 'cosyvoice-react/core';
 import { createSilentPlayer } from 'cosyvoice-react/playback';
-import { createLocalVoiceServer } from 'cosyvoice-react/server';
+import { createLocalVoiceServer, createToneEngine, type SynthesisEngine } from 'cosyvoice-react/server';
+import { startDelayLink } from '../utils/delayLink';
+import { countingTransport } from '../utils/speechHarness';
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -138,5 +140,144 @@ describe('SpeechController barge-in', () => {
     await until(controller, () => status(controller) === 'ended');
     expect(controller.getSnapshot().heard).toMatchObject({ heardText: 'Short one.', unheardText: '' });
     expect(interrupted).toHaveLength(1);
+  });
+});
+
+describe('SpeechController queue: the next utterance synthesized while the current one plays', () => {
+  // 100 ms each way: a request and its answer cost 200 ms, so synthesis started only once the current
+  // utterance ended would leave at least 400 ms of silence (run-task → task-started, text → first audio).
+  const ONE_WAY_MS = 100;
+
+  /** The local server behind a delayed link; its engine notes when it is asked to speak each text. */
+  async function delayedSetup(options: { pooled?: boolean } = {}) {
+    const tone = createToneEngine();
+    const asked: Array<{ text: string; at: number }> = [];
+    const engine: SynthesisEngine = {
+      name: 'recording tone',
+      synthesize(request, onAudio, signal) {
+        asked.push({ text: request.text, at: performance.now() });
+        if (request.text.includes('explode')) return Promise.reject(new Error('the engine exploded'));
+        return tone.synthesize(request, onAudio, signal);
+      },
+    };
+    const server = createLocalVoiceServer({ engine, host: '127.0.0.1', port: 0 });
+    const link = await startDelayLink(await server.listen(), ONE_WAY_MS);
+    cleanup.push(() => server.close(), () => link.close());
+    const counting = countingTransport(link.url);
+    const pool = options.pooled === false ? undefined : new ConnectionPool(counting);
+    if (pool) cleanup.push(() => pool.close());
+    const log: Array<{ at: number; snapshot: SpeechSnapshot }> = [];
+    const ended: string[] = [];
+    const errors: Array<{ code: string; text: string; endedBefore: string[] }> = [];
+    let controller!: SpeechController;
+    controller = new SpeechController({
+      transport: pool ?? counting,
+      defaults: { model: 'cosyvoice-v3-flash', voice: 'longanyang', format: FORMAT, wordTimestampEnabled: true },
+      createPlayer: () => createSilentPlayer({ format: FORMAT }),
+      getCallbacks: () => ({
+        onEnd: () => ended.push(controller.getSnapshot().text),
+        onError: (error) => errors.push({ code: error.code, text: controller.getSnapshot().text, endedBefore: [...ended] }),
+      }),
+    });
+    controller.subscribe(() => log.push({ at: performance.now(), snapshot: controller.getSnapshot() }));
+    cleanup.push(() => controller.release());
+    return { controller, pool, counting, asked, log, ended, errors };
+  }
+
+  /** When the snapshot first showed `utterance` in `state`. */
+  function firstAt(log: Array<{ at: number; snapshot: SpeechSnapshot }>, utterance: number, state: SpeechStatus): number {
+    const entry = log.find(({ snapshot }) => snapshot.utterance === utterance && snapshot.status === state);
+    if (!entry) throw new Error(`utterance ${utterance} never showed ${state}`);
+    return entry.at;
+  }
+
+  it('starts the next one the moment the current one ends, its audio already here, on the same socket', async () => {
+    const { controller, counting, asked, log, ended } = await delayedSetup();
+    controller.speak('First answer, a little longer than the next.');
+    controller.speak('Second answer.', { queue: 'append' });
+    const first = controller.getSnapshot().utterance;
+    await until(controller, () => controller.getSnapshot().text === 'Second answer.' && status(controller) === 'ended');
+    expect(ended).toEqual(['First answer, a little longer than the next.', 'Second answer.']);
+    const firstEnded = firstAt(log, first, 'ended');
+    // The service was asked for the second text while the first one was still being heard…
+    expect(asked.find((call) => call.text.startsWith('Second'))!.at).toBeLessThan(firstEnded);
+    // …so no round trip sits between the two: the silence is the player's own step, far below one round trip.
+    const gapMs = firstAt(log, first + 1, 'speaking') - firstEnded;
+    expect(gapMs).toBeLessThan(2 * ONE_WAY_MS);
+    const second = controller.getSnapshot();
+    expect(second).toMatchObject({ utterance: first + 1, queued: [], isComplete: true });
+    expect(second.words.map((word) => word.text)).toEqual(['Second', 'answer']);
+    expect(second.metrics.timeToFirstAudioMs).toBeLessThan(2 * ONE_WAY_MS);
+    expect(second.metrics.connectionReused).toBe(true);
+    expect(second.metrics.firstPackageDelayMs).toBeGreaterThanOrEqual(4 * ONE_WAY_MS);
+    // One task after the other on the one pooled socket.
+    expect(counting.opened).toBe(1);
+    // The queued text stayed listed until its audio started.
+    const lastOfFirst = log.filter(({ snapshot }) => snapshot.utterance === first).at(-1)!.snapshot;
+    expect(lastOfFirst.queued).toEqual(['Second answer.']);
+  });
+
+  it('stop() while the next one is being synthesized cancels that synthesis: no socket or task is left', async () => {
+    const { controller, counting, asked, ended, log } = await delayedSetup({ pooled: false });
+    controller.speak('One two three four five six seven eight.');
+    controller.speak('Never heard.', { queue: 'append' });
+    // The second task's socket is opening while the first utterance plays.
+    await until(controller, () => counting.opened === 2 || status(controller) === 'ended');
+    expect(status(controller)).toBe('speaking');
+    controller.stop();
+    expect(controller.getSnapshot()).toMatchObject({ status: 'idle', queued: [] });
+    const afterStop = log.length;
+    await vi.waitFor(() => expect(counting.open).toBe(0), { timeout: 5000 });
+    // Long enough for the cancelled task's answers to have crossed the link, had it kept running.
+    await new Promise((resolve) => setTimeout(resolve, 6 * ONE_WAY_MS));
+    expect(counting.open).toBe(0);
+    expect(counting.opened).toBe(2);
+    expect(log.length).toBe(afterStop);
+    expect(ended).toEqual([]);
+    expect(asked.map((call) => call.text)).not.toContain('Never heard.');
+  });
+
+  it('stop() with a pool: the cancelled synthesis gives its socket back, nothing stays leased', async () => {
+    const { controller, pool, asked } = await delayedSetup();
+    controller.speak('One two three four five six seven eight.');
+    controller.speak('Never heard either.', { queue: 'append' });
+    await until(controller, () => asked.some((call) => call.text.startsWith('Never')) || status(controller) === 'ended');
+    expect(status(controller)).toBe('speaking');
+    controller.stop();
+    // The cancel is confirmed over the link; then the socket is idle again (none leased or draining).
+    await vi.waitFor(() => expect(pool!.getStats()).toMatchObject({ open: 1, idle: 1 }), { timeout: 5000 });
+    expect(status(controller)).toBe('idle');
+  });
+
+  it("a replacing speak drops the synthesis ahead; the replacement plays, the dropped text never does", async () => {
+    const { controller, asked, ended } = await delayedSetup();
+    controller.speak('One two three four five six seven eight.');
+    controller.speak('Dropped.', { queue: 'append' });
+    await until(controller, () => asked.some((call) => call.text === 'Dropped.') || status(controller) === 'ended');
+    expect(status(controller)).toBe('speaking');
+    controller.speak('Replacement.');
+    await until(controller, () => status(controller) === 'ended');
+    await new Promise((resolve) => setTimeout(resolve, 4 * ONE_WAY_MS));
+    expect(ended).toEqual(['Replacement.']);
+    expect(controller.getSnapshot()).toMatchObject({ text: 'Replacement.', queued: [] });
+  });
+
+  it('a failure of the synthesis ahead surfaces when its utterance becomes current, after the current one was heard', async () => {
+    const { controller, asked, log, errors } = await delayedSetup();
+    controller.speak('First answer, heard to the end.');
+    controller.speak('This one will explode.', { queue: 'append' });
+    controller.speak('Never reached.', { queue: 'append' });
+    const first = controller.getSnapshot().utterance;
+    await until(controller, () => status(controller) === 'error');
+    // It failed while the first one played (retried once, as a retryable failure before audio)…
+    expect(asked.filter((call) => call.text.includes('explode')).length).toBeGreaterThanOrEqual(1);
+    expect(asked.find((call) => call.text.includes('explode'))!.at).toBeLessThan(firstAt(log, first, 'ended'));
+    // …yet the first one was heard to the end, and never showed the error.
+    expect(log.filter(({ snapshot }) => snapshot.utterance === first).map(({ snapshot }) => snapshot.status)).not.toContain('error');
+    expect(errors).toEqual([{ code: 'TaskFailed', text: 'This one will explode.', endedBefore: ['First answer, heard to the end.'] }]);
+    // The failure ends the queue, as any failure does.
+    expect(controller.getSnapshot()).toMatchObject({ status: 'error', utterance: first + 1, queued: [] });
+    await new Promise((resolve) => setTimeout(resolve, 4 * ONE_WAY_MS));
+    expect(asked.map((call) => call.text)).not.toContain('Never reached.');
   });
 });
