@@ -68,6 +68,8 @@ export interface RelayContext {
   readonly clientIdleTimeoutMs: number;
   /** How long an upstream with no task is kept for the client's next task before it is closed. */
   readonly upstreamKeepAliveMs: number;
+  /** Open the upstream connection when the client connects, not at its first task. */
+  readonly upstreamOnConnect: boolean;
 }
 
 /**
@@ -154,8 +156,9 @@ function taskStartedFrame(taskId: string): string {
  * and the client's limits, and only then sent upstream — re-serialised from the validated data, never
  * as the client's bytes. Upstream frames come back as they are (with the key redacted from text).
  *
- * **Upstream reuse.** The upstream connection is opened at the first task (or taken warm from the
- * proxy's pool) and carries the client's later tasks, each `run-task` sent as soon as the client sends
+ * **Upstream reuse.** The upstream connection is opened when the client connects (`upstreamOnConnect`,
+ * so a client that preconnects finds both hops warm; else at the first task), or taken warm from the
+ * proxy's pool, and carries the client's later tasks, each `run-task` sent as soon as the client sends
  * it. Once no task runs it is kept `upstreamKeepAliveMs`, then closed; the client connection stays.
  * An upstream that closes while idle is replaced at the next task, and one that closes after a task's
  * `run-task` went out on it but before `task-started` (the service's idle cut-off racing the task) gets
@@ -212,6 +215,7 @@ export class SynthesisRelay {
     downstream.on('close', () => this.close());
     downstream.on('error', () => this.close());
     this.#armClientIdle();
+    if (context.upstreamOnConnect && !context.draining()) this.#openUpstreamAhead();
   }
 
   /** Tasks running on this connection. */
@@ -615,6 +619,19 @@ export class SynthesisRelay {
     }
     this.#context.metrics.upstreamUsed(taken.warm ? 'warm' : 'opened');
     return this.#attachUpstream(taken.socket);
+  }
+
+  /**
+   * The client connected: its upstream connection opens now, beside the client's own handshake and
+   * before its first `run-task`, and is closed like any idle one if no task comes. When none can be
+   * opened, nothing is said: the first task asks again and reports why.
+   */
+  #openUpstreamAhead(): void {
+    const taken = this.#context.takeUpstream();
+    if (!('socket' in taken)) return;
+    this.#context.metrics.upstreamUsed(taken.warm ? 'warm' : 'opened');
+    this.#attachUpstream(taken.socket);
+    this.#armUpstreamIdle();
   }
 
   // ---- upstream → client -------------------------------------------------------------------------

@@ -150,6 +150,15 @@ export interface SynthesisProxyOptions {
    */
   upstreamKeepAliveMs?: number;
   /**
+   * Open a client's upstream connection when the client connects, beside its handshake, rather than at
+   * its first task: a client that preconnects (`speech.preconnect()`, the components on pointer enter)
+   * then finds both hops warm, and a cold first task overlaps the two handshakes. The connection closes
+   * after `upstreamKeepAliveMs` if no task comes, and costs the service one connection per client
+   * connection, as the first task would. `false` opens it at the first task (a cache hit then opens
+   * none). @default true
+   */
+  upstreamOnConnect?: boolean;
+  /**
    * Upstream connections opened ahead of need, handed to a client's first task. Off by default: each
    * warm connection is a connection held open at the service and renewed every `renewMs`. @default { size: 0 }
    */
@@ -300,6 +309,7 @@ export function createSynthesisProxy(options: SynthesisProxyOptions): SynthesisP
   const limiter: ClientLimiter = store.createLimiter(limits);
   const cacheOptions = options.cache === true ? {} : options.cache || undefined;
   if (cacheOptions !== undefined && typeof cacheOptions !== 'object') throw new TypeError('createSynthesisProxy: cache must be true, false or an options object');
+  if (options.upstreamOnConnect !== undefined && typeof options.upstreamOnConnect !== 'boolean') throw new TypeError('createSynthesisProxy: upstreamOnConnect must be true or false');
   const cacheStore = cacheOptions
     ? store.createCache({
         maxBytes: positive('cache.maxBytes', cacheOptions.maxBytes, 64 * 1024 * 1024),
@@ -414,6 +424,7 @@ export function createSynthesisProxy(options: SynthesisProxyOptions): SynthesisP
     upstreamIdleTimeoutMs,
     clientIdleTimeoutMs,
     upstreamKeepAliveMs,
+    upstreamOnConnect: options.upstreamOnConnect ?? true,
   };
   const isReady = (): boolean => !draining && (!store.required || store.available);
   /** Gives the client sockets that were just closed (1001) up to `ms` to finish their close handshake. */

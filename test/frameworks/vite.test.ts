@@ -10,9 +10,10 @@ import { expectReadAloud, launchChromium, readAloudAt } from '../utils/readAloud
 // examples/vite-app, copied out of the repository and installed from the packed tarball.
 let app: ExampleApp;
 let browser: Browser | undefined;
-beforeAll(() => {
+beforeAll(async () => {
   ensureBuilt(['index.js', 'styles.css', 'server.js', 'wasm-decoders.js', 'wasm-decoders-server.js']);
   app = prepareExampleApp('vite-app');
+  browser = await launchChromium();
 }, 300_000);
 afterAll(async () => {
   await browser?.close();
@@ -47,14 +48,15 @@ describe('the example app (examples/vite-app)', () => {
     if (!existsSync(path.join(app.dir, 'dist', 'index.html'))) app.run('vite', ['build']);
     const server = await startServer(app.dir, [path.join(app.dir, 'node_modules/vite/bin/vite.js'), 'preview', '--host', '127.0.0.1', '--port', '0'], /(http:\/\/127\.0\.0\.1:\d+)\//);
     try {
-      browser ??= await launchChromium();
-      const withWebCodecs = await readAloudAt(browser, `${server.url}/`);
+      const withWebCodecs = await readAloudAt(browser!, `${server.url}/`).catch((error: unknown) => {
+        throw new Error(`${error instanceof Error ? error.message : String(error)}\nvite preview printed:\n${server.output()}`, { cause: error });
+      });
       expectReadAloud(withWebCodecs.reading, withWebCodecs.record);
       expect(withWebCodecs.record.scripts.some((script) => /OPUS_INVALID_PACKET|mpg123-decoder: /.test(script.body)), 'no WASM decoder downloaded').toBe(false);
     } finally {
       await server.stop();
     }
-  }, 120_000);
+  }, 240_000);
 
   it('type-checks every README example marked `<!-- typecheck -->` against the packed package', () => {
     const readme = readFileSync(path.join(projectRoot, 'README.md'), 'utf8');

@@ -101,13 +101,14 @@ describe('proxy: an upstream that goes silent', () => {
     const upstream = await scriptedUpstream((socket, message) => {
       if (message.header.action === 'run-task') socket.send(event(message.header.task_id, 'task-started'));
     });
-    const proxy = await startProxy({ upstream: upstream.url, taskStartTimeoutMs: 60_000, upstreamIdleTimeoutMs: 200 });
+    // A second of silence: the upstream's task-started must not be taken for silence on a busy machine.
+    const proxy = await startProxy({ upstream: upstream.url, taskStartTimeoutMs: 60_000, upstreamIdleTimeoutMs: 1_000 });
     const client = await connect(proxy.url);
     client.send(runTask(taskId('silent-run')));
     await client.waitFor('task-started', taskId('silent-run'));
     client.send(continueTask(taskId('silent-run'), 'Hello?'));
     const failed = await client.waitFor('task-failed', taskId('silent-run'));
-    expect(failed.header).toMatchObject({ error_code: 'ServiceUnavailable', error_message: 'The upstream sent nothing for 200 ms while a task was running' });
+    expect(failed.header).toMatchObject({ error_code: 'ServiceUnavailable', error_message: 'The upstream sent nothing for 1000 ms while a task was running' });
     await client.waitClosed();
     await upstreamClosed(upstream.sockets[0]!);
   });

@@ -145,9 +145,45 @@ describe('proxy upstream reuse', () => {
   });
 });
 
+describe('proxy upstream on connect', () => {
+  it('opens a client’s upstream connection when the client connects; its first task goes out on it with no second handshake', async () => {
+    const proxy = await start();
+    const client = await connect(proxy);
+    // Before any frame: the preconnected client has a warm upstream too.
+    await vi.waitFor(() => expect(tap.open.size).toBe(1));
+    expect(tap.runTasks).toBe(0);
+    expect((await speak(client, 'ahead-1', 'Ahead.')).header.event).toBe('task-finished');
+    expect(tap.connections).toBe(1);
+    expect(tap.runTasks).toBe(1);
+  });
+
+  it('closes an upstream connection that no task used after upstreamKeepAliveMs; the client stays and its later task opens another', async () => {
+    const proxy = await start({ upstreamKeepAliveMs: 300 });
+    const client = await connect(proxy);
+    await vi.waitFor(() => expect(tap.open.size).toBe(1));
+    await vi.waitFor(() => expect(tap.open.size).toBe(0), { timeout: 10_000 });
+    expect(client.closed).toBeUndefined();
+    expect((await speak(client, 'ahead-2', 'Later.')).header.event).toBe('task-finished');
+    expect(tap.connections).toBe(2);
+  });
+
+  it('with upstreamOnConnect: false, opens none before the first task', async () => {
+    const proxy = await start({ upstreamOnConnect: false });
+    const client = await connect(proxy);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(tap.connections).toBe(0);
+    expect((await speak(client, 'ahead-3', 'Now.')).header.event).toBe('task-finished');
+    expect(tap.connections).toBe(1);
+  });
+
+  it('rejects an upstreamOnConnect that is not a boolean', () => {
+    expect(() => createSynthesisProxy({ apiKey: KEY, upstreamOnConnect: 'yes' as never })).toThrow(/upstreamOnConnect must be true or false/);
+  });
+});
+
 describe('proxy warm upstream pool', () => {
   it('is off by default: no upstream connection before a task', async () => {
-    const proxy = await start();
+    const proxy = await start({ upstreamOnConnect: false });
     const client = await connect(proxy);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(tap.connections).toBe(0);

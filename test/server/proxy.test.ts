@@ -246,7 +246,7 @@ describe('proxy upstream faults', () => {
 });
 
 describe('proxy connection cap', () => {
-  it('refuses a client over maxConnections with HTTP 429, opens upstream only at the first task, and takes the client again once one closes', async () => {
+  it('refuses a client over maxConnections with HTTP 429 (opening nothing upstream for it), and takes the client again once one closes', async () => {
     let upstreamConnections = 0;
     const recorder = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await once(recorder, 'listening');
@@ -261,12 +261,14 @@ describe('proxy connection cap', () => {
     try {
       const first = await open();
       const second = await open();
+      // One upstream connection per admitted client, opened as it connects (upstreamOnConnect).
+      await vi.waitFor(() => expect(upstreamConnections).toBe(2));
       expect(await upgradeStatus(capped.url)).toBe(429);
       await new Promise((r) => setTimeout(r, 100));
-      // Connected clients that have not started a task hold nothing upstream.
-      expect(upstreamConnections).toBe(0);
+      expect(upstreamConnections).toBe(2);
       first.send(JSON.stringify(runTask(taskId('cap-1'))));
-      await vi.waitFor(() => expect(upstreamConnections).toBe(1));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(upstreamConnections).toBe(2);
       first.close();
       await once(first, 'close');
       await new Promise((r) => setTimeout(r, 50));

@@ -6,6 +6,7 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    timeout: 60_000,
   });
 }
 
@@ -100,24 +101,36 @@ export interface Reading {
  */
 export async function readAloud(page: Page, timeoutMs = 30_000): Promise<Reading> {
   const button = page.locator('.cosyvoice-read-aloud').getByRole('button', { name: 'Read aloud' });
-  await button.waitFor({ timeout: timeoutMs });
-  await page.waitForFunction(
-    () => {
-      const element = document.querySelector('.cosyvoice-read-aloud button');
-      return element !== null && Object.keys(element).some((key) => key.startsWith('__reactProps'));
-    },
-    undefined,
-    { timeout: timeoutMs },
+  await step(page, 'waiting for the "Read aloud" button', button.waitFor({ timeout: timeoutMs }));
+  await step(
+    page,
+    'waiting for React to hydrate the "Read aloud" button',
+    page.waitForFunction(
+      () => {
+        const element = document.querySelector('.cosyvoice-read-aloud button');
+        return element !== null && Object.keys(element).some((key) => key.startsWith('__reactProps'));
+      },
+      undefined,
+      { timeout: timeoutMs },
+    ),
   );
-  await button.click();
-  await page.waitForFunction(
-    () => {
-      const state = document.querySelector('.cosyvoice-read-aloud')?.getAttribute('data-state');
-      return state === 'ended' || state === 'error';
-    },
-    undefined,
-    { timeout: timeoutMs, polling: 50 },
+  await step(page, 'clicking "Read aloud"', button.click({ timeout: timeoutMs }));
+  await step(
+    page,
+    'waiting for the reading to end',
+    page.waitForFunction(
+      () => {
+        const state = document.querySelector('.cosyvoice-read-aloud')?.getAttribute('data-state');
+        return state === 'ended' || state === 'error';
+      },
+      undefined,
+      { timeout: timeoutMs, polling: 50 },
+    ),
   );
+  return currentReading(page);
+}
+
+function currentReading(page: Page): Promise<Reading> {
   return page.evaluate(() => {
     const audit = (window as unknown as { __audit: { peak: number; contextStates: string[]; events: Array<{ kind: string; value: string }> } }).__audit;
     return {
@@ -128,6 +141,25 @@ export async function readAloud(page: Page, timeoutMs = 30_000): Promise<Reading
       contextStates: audit.contextStates,
     };
   });
+}
+
+/**
+ * Runs one step of a reading; when it fails (a timeout, mostly), the error names the step and says
+ * how far the reading got, so a stuck run in CI tells where it stuck.
+ */
+async function step<T>(page: Page, what: string, action: Promise<T>): Promise<T> {
+  try {
+    return await action;
+  } catch (error) {
+    const sofar = await Promise.race([
+      currentReading(page).then(
+        (reading) => `states ${reading.states.join(' → ') || '(none)'}; words ${reading.words.join(',') || '(none)'}; peak ${reading.peak.toFixed(3)}; AudioContext at each word ${reading.contextStates.join(',') || '(none)'}`,
+        (reason: unknown) => `the page did not answer (${reason instanceof Error ? reason.message.split('\n')[0] : String(reason)})`,
+      ),
+      new Promise<string>((resolve) => setTimeout(() => resolve('the page did not answer within 5 s'), 5_000)),
+    ]);
+    throw new Error(`${what}: ${error instanceof Error ? error.message : String(error)}\nreading so far: ${sofar}`, { cause: error });
+  }
 }
 
 /**
@@ -157,9 +189,12 @@ export async function readAloudAt(browser: Browser, url: string, options: { with
   const record = await openRecordedPage(browser, options);
   try {
     // A development server compiles the page on its first request: give it the same slack.
-    await record.page.goto(url, { timeout: options.timeoutMs ?? 90_000 });
-    const reading = await readAloud(record.page, options.timeoutMs ?? 90_000);
+    await step(record.page, `opening ${url}`, record.page.goto(url, { timeout: options.timeoutMs ?? 90_000 }));
+    const reading = await readAloud(record.page, options.timeoutMs ?? 60_000);
     return { reading, record };
+  } catch (error) {
+    if (record.problems.length === 0) throw error;
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\nthe page logged: ${record.problems.join('\n  ')}`, { cause: error });
   } finally {
     await record.page.close();
   }
