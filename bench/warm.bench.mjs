@@ -1,10 +1,11 @@
-// Warm connections bench (issue 15): time to first audio over an emulated link, cold vs warm, on three paths.
+// Warm connections bench (issue 15): time to first audio over an emulated link, cold vs warm, on three paths (the proxy in three configurations).
 //   link       bench/support-delay-link.mjs: a TCP relay delaying each direction (round trips 0–200 ms) in
 //              front of the local voice server (tone engine, in process)
 //   paths      core:  SpeechSynthesizer (and SpeechController for the queue) → link → server
 //              proxy: the same client → link → createSynthesisProxy → link → server (both hops delayed by
-//                     the row's round trip, so a request/answer pair costs two of them); proxyWarmUpstream:
-//                     the same with one warm upstream socket (upstreamPool: { size: 1 })
+//                     the row's round trip, so a request/answer pair costs two of them; the proxy opens a
+//                     client's upstream as the client connects); proxyUpstreamAtFirstTask: upstreamOnConnect
+//                     false; proxyWarmUpstream: that and one warm upstream socket (upstreamPool: { size: 1 })
 //              hooks: useSpeechSynthesis under a SpeechProvider (its connection pool, the real Web Audio
 //                     player) in Debian's Chromium, production React build (bench/warmPage.tsx) → link → server
 //   cold       a fresh client (core: a new SpeechSynthesizer on a plain transport; hooks: a newly mounted
@@ -17,8 +18,9 @@
 // DESIGN.md budget: at a 100 ms round trip, preconnected and repeat ≤ 2 round trips + 20 ms after speak;
 // queued utterances with no silence added beyond the audio's own.
 // The relay does not delay the TCP handshake (see support-delay-link.mjs): cold is a lower bound.
-// Run: node bench/warm.bench.mjs   (CHROMIUM_PATH overrides /usr/bin/chromium; WARM_PATHS=core,proxy,proxyWarmUpstream,hooks picks paths)
-import { mkdirSync, writeFileSync } from 'node:fs';
+// Run: node bench/warm.bench.mjs   (CHROMIUM_PATH overrides /usr/bin/chromium; WARM_PATHS=core,proxy,proxyUpstreamAtFirstTask,proxyWarmUpstream,hooks picks
+// paths: the others keep their rows from the last bench/results/warm.json, each path with the date it was measured)
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,7 +40,7 @@ const TEXT = 'Hello there, this is a warm connection.';
 const QUEUE = ['The first reply.', 'The second reply.'];
 const REPS = 7;
 const QUEUE_REPS = 5;
-const PATHS = (process.env.WARM_PATHS ?? 'core,proxy,proxyWarmUpstream,hooks').split(',');
+const PATHS = (process.env.WARM_PATHS ?? 'core,proxy,proxyUpstreamAtFirstTask,proxyWarmUpstream,hooks').split(',');
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
@@ -193,7 +195,7 @@ async function openChromium() {
 }
 
 const inference = (port) => `ws://127.0.0.1:${port}/api-ws/v1/inference`;
-const results = { core: [], proxy: [], proxyWarmUpstream: [], hooks: [] };
+const results = { core: [], proxy: [], proxyUpstreamAtFirstTask: [], proxyWarmUpstream: [], hooks: [] };
 let chromiumVersion;
 
 if (PATHS.includes('core')) {
@@ -204,9 +206,14 @@ if (PATHS.includes('core')) {
   }
 }
 
-// The proxy as configured by default (it opens a client's upstream socket at that client's first task, and
-// keeps it for the client's later tasks), and with one warm upstream socket (`upstreamPool: { size: 1 }`).
-for (const [name, upstreamPool] of [['proxy', undefined], ['proxyWarmUpstream', { size: 1 }]]) {
+// The proxy as configured by default (it opens a client's upstream socket when the client connects, and
+// keeps it for the client's later tasks), with the upstream opened only at the first task
+// (`upstreamOnConnect: false`), and with one warm upstream socket (`upstreamPool: { size: 1 }`).
+for (const [name, variant] of [
+  ['proxy', {}],
+  ['proxyUpstreamAtFirstTask', { upstreamOnConnect: false }],
+  ['proxyWarmUpstream', { upstreamPool: { size: 1 }, upstreamOnConnect: false }],
+]) {
   if (!PATHS.includes(name)) continue;
   for (const oneWay of [25, 50, 100]) {
     const upstreamLink = await startDelayLink(serverTarget, oneWay);
@@ -215,7 +222,7 @@ for (const [name, upstreamPool] of [['proxy', undefined], ['proxyWarmUpstream', 
       upstream: `ws://127.0.0.1:${upstreamLink.port}`,
       port: 0,
       host: '127.0.0.1',
-      upstreamPool,
+      ...variant,
       log: () => undefined,
     });
     const proxyUrl = new URL(await proxy.listen());
@@ -241,6 +248,16 @@ if (PATHS.includes('hooks')) {
   }
 }
 await server.close();
+
+// Paths not measured in this run keep the rows of the last run.
+const resultsFile = path.join(root, 'bench/results/warm.json');
+const previous = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : undefined;
+const measuredAt = { ...(previous?.measuredAt ?? {}) };
+chromiumVersion ??= previous?.machine?.chromium;
+for (const name of Object.keys(results)) {
+  if (PATHS.includes(name)) measuredAt[name] = new Date().toISOString();
+  else if (previous) results[name] = (name === 'core' ? previous.rows : previous[name]) ?? [];
+}
 
 // The service's own part: what a warm task takes with no link delay, added to two round trips (per hop).
 const serverPart = results.core[0]?.repeat.medianMs ?? 0;
@@ -269,14 +286,16 @@ writeFileSync(
     {
       bench: 'warm',
       date: new Date().toISOString(),
+      measuredAt,
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, chromium: chromiumVersion, loadAverage1m: round1(os.loadavg()[0]) },
       method:
-        'local voice server (tone engine) behind a TCP relay delaying each direction (bench/support-delay-link.mjs; TCP handshake not delayed, no TLS); ms from call()/speak to the first audio frame received, median/min/max of 7. core: SpeechSynthesizer → link → server. proxy: the same client → link → createSynthesisProxy → link → server, each hop delayed by roundTripMs (twoRoundTripsPlusServerMs counts both hops); proxyWarmUpstream: the same with upstreamPool { size: 1 }. hooks: useSpeechSynthesis + SpeechProvider (pool, real Web Audio player) in Chromium, production build. queueGap: ms between the first queued utterance\'s onEnd and the second\'s onStart (core/proxy: real-time silent player; hooks: the real player), median of 5; hooks also give the second utterance\'s metrics.timeToFirstAudioMs (from the first one\'s end to its first sample rendered)',
+        'local voice server (tone engine) behind a TCP relay delaying each direction (bench/support-delay-link.mjs; TCP handshake not delayed, no TLS); ms from call()/speak to the first audio frame received, median/min/max of 7. core: SpeechSynthesizer → link → server. proxy: the same client → link → createSynthesisProxy → link → server, each hop delayed by roundTripMs (twoRoundTripsPlusServerMs counts both hops); proxyUpstreamAtFirstTask: the same with upstreamOnConnect false (the upstream opened at the first task, the default in 0.2); proxyWarmUpstream: that with upstreamPool { size: 1 }. hooks: useSpeechSynthesis + SpeechProvider (pool, real Web Audio player) in Chromium, production build. queueGap: ms between the first queued utterance\'s onEnd and the second\'s onStart (core/proxy: real-time silent player; hooks: the real player), median of 5; hooks also give the second utterance\'s metrics.timeToFirstAudioMs: the heard silence, from where the first one is heard to end to the second one\'s first audible sample',
       text: TEXT,
       queue: QUEUE,
       format: 'PCM_16000HZ_MONO_16BIT',
       rows: results.core,
       proxy: results.proxy,
+      proxyUpstreamAtFirstTask: results.proxyUpstreamAtFirstTask,
       proxyWarmUpstream: results.proxyWarmUpstream,
       hooks: results.hooks,
     },

@@ -175,6 +175,14 @@ export interface Player {
   subscribeActiveWord(index: number, listener: (active: boolean) => void): () => void;
   /** Fires exactly once per playthrough (a playthrough, or a replay or seek after it ended) with why it ended. */
   onEnded(listener: (reason: EndedReason) => void): () => void;
+  /**
+   * Optional: calls `listener(remainingMs)` when the playthrough's last sample has gone to the audio
+   * output, `remainingMs` before it is heard (the output's latency; `onEnded` follows then). The
+   * speech controller starts the next queued utterance's audio at this moment, so it follows the last
+   * sample instead of waiting for it to be heard first, which would add that latency as silence. A
+   * player whose output has no latency (the silent one) leaves it out.
+   */
+  onOutputDrained?(listener: (remainingMs: number) => void): () => void;
   getDiagnostics(): PlayerDiagnostics;
   /** Releases the audio output for good (the decoder, the worklet node, the context if it made it). */
   dispose(): void;

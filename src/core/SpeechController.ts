@@ -197,6 +197,7 @@ export class SpeechController {
   #words = new IndexedListeners();
   #player: Player | undefined;
   #unsubscribePlayer: (() => void) | undefined;
+  #unsubscribeDrained: (() => void) | undefined;
   #utterance: Utterance | undefined;
   #nextId = 1;
   #settleWaiters: Array<(status: SpeechStatus) => void> = [];
@@ -327,8 +328,11 @@ export class SpeechController {
     this.#synthesize(utterance, entry.text);
   }
 
-  /** The current utterance was heard to the end: the next queued one starts, with its held audio if it was synthesized ahead. */
-  #speakNextQueued(): void {
+  /**
+   * The current utterance was heard to the end (or will be at `heardEndAt`, when handed over as its last
+   * sample went to the output): the next queued one starts, with its held audio if it was synthesized ahead.
+   */
+  #speakNextQueued(heardEndAt = now()): void {
     const next = this.#queue.shift();
     const presynthesis = this.#presynthesis;
     if (!next) return;
@@ -340,8 +344,8 @@ export class SpeechController {
     }
     this.#presynthesis = undefined;
     const utterance = presynthesis.utterance;
-    // Its playthrough starts now: timeToFirstAudioMs measures the silence after the previous one.
-    if (!this.#makeCurrent(utterance, now())) {
+    // Its playthrough starts where the previous one is heard to end: timeToFirstAudioMs measures the silence between.
+    if (!this.#makeCurrent(utterance, heardEndAt)) {
       utterance.endSynthesis();
       return;
     }
@@ -448,6 +452,8 @@ export class SpeechController {
     this.stop();
     this.#unsubscribePlayer?.();
     this.#unsubscribePlayer = undefined;
+    this.#unsubscribeDrained?.();
+    this.#unsubscribeDrained = undefined;
     this.#player?.dispose();
     this.#player = undefined;
   }
@@ -484,6 +490,7 @@ export class SpeechController {
     try {
       const player = (this.#player ??= this.options.createPlayer());
       this.#unsubscribePlayer ??= player.subscribe(() => this.#onPlayer());
+      this.#unsubscribeDrained ??= player.onOutputDrained?.((remainingMs) => this.#onOutputDrained(remainingMs));
       // A new player (the first, or one after release) starts at 1.
       if (player.playbackRate !== this.#playbackRate) player.setPlaybackRate(this.#playbackRate);
       player.reset({ format: utterance.format, speakStartedAt });
@@ -667,12 +674,29 @@ export class SpeechController {
       const word = utterance.words[activeWordIndex];
       if (word) safely(() => callbacks?.onWord?.(word, activeWordIndex));
     }
-    if (heard) {
-      this.publish({ heard: { heardText: utterance.text, unheardText: '', heardWords: utterance.words.length, positionMs: player.getPositionMs() } });
-      safely(() => callbacks?.onEnd?.());
-      this.#settle('ended');
-      if (this.#utterance === utterance) this.#speakNextQueued();
-    }
+    if (heard) this.#heardToTheEnd(utterance, player.getPositionMs());
+  }
+
+  /** `utterance` was heard (or is about to be, `heardEndAt`) to its last word: it ends, and the queue moves on. */
+  #heardToTheEnd(utterance: Utterance, positionMs: number, heardEndAt?: number): void {
+    this.publish({ heard: { heardText: utterance.text, unheardText: '', heardWords: utterance.words.length, positionMs } });
+    safely(() => this.options.getCallbacks?.()?.onEnd?.());
+    this.#settle('ended');
+    if (this.#utterance === utterance) this.#speakNextQueued(heardEndAt);
+  }
+
+  /**
+   * The player's last sample went to the output, `remainingMs` before it is heard. With an utterance
+   * queued, the current one ends now and the next one's audio follows that sample: waiting until it is
+   * heard would put the output's latency between the two as silence. Without a queue, it ends when heard.
+   */
+  #onOutputDrained(remainingMs: number): void {
+    const utterance = this.#utterance;
+    const player = this.#player;
+    if (!utterance || !player || this.#queue.length === 0 || !this.#dispatch(utterance, 'heard')) return;
+    const positionMs = player.getDurationMs();
+    this.publish({ status: 'ended', activeWordIndex: player.getSnapshot().activeWordIndex, interrupted: false });
+    this.#heardToTheEnd(utterance, positionMs, now() + remainingMs);
   }
 
   /** What has been heard of the current utterance at the player's position. */

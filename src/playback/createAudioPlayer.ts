@@ -150,6 +150,7 @@ class WebAudioPlayer implements Player {
   #postedRate = 0;
   #lastPositionMs = 0;
   #endTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #drainedListeners = new Set<(remainingMs: number) => void>();
 
   #clock: PlaybackClock;
   #store: PlayerStore;
@@ -557,6 +558,10 @@ class WebAudioPlayer implements Player {
           this.#endTimer = undefined;
           if (epoch === this.#epoch) this.#end('finished');
         }, delayMs);
+        // Last: a listener may start the next playthrough (reset) right here.
+        if (this.#playthrough.phase === 'complete') {
+          for (const listener of [...this.#drainedListeners]) if (epoch === this.#epoch) listener(delayMs);
+        }
         break;
       }
       default:
@@ -729,6 +734,11 @@ class WebAudioPlayer implements Player {
     return this.#store.onEnded(listener);
   }
 
+  onOutputDrained(listener: (remainingMs: number) => void): () => void {
+    this.#drainedListeners.add(listener);
+    return () => this.#drainedListeners.delete(listener);
+  }
+
   getDiagnostics(): PlayerDiagnostics {
     const context = this.#context;
     return {
@@ -748,6 +758,7 @@ class WebAudioPlayer implements Player {
     // A pending unlock() must not write AudioBlocked into the released store later.
     this.#runningWait?.reject(new SynthesisError('Cancelled', 'The player was disposed before audio could start.'));
     this.#store.close();
+    this.#drainedListeners.clear();
     this.#decoder?.close();
     this.#decoder = undefined;
     this.#clearEndTimer();

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { AudioFormat, ConnectionPool, SpeechController, proxyTransport, type HeardText, type SpeechSnapshot, type SpeechStatus } from 'cosyvoice-react/core';
+import { AudioFormat, ConnectionPool, SpeechController, proxyTransport, type EndedReason, type HeardText, type Player, type SpeechSnapshot, type SpeechStatus } from 'cosyvoice-react/core';
 import { createSilentPlayer } from 'cosyvoice-react/playback';
 import { createLocalVoiceServer, createToneEngine, type SynthesisEngine } from 'cosyvoice-react/server';
 import { startDelayLink } from '../utils/delayLink';
@@ -279,5 +279,87 @@ describe('SpeechController queue: the next utterance synthesized while the curre
     expect(controller.getSnapshot()).toMatchObject({ status: 'error', utterance: first + 1, queued: [] });
     await new Promise((resolve) => setTimeout(resolve, 4 * ONE_WAY_MS));
     expect(asked.map((call) => call.text)).not.toContain('Never reached.');
+  });
+});
+
+describe('SpeechController queue: a player with an output latency', () => {
+  // The silent player plays in real time but has no output latency. This one emulates it: it reports
+  // its last sample as gone to the output LATENCY_MS before its own end, as the Web Audio player does
+  // when its worklet has rendered the last sample (measured in Chromium in test/playback/player.browser.test.ts).
+  const LATENCY_MS = 400;
+
+  function playerWithLatency(ends: EndedReason[], drainedAt: number[]): Player {
+    const player = createSilentPlayer({ format: FORMAT });
+    const listeners = new Set<(remainingMs: number) => void>();
+    let reported = false;
+    player.onEnded((reason) => ends.push(reason));
+    player.subscribe(() => {
+      if (player.getSnapshot().state !== 'playing') reported = false;
+    });
+    const timer = setInterval(() => {
+      const { canSeek, state } = player.getSnapshot();
+      if (reported || !canSeek || state !== 'playing' || player.getDurationMs() - player.getPositionMs() > LATENCY_MS) return;
+      reported = true;
+      drainedAt.push(performance.now());
+      for (const listener of [...listeners]) listener(Math.max(0, player.getDurationMs() - player.getPositionMs()));
+    }, 5);
+    cleanup.push(() => clearInterval(timer));
+    const onOutputDrained = (listener: (remainingMs: number) => void) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    };
+    return new Proxy(player, { get: (target, name) => (name === 'onOutputDrained' ? onOutputDrained : Reflect.get(target, name, target)) });
+  }
+
+  async function latencySetup() {
+    const server = createLocalVoiceServer({ engine: 'tone', host: '127.0.0.1', port: 0 });
+    const url = await server.listen();
+    cleanup.push(() => server.close());
+    const pool = new ConnectionPool(proxyTransport({ url, WebSocket: WebSocket as never }));
+    cleanup.push(() => pool.close());
+    const ends: EndedReason[] = [];
+    const drainedAt: number[] = [];
+    const ended: Array<{ text: string; at: number }> = [];
+    const started: Array<{ text: string; at: number }> = [];
+    let controller!: SpeechController;
+    controller = new SpeechController({
+      transport: pool,
+      defaults: { model: 'cosyvoice-v3-flash', voice: 'longanyang', format: FORMAT, wordTimestampEnabled: true },
+      createPlayer: () => playerWithLatency(ends, drainedAt),
+      getCallbacks: () => ({
+        onStart: () => started.push({ text: controller.getSnapshot().text, at: performance.now() }),
+        onEnd: () => ended.push({ text: controller.getSnapshot().text, at: performance.now() }),
+      }),
+    });
+    cleanup.push(() => controller.release());
+    return { controller, ends, drainedAt, ended, started };
+  }
+
+  it('hands over to the queued utterance when the last sample went to the output, not when it is heard: no latency of silence between', async () => {
+    const { controller, ends, drainedAt, ended, started } = await latencySetup();
+    controller.speak('The first reply, long enough to play a while.');
+    controller.speak('The second reply.', { queue: 'append' });
+    await until(controller, () => controller.getSnapshot().text === 'The second reply.' && status(controller) === 'ended');
+    expect(ended.map((entry) => entry.text)).toEqual(['The first reply, long enough to play a while.', 'The second reply.']);
+    expect(started.map((entry) => entry.text)).toEqual(['The first reply, long enough to play a while.', 'The second reply.']);
+    // The first one ended at its drain (its playthrough cut at the output, its last LATENCY_MS already
+    // there), and the second one was playing before the first would have been heard to its end.
+    expect(drainedAt.length).toBeGreaterThanOrEqual(1);
+    expect(ended[0]!.at).toBeGreaterThanOrEqual(drainedAt[0]!);
+    expect(ends[0]).toBe('stopped');
+    expect(started[1]!.at).toBeLessThan(drainedAt[0]! + LATENCY_MS);
+    // Its time to first audio counts from where the first one is heard to end: the audio was due before that.
+    expect(controller.getSnapshot().metrics.timeToFirstAudioMs).toBe(0);
+    // With nothing queued after it, the second one ended when heard, not at its drain.
+    expect(ends.at(-1)).toBe('finished');
+  });
+
+  it('without a queue, an utterance ends when it is heard to the end, not at its drain', async () => {
+    const { controller, ends, drainedAt, ended } = await latencySetup();
+    controller.speak('Only this one, long enough to play a while.');
+    await until(controller, () => status(controller) === 'ended');
+    expect(drainedAt.length).toBe(1);
+    expect(ends).toEqual(['finished']);
+    expect(ended[0]!.at - drainedAt[0]!).toBeGreaterThanOrEqual(LATENCY_MS - 100);
   });
 });

@@ -280,6 +280,55 @@ describe('createAudioPlayer in Chromium: clock, controls, metrics', () => {
     expect(analyse(tap.samples(), context.sampleRate).seconds).toBeCloseTo(0.6, 1);
   });
 
+  it('onOutputDrained: once per playthrough, when the last sample went to the output, before onEnded("finished") by about the ms it reports', async () => {
+    const { player } = await setup(AudioFormat.PCM_24000HZ_MONO_16BIT);
+    const drained: Array<{ at: number; remainingMs: number }> = [];
+    const off = player.onOutputDrained!((remainingMs) => drained.push({ at: performance.now(), remainingMs }));
+    player.reset();
+    const done = ended(player);
+    for (const chunk of chunks(pcm16(24000, 0.4, sine440))) player.enqueue(chunk);
+    player.endOfStream();
+    expect(await done).toBe('finished');
+    const endedAt = performance.now();
+    expect(drained).toHaveLength(1);
+    expect(drained[0]!.remainingMs).toBeGreaterThanOrEqual(0);
+    // onEnded waits (a timer) for the remaining ms; a busy machine may only make it later.
+    expect(endedAt - drained[0]!.at).toBeGreaterThanOrEqual(drained[0]!.remainingMs - 5);
+    // A stopped playthrough never drains.
+    player.reset();
+    for (const chunk of chunks(pcm16(24000, 0.4, sine440))) player.enqueue(chunk);
+    await sleep(50);
+    player.stop();
+    await sleep(500);
+    expect(drained).toHaveLength(1);
+    off();
+  });
+
+  it('a reset from onOutputDrained (a queue handing over) plays the next audio right after the last sample: both whole, in order', async () => {
+    const { context, tap, player } = await setup(AudioFormat.PCM_24000HZ_MONO_16BIT);
+    const reasons: EndedReason[] = [];
+    player.onEnded((reason) => reasons.push(reason));
+    const next = pcm16(24000, 0.3, sine440);
+    let handedOver = false;
+    player.onOutputDrained!(() => {
+      if (handedOver) return;
+      handedOver = true;
+      player.reset();
+      for (const chunk of chunks(next)) player.enqueue(chunk);
+      player.endOfStream();
+    });
+    tap.mark();
+    player.reset();
+    for (const chunk of chunks(pcm16(24000, 0.3, sine440))) player.enqueue(chunk);
+    player.endOfStream();
+    await expect.poll(() => reasons.includes('finished'), { timeout: 5000 }).toBe(true);
+    await sleep(30);
+    // The first playthrough was cut at the output (its last samples were already there), the second ran to its end.
+    expect(reasons).toEqual(['stopped', 'finished']);
+    // Every sample of both reached the output: 0.6 s of tone.
+    expect(analyse(tap.samples(), context.sampleRate).seconds).toBeCloseTo(0.6, 1);
+  });
+
   it('nextStream: two Ogg Opus streams (two tasks) play back to back in order on one clock', async () => {
     const opus = await fixture('sine440-48k.opus');
     const { context, tap, player } = await setup(AudioFormat.OGG_OPUS_48KHZ_MONO_32KBPS);
