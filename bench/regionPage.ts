@@ -2,6 +2,7 @@
 // writes, read and highlighted in place. Exposes window.runBench().
 import { segmentText, warmUpSegmenter } from '../src/core/segmentText';
 import { collectReadableText } from '../src/dom/collectReadableText';
+import { observeReadableText } from '../src/dom/observeReadableText';
 import { RangeHighlighter } from '../src/dom/RangeHighlighter';
 import { articleHtml } from './articleHtml';
 
@@ -13,7 +14,37 @@ function stats(samples: number[]) {
   return { median: at(0.5), p95: at(0.95), max: sorted[sorted.length - 1]! };
 }
 
-async function runBench({ full = true }: { full?: boolean } = {}) {
+/**
+ * The region's mount as `useReadAloudRegion` does it: the text walked in 8 ms slices (observeReadableText's
+ * sliceMs), on a fresh page (cold code, styles not yet read). The longest task is bounded by the gap
+ * between two tasks of ours that run between the slices.
+ */
+async function runMountBench(article: HTMLElement) {
+  const longTasks: number[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) longTasks.push(entry.duration);
+  });
+  observer.observe({ type: 'longtask' });
+  const t0 = performance.now();
+  const live = observeReadableText(article, { sliceMs: 8, onChange: () => undefined });
+  const callMs = performance.now() - t0;
+  let longestGapMs = callMs;
+  let tasks = 0;
+  while (live.building) {
+    const before = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    longestGapMs = Math.max(longestGapMs, performance.now() - before);
+    tasks++;
+  }
+  const totalMs = performance.now() - t0;
+  const words = live.current.text.split(/\s+/).length;
+  live.disconnect();
+  await nextFrame();
+  observer.disconnect();
+  return { mountCallMs: callMs, mountLongestTaskMs: longestGapMs, mountTotalMs: totalMs, mountTasks: tasks, mountLongTasks: longTasks.length, words };
+}
+
+async function runBench({ full = true, mount = false }: { full?: boolean; mount?: boolean } = {}) {
   const style = document.createElement('style');
   style.textContent = 'article { font: 16px/1.5 sans-serif; width: 700px; } ::highlight(cosyvoice-word) { background: #fd0; } ::highlight(cosyvoice-sentence) { background: #def; }';
   document.head.appendChild(style);
@@ -24,6 +55,8 @@ async function runBench({ full = true }: { full?: boolean } = {}) {
   // The page is rendered (styles computed, laid out) before the region is set up, as on a real page.
   await nextFrame();
   await nextFrame();
+
+  if (mount) return runMountBench(article);
 
   // Intl.Segmenter's one-time start-up, paid in an idle task when the region mounts (warmUpSegmenter).
   const w0 = performance.now();

@@ -129,6 +129,36 @@ function describe(value: unknown): string {
  * readable.text; // "Title\nFirst paragraph. Second sentence.\nA list item\n…"
  */
 export function collectReadableText(root: Element, options: CollectReadableTextOptions = {}): ReadableText {
+  return startReadableTextCollection(root, options).run()!;
+}
+
+/**
+ * A collection of a region's text that runs in slices (see {@link startReadableTextCollection}):
+ * `run(shouldYield)` walks on until the text is complete (and returns it) or `shouldYield()` says to stop
+ * for now (and returns `undefined`; call `run` again later to go on). The DOM must not change between
+ * slices: start a new collection when it did.
+ */
+export interface ReadableTextCollection {
+  run(shouldYield?: () => boolean): ReadableText | undefined;
+}
+
+// How many nodes are walked between two `shouldYield()` checks (a check reads the clock).
+const NODES_PER_CHECK = 64;
+
+/**
+ * {@link collectReadableText} in slices, so a long article is read without one long task: the same
+ * walk, the same result, resumable between nodes. Options are checked at once (a bad one throws here).
+ *
+ * @example
+ * const collection = startReadableTextCollection(article);
+ * const step = () => {
+ *   const start = performance.now();
+ *   const readable = collection.run(() => performance.now() - start > 8);
+ *   if (readable) use(readable); else setTimeout(step);
+ * };
+ * step();
+ */
+export function startReadableTextCollection(root: Element, options: CollectReadableTextOptions = {}): ReadableTextCollection {
   const { imageAlt = false, codeBlocks = 'skip', inlineCode = 'read', skip } = options;
   if (!root || root.nodeType !== 1) throw new TypeError(`collectReadableText needs an Element to read; received ${describe(root)}`);
   if (codeBlocks !== 'skip' && codeBlocks !== 'read') throw new TypeError(`codeBlocks must be 'skip' or 'read'; received ${describe(codeBlocks)}`);
@@ -301,21 +331,42 @@ export function collectReadableText(root: Element, options: CollectReadableTextO
     };
   };
 
-  const rootStyle = getStyle(root);
-  const stack: ElementState[] = [
-    {
-      element: root,
-      style: rootStyle,
-      text: { visible: true, spaces: rootStyle ? spaceMode(rootStyle) : 'collapse' },
-      block: true,
-      closedDetails: root.localName === 'details' && !root.hasAttribute('open'),
-      inCodeBlock: root.localName === 'pre' || root.closest('pre') !== null,
-    },
-  ];
-
-  // Iterative pre-order walk with an explicit stack, so deeply nested markup cannot overflow the call stack.
+  let stack: ElementState[] | undefined;
   let node: Node | null = root.firstChild;
-  while (node) {
+  let result: ReadableText | undefined;
+
+  // Iterative pre-order walk with an explicit stack, so deeply nested markup cannot overflow the call
+  // stack, and so it can stop between two nodes and go on later.
+  const run = (shouldYield?: () => boolean): ReadableText | undefined => {
+    if (result) return result;
+    if (!stack) {
+      const rootStyle = getStyle(root);
+      stack = [
+        {
+          element: root,
+          style: rootStyle,
+          text: { visible: true, spaces: rootStyle ? spaceMode(rootStyle) : 'collapse' },
+          block: true,
+          closedDetails: root.localName === 'details' && !root.hasAttribute('open'),
+          inCodeBlock: root.localName === 'pre' || root.closest('pre') !== null,
+        },
+      ];
+    }
+    let sinceCheck = 0;
+    while (node) {
+      if (shouldYield && ++sinceCheck >= NODES_PER_CHECK) {
+        sinceCheck = 0;
+        if (shouldYield()) return undefined;
+      }
+      walkOne(stack);
+    }
+    result = new ReadableText(root, parts.join(''), runs);
+    return result;
+  };
+
+  /** Reads `node` and moves `node` to the next one in document order. */
+  const walkOne = (stack: ElementState[]): void => {
+    if (!node) return;
     let descend = false;
     const state = stack[stack.length - 1]!;
     if (node.nodeType === 3) {
@@ -344,7 +395,7 @@ export function collectReadableText(root: Element, options: CollectReadableTextO
     }
     if (descend) {
       node = node.firstChild;
-      continue;
+      return;
     }
     // Next node: the next sibling, or climb out of finished elements (ending their lines).
     while (node && node !== root && !node.nextSibling) {
@@ -355,6 +406,6 @@ export function collectReadableText(root: Element, options: CollectReadableTextO
       }
     }
     node = node && node !== root ? node.nextSibling : null;
-  }
-  return new ReadableText(root, parts.join(''), runs);
+  };
+  return { run };
 }

@@ -1,4 +1,4 @@
-import { collectReadableText, READ_ALOUD_ATTRIBUTE, type CollectReadableTextOptions } from './collectReadableText';
+import { collectReadableText, READ_ALOUD_ATTRIBUTE, startReadableTextCollection, type CollectReadableTextOptions, type ReadableTextCollection } from './collectReadableText';
 import type { ReadableText } from './ReadableText';
 
 /**
@@ -40,6 +40,13 @@ export interface ObserveReadableTextOptions extends CollectReadableTextOptions {
    * @default 0 (rebuild in the mutation observer's callback, once per task's batch of changes)
    */
   delayMs?: number;
+  /**
+   * Build the text in slices of about this many ms, one per task, instead of in one task: a long article
+   * (10 000 words take tens of ms to walk) then never blocks input for that long. `current` and
+   * `flush()` finish a build under way at once; a change during a build starts it over.
+   * @default 0 (each build in one task)
+   */
+  sliceMs?: number;
 }
 
 // Attributes that change what is read (visibility, skipping, alt text, closed details, language).
@@ -77,7 +84,9 @@ export function diffReadableText(previous: ReadableText, current: ReadableText):
 export interface ReadableTextObserver {
   /** The text as of the last rebuild (rebuilt first when a change is pending). */
   readonly current: ReadableText;
-  /** Rebuilds now if a change is pending (calling `onChange`); returns whether it did. */
+  /** Whether a build is under way in slices (`sliceMs`); `current` would finish it at once. */
+  readonly building: boolean;
+  /** Brings the text up to date now: builds a pending change (calling `onChange`) or finishes a build under way; returns whether it did. */
   flush(): boolean;
   /** Stops observing (pending changes are dropped). */
   disconnect(): void;
@@ -103,50 +112,97 @@ export interface ReadableTextObserver {
  * live.disconnect();
  */
 export function observeReadableText(root: Element, options: ObserveReadableTextOptions): ReadableTextObserver {
-  const { onChange, delayMs = 0, ...collectOptions } = options;
+  const { onChange, delayMs = 0, sliceMs = 0, ...collectOptions } = options;
   if (typeof onChange !== 'function') throw new TypeError('observeReadableText needs an onChange callback');
   if (!(delayMs >= 0 && Number.isFinite(delayMs))) throw new TypeError(`delayMs must be a finite number >= 0; received ${String(delayMs)}`);
+  if (!(sliceMs >= 0 && Number.isFinite(sliceMs))) throw new TypeError(`sliceMs must be a finite number >= 0; received ${String(sliceMs)}`);
   const view = root.ownerDocument.defaultView;
   if (!view) throw new TypeError('observeReadableText needs an element of a document shown in a window');
-  let current = collectReadableText(root, collectOptions);
+  /** The text of the last finished build. */
+  let current: ReadableText | undefined;
+  /** A build under way (in slices), of the DOM as it was when it started. */
+  let collection: ReadableTextCollection | undefined;
+  /** The DOM changed after the last build started. */
   let pending = false;
-  let timer: number | undefined;
+  let delayTimer: number | undefined;
+  let sliceTimer: number | undefined;
   let connected = true;
 
-  const rebuild = (): boolean => {
-    observer.takeRecords();
-    if (timer !== undefined) view.clearTimeout(timer);
-    timer = undefined;
-    if (!pending || !connected) return false;
-    pending = false;
+  const clearTimers = (): void => {
+    if (delayTimer !== undefined) view.clearTimeout(delayTimer);
+    if (sliceTimer !== undefined) view.clearTimeout(sliceTimer);
+    delayTimer = undefined;
+    sliceTimer = undefined;
+  };
+
+  const finish = (readable: ReadableText): void => {
+    collection = undefined;
     const previous = current;
-    current = collectReadableText(root, collectOptions);
-    onChange(diffReadableText(previous, current));
+    current = readable;
+    if (previous) onChange(diffReadableText(previous, readable));
+  };
+
+  /** Starts a build of the DOM as it is now: at once, or in slices from the next task on. */
+  const start = (): void => {
+    pending = false;
+    clearTimers();
+    collection = startReadableTextCollection(root, collectOptions);
+    if (sliceMs > 0) sliceTimer = view.setTimeout(slice, 0);
+    else finish(collection.run()!);
+  };
+
+  const slice = (): void => {
+    sliceTimer = undefined;
+    if (!connected || !collection) return;
+    // Changed between two slices: what was walked may be stale, so start over.
+    if (observer.takeRecords().length > 0) return start();
+    const began = performance.now();
+    const readable = collection.run(() => performance.now() - began >= sliceMs);
+    if (readable) finish(readable);
+    else sliceTimer = view.setTimeout(slice, 0);
+  };
+
+  /** Brings the text up to date now: a pending change is built, a build under way finished; returns whether a build finished. */
+  const settle = (): boolean => {
+    if (observer.takeRecords().length > 0) pending = true;
+    if (pending && connected) {
+      pending = false;
+      collection = startReadableTextCollection(root, collectOptions);
+    }
+    if (!collection) return false;
+    clearTimers();
+    finish(collection.run()!);
     return true;
   };
 
   const observer = new view.MutationObserver(() => {
     pending = true;
-    if (delayMs === 0) rebuild();
-    else if (timer === undefined) timer = view.setTimeout(rebuild, delayMs);
+    if (delayMs === 0) start();
+    else if (delayTimer === undefined) {
+      delayTimer = view.setTimeout(() => {
+        delayTimer = undefined;
+        if (pending) start();
+      }, delayMs);
+    }
   });
   observer.observe(root, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: OBSERVED_ATTRIBUTES });
+  start();
 
   return {
     get current() {
-      if (observer.takeRecords().length > 0) pending = true;
-      rebuild();
-      return current;
+      settle();
+      // Disconnected before its first build finished: built now, unobserved.
+      return (current ??= collectReadableText(root, collectOptions));
     },
-    flush() {
-      if (observer.takeRecords().length > 0) pending = true;
-      return rebuild();
+    get building() {
+      return collection !== undefined;
     },
+    flush: settle,
     disconnect() {
       connected = false;
       observer.disconnect();
-      if (timer !== undefined) view.clearTimeout(timer);
-      timer = undefined;
+      clearTimers();
+      collection = undefined;
     },
   };
 }

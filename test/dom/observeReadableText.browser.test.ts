@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { collectReadableText } from '../../src/dom/collectReadableText';
 import { observeReadableText, type ReadableTextChange, type ReadableTextObserver } from '../../src/dom/observeReadableText';
 import { mountRegion, removeMountedRegions } from './regionFixtures';
 
@@ -123,5 +124,74 @@ describe('observeReadableText', () => {
     const root = mount('<p>x</p>');
     expect(() => observeReadableText(root, {} as Parameters<typeof observeReadableText>[1])).toThrow(/needs an onChange callback/);
     expect(() => observeReadableText(root, { onChange() {}, delayMs: -1 })).toThrow(/delayMs must be a finite number >= 0; received -1/);
+  });
+});
+
+describe('observeReadableText in slices (sliceMs)', () => {
+  const article = (paragraphs: number) => Array.from({ length: paragraphs }, (_, i) => `<p>Paragraph <b>${i}</b> has <i>a few</i> words in it.</p>`).join('');
+  /** Runs tasks until `check` holds (each slice is a task of its own). */
+  const tasksUntil = async (check: () => boolean) => {
+    for (let task = 0; task < 10_000 && !check(); task++) await new Promise((resolve) => setTimeout(resolve, 0));
+  };
+
+  it('walks the text in later tasks, not in the call; the result is what one walk gives', async () => {
+    const root = mount(article(2000));
+    const expected = collectReadableText(root).text;
+    const { observer, changes } = observe(root, { sliceMs: 1 });
+    // Nothing was walked in the call: the build is under way.
+    expect(observer.building).toBe(true);
+    let tasks = 0;
+    await tasksUntil(() => {
+      tasks++;
+      return !observer.building;
+    });
+    // 2 000 paragraphs at 1 ms a slice take more than one task.
+    expect(tasks).toBeGreaterThan(2);
+    expect(observer.current.text).toBe(expected);
+    // The first build is no change.
+    expect(changes).toEqual([]);
+  });
+
+  it('current (and flush) finish a build under way at once', () => {
+    const root = mount(article(2000));
+    const { observer } = observe(root, { sliceMs: 1 });
+    expect(observer.building).toBe(true);
+    expect(observer.flush()).toBe(true);
+    expect(observer.building).toBe(false);
+    expect(observer.flush()).toBe(false);
+    const other = observe(root, { sliceMs: 1 }).observer;
+    expect(other.current.text).toBe(collectReadableText(root).text);
+    expect(other.building).toBe(false);
+  });
+
+  it('starts over when the region changes between two slices; reports no change for the first build', async () => {
+    const root = mount(article(2000));
+    const { observer, changes } = observe(root, { sliceMs: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(observer.building).toBe(true);
+    root.querySelector('p')!.textContent = 'Changed at the top.';
+    root.lastElementChild!.textContent = 'Changed at the end.';
+    const expected = collectReadableText(root).text;
+    await tasksUntil(() => !observer.building);
+    expect(observer.current.text).toBe(expected);
+    expect(observer.current.text.startsWith('Changed at the top.\n')).toBe(true);
+    expect(observer.current.text.endsWith('\nChanged at the end.')).toBe(true);
+    expect(changes).toEqual([]);
+  });
+
+  it('a change after the first build is rebuilt in slices and reported once as one edit', async () => {
+    const root = mount(article(500));
+    const { observer, changes } = observe(root, { sliceMs: 1 });
+    const before = observer.current.text;
+    root.lastElementChild!.insertAdjacentHTML('afterend', '<p>One more.</p>');
+    await tasksUntil(() => changes.length > 0);
+    expect(changes).toHaveLength(1);
+    expect(changes[0]!.current.text).toBe(`${before}\nOne more.`);
+    expect(changes[0]!.changedAt).toBe(before.length);
+  });
+
+  it('rejects a sliceMs that is not a finite number >= 0', () => {
+    const root = mount('<p>Hi.</p>');
+    expect(() => observeReadableText(root, { onChange: () => undefined, sliceMs: -1 })).toThrow(/sliceMs must be a finite number >= 0/);
   });
 });

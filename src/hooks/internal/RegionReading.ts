@@ -27,6 +27,9 @@ interface Reading {
   end: number;
 }
 
+// Each slice of the text's walk (see observeReadableText's sliceMs): well below the 50 ms that counts as a long task.
+const TEXT_SLICE_MS = 8;
+
 // Clicks on these are theirs (follow the link, press the button), not a request to read.
 const INTERACTIVE = 'a[href], button, input, select, textarea, label, summary, [contenteditable=""], [contenteditable="true"], [role="button"], [role="link"], [tabindex]:not([tabindex="-1"])';
 
@@ -60,7 +63,17 @@ export class RegionReading {
     this.#controller = controller;
     this.#options = options;
     const { imageAlt, codeBlocks, inlineCode, skip } = options;
-    this.#observer = observeReadableText(root, { imageAlt, codeBlocks, inlineCode, skip, delayMs: options.rebuildDelayMs, onChange: (change) => this.#onContentChange(change) });
+    // In slices: a long article's text is walked without one long task at mount; a reading asked for
+    // before it is done finishes it at once.
+    this.#observer = observeReadableText(root, {
+      imageAlt,
+      codeBlocks,
+      inlineCode,
+      skip,
+      delayMs: options.rebuildDelayMs,
+      sliceMs: TEXT_SLICE_MS,
+      onChange: (change) => this.#onContentChange(change),
+    });
     import('./rangeHighlighting').then(
       ({ RangeHighlighter, scrollRangeIntoView }) => {
         if (this.#destroyed) return;
@@ -74,7 +87,7 @@ export class RegionReading {
     if (options.clickToRead) root.addEventListener('click', this.#onClick);
     // Intl.Segmenter's one-time start-up (tens of ms) in an idle moment, not in the reader's click.
     const view = root.ownerDocument.defaultView as (Window & typeof globalThis) | null;
-    const lang = this.#observer.current.lang || undefined;
+    const lang = root.closest('[lang]')?.getAttribute('lang') || undefined;
     if (view && typeof view.requestIdleCallback === 'function') this.#idleCallback = view.requestIdleCallback(() => warmUpSegmenter(lang));
   }
 
