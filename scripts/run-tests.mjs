@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { createWebKitTally, settleWebKitRun } from './webKitReruns.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
@@ -89,19 +90,11 @@ const deadlineMs = minutes('COSYVOICE_TEST_DEADLINE_MINUTES', 82);
 
 /**
  * The WebKit projects run in vitest runs of their own, after the rest: WebKitGTK's web process dies now and
- * then (a segfault in one of its work-queue threads, about 1 run in 2 of the WebKit projects on a busy
- * machine before the MP3 fix in README, Browser support), and vitest then loses the page, the file running
- * in it, and every browser project after it. Apart, a crash costs only WebKit files, and those are rerun.
+ * then (a segfault in one of its own threads, in 2 of 4 runs of `browser-webkit` on a busy machine; README,
+ * Browser support), and vitest then loses the page, the file running in it, and every browser project
+ * after it. Apart, a crash costs only WebKit files, and those are rerun.
  */
 const WEBKIT_PROJECTS = ['browser-webkit', 'storybook-webkit'];
-/** A file whose run the web process's death cut short runs again in a fresh WebKit, at most this many times. */
-const CRASH_RERUNS_PER_FILE = 2;
-/** At most this many crash reruns in all: an engine that keeps dying fails the run instead of retrying for an hour. */
-const CRASH_RERUNS_IN_ALL = 4;
-
-/** What vitest says when a browser page's connection closes under a running file (the file is in the outer message). */
-const CONNECTION_CLOSED = 'Browser connection was closed while running tests';
-const FAILED_TO_RUN = 'Failed to run the test ';
 
 /** The command's own arguments, split into `--project` choices for the main run and the WebKit runs, and the rest (given to both). */
 function splitArguments(args) {
@@ -222,18 +215,13 @@ if (choice.main) {
 // WebKit, in runs of its own. A file cut short by a crash of WebKitGTK's web process (MiniBrowser printed
 // "WebProcess CRASHED", which the provider writes to the crash file, and vitest lost the page's connection
 // while that file ran) runs again in a fresh WebKit; files the crash kept from running run next. Each file
-// counts once, from its last run. A failed assertion, or a lost connection without a crash, is never rerun.
+// counts once, from its last run. A failed assertion, or a lost connection without a crash, is never rerun
+// (scripts/webKitReruns.mjs).
 if (choice.webkit.length > 0 && !stoppedBecause) {
-  /** `project › file` → its tests' count from the run that counts. */
-  const results = new Map();
-  /** `project › file` → how many times the web process died under it. */
-  const crashes = new Map();
-  let reruns = 0;
-  let otherFailures = 0;
+  const tally = createWebKitTally();
   /** The files of the next run (`{ project, file }`), or undefined for every file of the WebKit projects. */
   let files;
-  const key = (module) => `${module.project} › ${module.file}`;
-  for (let run = 1; ; run++) {
+  for (;;) {
     const projects = files ? [...new Set(files.map((module) => module.project))] : choice.webkit;
     console.log(`\n> vitest: WebKit (${projects.join(', ')})${files ? `, again: ${files.map((module) => module.file).join(', ')}` : ''}`);
     rmSync(crashFile, { force: true });
@@ -242,74 +230,24 @@ if (choice.webkit.length > 0 && !stoppedBecause) {
       { ...inheritedEnv, COSYVOICE_WEBKIT: '1', COSYVOICE_WEBKIT_CRASH_FILE: crashFile },
     );
     if (stoppedBecause) {
-      const tally = stoppedTally();
-      passed += tally.passed;
-      failed += tally.failed;
+      const stopped = stoppedTally();
+      passed += stopped.passed;
+      failed += stopped.failed;
       break;
     }
-    const progress = readProgress();
-    const planned = progress?.planned ?? [];
-    const wanted = files ? new Set(files.map(key)) : new Set(planned.map(key));
     const webProcessCrashed = existsSync(crashFile) && readFileSync(crashFile, 'utf8').trim() !== '';
-    // The file that was running when the page's connection closed.
-    const lost = [];
-    const unhandled = [];
-    for (const chain of progress?.end?.unhandledErrors ?? []) {
-      const file = chain[0]?.startsWith(FAILED_TO_RUN) && chain.some((message) => message.includes(CONNECTION_CLOSED)) ? chain[0].slice(FAILED_TO_RUN.length).replace(/\.$/, '') : undefined;
-      const module = file && planned.find((candidate) => path.resolve(root, candidate.file) === path.resolve(root, file));
-      if (module && wanted.has(key(module))) lost.push(module);
-      else unhandled.push(chain);
-    }
-    otherFailures += unhandled.length;
-    const lostKeys = new Set(lost.map(key));
-    let counted = 0;
-    for (const module of progress?.finished ?? []) {
-      if (!wanted.has(key(module)) || lostKeys.has(key(module))) continue;
-      results.set(key(module), { passed: module.passed, failed: module.failed + (module.loadFailed ? 1 : 0) });
-      counted++;
-    }
-    const next = [];
-    for (const module of lost) {
-      const before = (progress?.finished ?? []).find((candidate) => key(candidate) === key(module));
-      const partial = { passed: before?.passed ?? 0, failed: 1 + (before?.failed ?? 0) };
-      if (!webProcessCrashed) {
-        console.log(`\nWebKit: the page's connection closed while ${module.file} ran, but WebKit's web process did not crash: counted as a failure, not rerun.`);
-        results.set(key(module), partial);
-        continue;
-      }
-      const times = (crashes.get(key(module)) ?? 0) + 1;
-      crashes.set(key(module), times);
-      if (times <= CRASH_RERUNS_PER_FILE && reruns < CRASH_RERUNS_IN_ALL) {
-        reruns++;
-        console.log(`\nWebKit: the web process crashed while ${module.file} ran (crash ${times}); running it again in a fresh WebKit (rerun ${reruns} of at most ${CRASH_RERUNS_IN_ALL}).`);
-        next.push(module);
-      } else {
-        console.log(`\nWebKit: the web process crashed while ${module.file} ran (crash ${times}): no more reruns, counted as a failure.`);
-        results.set(key(module), partial);
-      }
-    }
-    if (webProcessCrashed && lost.length === 0) console.log('\nWebKit: the web process crashed with no test file running; nothing to rerun.');
-    const notRun = (files ?? planned).filter((module) => !results.has(key(module)) && !lostKeys.has(key(module)));
-    // Only while each run settles a file or spends a rerun: the loop ends.
-    if (notRun.length > 0 && lost.length > 0 && webProcessCrashed) {
-      console.log(`WebKit: ${notRun.length} file(s) did not start because of the crash; they run next.`);
-      next.push(...notRun);
-    } else if (notRun.length > 0) {
-      // Not a crash: whatever kept them from running fails the run.
-      console.log(`\nWebKit: ${notRun.length} file(s) did not run: ${notRun.map((module) => module.file).join(', ')}.`);
-      for (const module of notRun) results.set(key(module), { passed: 0, failed: 1 });
-    }
-    if (status !== 0 && counted === 0 && lost.length === 0 && unhandled.length === 0 && notRun.length === 0) otherFailures++; // failed, and nothing above says why
+    const { next, log } = settleWebKitRun(tally, { files, progress: readProgress(), webProcessCrashed, status, root });
+    for (const line of log) console.log(`\n${line}`);
     if (next.length === 0) break;
-    files = [...new Map(next.map((module) => [key(module), module])).values()];
+    files = next;
   }
-  for (const tally of results.values()) {
-    passed += tally.passed;
-    failed += tally.failed;
+  for (const result of tally.results.values()) {
+    passed += result.passed;
+    failed += result.failed;
   }
-  failed += otherFailures;
-  const crashed = [...crashes].map(([file, times]) => `${file} (${times}×)`);
-  console.log(`\nWebKit: ${results.size} files; ${crashed.length ? `the web process crashed under ${crashed.join(', ')}` : 'no web process crash'}.`);
+  failed += tally.otherFailures;
+  const crashed = [...tally.crashes].map(([file, times]) => `${file} (${times}×)`);
+  console.log(`\nWebKit: ${tally.results.size} files; ${crashed.length ? `the web process crashed under ${crashed.join(', ')}` : 'no web process crash'}.`);
 }
 
 if (passed === 0 && failed === 0) failed = 1; // ran no test: that is a failure, not a pass
