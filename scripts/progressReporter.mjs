@@ -30,7 +30,6 @@ export default class ProgressReporter {
 
   onTestRunStart(specifications) {
     this.#planned = specifications.map((specification) => ({ project: specification.project.name, file: this.#relative(specification.moduleId) }));
-    this.#write();
   }
 
   onTestModuleStart(testModule) {
@@ -88,9 +87,9 @@ export default class ProgressReporter {
   #write() {
     if (!this.#file) return;
     const running = [...this.#running].map(([file, project]) => ({ file, project, lastActivity: this.#lastActivity.get(project) ?? Date.now() }));
-    writeFileSync(
-      this.#file,
-      JSON.stringify({ passed: this.#passed, failed: this.#failed, running, planned: this.#planned, finished: this.#finished, end: this.#end }),
-    );
+    const progress = { passed: this.#passed, failed: this.#failed, running };
+    // The per-file lists only at the end: the file is rewritten after every test.
+    const end = this.#end && { planned: this.#planned, finished: this.#finished, end: this.#end };
+    writeFileSync(this.#file, JSON.stringify({ ...progress, ...end }));
   }
 }
