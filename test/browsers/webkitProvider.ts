@@ -84,6 +84,7 @@ export class WebKitSession {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const log = process.env.COSYVOICE_WEBKIT_LOG_DIR ? createWriteStream(path.join(process.env.COSYVOICE_WEBKIT_LOG_DIR, `webkit-${Date.now()}-${port}.log`)) : undefined;
+    driver.once('exit', () => log?.end());
     for (const stream of [driver.stdout, driver.stderr]) {
       if (!stream) continue;
       if (log) stream.pipe(log, { end: false });
