@@ -1,10 +1,12 @@
 // `npm test`: makes sure Debian's Chromium, Firefox ESR, WebKitGTK and redis-server are there, type-checks, builds, runs
-// every vitest project (node, jsdom, and the browser and story projects in Chromium and Firefox, and in
-// WebKit with COSYVOICE_WEBKIT=1) and ends with the plain line "N passed, N failed".
+// every vitest project (node, jsdom, and the browser and story projects in Chromium and Firefox), then the
+// WebKit projects in runs of their own (a file cut short by a crash of WebKitGTK's web process runs again,
+// at most twice), and ends with the plain line "N passed, N failed", every test counted once.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { createWebKitTally, settleWebKitRun } from './webKitReruns.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
@@ -76,36 +78,70 @@ step('build', 'npm', ['run', '--silent', 'build']);
 
 const report = path.join(root, 'vitest-report.json');
 const progressFile = path.join(root, 'vitest-progress.json');
-rmSync(report, { force: true });
-rmSync(progressFile, { force: true });
+const crashFile = path.join(root, 'vitest-webkit-crashes.jsonl');
 
 // A watchdog, so that a hang (a browser page that never comes back, say) fails the run with the files that
 // hung named, instead of running until an outer timeout cuts everything off without a result.
 const minutes = (name, fallback) => Number(process.env[name] ?? fallback) * 60_000;
 /** A project with files running that neither starts a file nor finishes a test for this long is hung (its slowest test takes ~1.5 min on an idle machine). */
 const stallLimitMs = minutes('COSYVOICE_TEST_STALL_MINUTES', 10);
-/** The whole `npm test`, setup included; CI stops at 90 minutes. */
+/** The whole `npm test`, setup and every vitest run included; CI stops at 90 minutes. */
 const deadlineMs = minutes('COSYVOICE_TEST_DEADLINE_MINUTES', 82);
 
-console.log('\n> vitest');
-const vitest = spawn(
-  process.execPath,
-  [
-    path.join(root, 'node_modules/vitest/vitest.mjs'),
-    'run',
-    '--reporter=default',
-    '--reporter=json',
-    `--outputFile.json=${report}`,
-    `--reporter=${path.join(root, 'scripts/progressReporter.mjs')}`,
-    ...process.argv.slice(2),
-  ],
-  // Its own process group, so that the browsers and servers it started can be stopped with it.
-  { stdio: 'inherit', detached: true, env: { ...process.env, COSYVOICE_PROGRESS_FILE: progressFile } },
-);
+/**
+ * The WebKit projects run in vitest runs of their own, after the rest: WebKitGTK's web process dies now and
+ * then (a segfault in one of its own threads, in 2 of 4 runs of `browser-webkit` on a busy machine; README,
+ * Browser support), and vitest then loses the page, the file running in it, and every browser project
+ * after it. Apart, a crash costs only WebKit files, and those are rerun.
+ */
+const WEBKIT_PROJECTS = ['browser-webkit', 'storybook-webkit'];
+
+/** The command's own arguments, split into `--project` choices for the main run and the WebKit runs, and the rest (given to both). */
+function splitArguments(args) {
+  const main = [];
+  const webkit = [];
+  const rest = [];
+  let projectsChosen = false;
+  for (let index = 0; index < args.length; index++) {
+    let name;
+    if (args[index] === '--project' && index + 1 < args.length) name = args[++index];
+    else if (args[index].startsWith('--project=')) name = args[index].slice('--project='.length);
+    else {
+      rest.push(args[index]);
+      continue;
+    }
+    projectsChosen = true;
+    const pattern = new RegExp(`^${name.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    const webkitNames = WEBKIT_PROJECTS.filter((project) => pattern.test(project));
+    webkit.push(...webkitNames);
+    if (!WEBKIT_PROJECTS.includes(name)) main.push('--project', name);
+  }
+  // A rerun names its files itself: it keeps the options (and `-t`'s pattern), not the command's file filters.
+  const options = rest.filter((arg, index) => arg.startsWith('-') || ['-t', '--testNamePattern'].includes(rest[index - 1]));
+  return {
+    main: projectsChosen && main.length === 0 ? undefined : main,
+    options,
+    webkit: projectsChosen ? [...new Set(webkit)] : WEBKIT_PROJECTS,
+    rest,
+  };
+}
+
+const readProgress = () => {
+  try {
+    return JSON.parse(readFileSync(progressFile, 'utf8'));
+  } catch {
+    return undefined;
+  }
+};
+
+/** Why the watchdog stopped a run (then no other run starts). */
+let stoppedBecause;
+/** The vitest running now, for the signal handlers. */
+let current;
 /** Signals vitest's whole process group (its browsers and servers too). */
 const signalVitest = (signal) => {
   try {
-    process.kill(-vitest.pid, signal);
+    if (current) process.kill(-current.pid, signal);
   } catch {
     // already gone
   }
@@ -118,43 +154,102 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.exit(130);
   });
 }
-const readProgress = () => {
-  try {
-    return JSON.parse(readFileSync(progressFile, 'utf8'));
-  } catch {
-    return undefined;
-  }
-};
-let stoppedBecause;
-const watchdog = setInterval(() => {
-  const now = Date.now();
-  const progress = readProgress();
-  const hung = (progress?.running ?? []).filter((module) => now - module.lastActivity > stallLimitMs);
-  if (hung.length > 0) stoppedBecause = { why: `no test finished for ${stallLimitMs / 60_000} minutes in`, files: hung.map((module) => module.file) };
-  else if (now - startedAt > deadlineMs) stoppedBecause = { why: `the run passed its ${deadlineMs / 60_000}-minute deadline with these files still running:`, files: (progress?.running ?? []).map((module) => module.file) };
-  if (!stoppedBecause) return;
-  clearInterval(watchdog);
-  console.log(`\nStopping vitest: ${stoppedBecause.why}\n${stoppedBecause.files.map((file) => `  ${file}`).join('\n')}`);
-  signalVitest('SIGTERM');
-  setTimeout(() => signalVitest('SIGKILL'), 10_000).unref();
-}, 5_000);
-const status = await new Promise((resolve) => vitest.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
-clearInterval(watchdog);
 
+/** One vitest run under the watchdog; resolves with its exit status. */
+async function runVitest(args, env) {
+  rmSync(progressFile, { force: true });
+  current = spawn(
+    process.execPath,
+    [path.join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--reporter=default', `--reporter=${path.join(root, 'scripts/progressReporter.mjs')}`, ...args],
+    // Its own process group, so that the browsers and servers it started can be stopped with it.
+    { stdio: 'inherit', detached: true, env: { ...env, COSYVOICE_PROGRESS_FILE: progressFile } },
+  );
+  const watchdog = setInterval(() => {
+    const now = Date.now();
+    const progress = readProgress();
+    const hung = (progress?.running ?? []).filter((module) => now - module.lastActivity > stallLimitMs);
+    if (hung.length > 0) stoppedBecause = { why: `no test finished for ${stallLimitMs / 60_000} minutes in`, files: hung.map((module) => module.file) };
+    else if (now - startedAt > deadlineMs) stoppedBecause = { why: `the run passed its ${deadlineMs / 60_000}-minute deadline with these files still running:`, files: (progress?.running ?? []).map((module) => module.file) };
+    if (!stoppedBecause) return;
+    clearInterval(watchdog);
+    console.log(`\nStopping vitest: ${stoppedBecause.why}\n${stoppedBecause.files.map((file) => `  ${file}`).join('\n')}`);
+    signalVitest('SIGTERM');
+    setTimeout(() => signalVitest('SIGKILL'), 10_000).unref();
+  }, 5_000);
+  const status = await new Promise((resolve) => current.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+  clearInterval(watchdog);
+  current = undefined;
+  return status;
+}
+
+/** What a run the watchdog stopped got through: the progress reporter's counts, and every file that did not finish as one more failure. */
+function stoppedTally() {
+  const progress = readProgress();
+  return { passed: progress?.passed ?? 0, failed: (progress?.failed ?? 0) + Math.max(1, progress?.running?.length ?? 0) };
+}
+
+// The WebKit runs set COSYVOICE_WEBKIT themselves; the main run must not include the WebKit projects.
+const inheritedEnv = { ...process.env };
+delete inheritedEnv.COSYVOICE_WEBKIT;
+const choice = splitArguments(process.argv.slice(2));
 let passed = 0;
 let failed = 0;
-if (stoppedBecause) {
-  // The JSON report is written only at the end of a run: count what the progress reporter saw, and every
-  // file that did not finish as one more failure.
-  const progress = readProgress();
-  passed = progress?.passed ?? 0;
-  failed = (progress?.failed ?? 0) + Math.max(1, progress?.running?.length ?? 0);
-} else if (existsSync(report)) {
-  const result = JSON.parse(readFileSync(report, 'utf8'));
-  passed = result.numPassedTests;
-  failed = result.numFailedTests + (result.numFailedTestSuites ?? 0) * (result.numTotalTests === 0 ? 1 : 0);
-  if (status !== 0 && failed === 0) failed = 1; // e.g. a suite that failed to load
+
+// Everything but WebKit, in one run (vitest.config.ts leaves the WebKit projects out without COSYVOICE_WEBKIT=1).
+if (choice.main) {
+  console.log('\n> vitest');
+  rmSync(report, { force: true });
+  const status = await runVitest(['--reporter=json', `--outputFile.json=${report}`, ...choice.main, ...choice.rest], inheritedEnv);
+  if (stoppedBecause) {
+    ({ passed, failed } = stoppedTally());
+  } else if (existsSync(report)) {
+    const result = JSON.parse(readFileSync(report, 'utf8'));
+    passed = result.numPassedTests;
+    failed = result.numFailedTests + (result.numFailedTestSuites ?? 0) * (result.numTotalTests === 0 ? 1 : 0);
+    if (status !== 0 && failed === 0) failed = 1; // e.g. a suite that failed to load
+  } else if (status !== 0) {
+    failed = 1;
+  }
 }
+
+// WebKit, in runs of its own. A file cut short by a crash of WebKitGTK's web process (MiniBrowser printed
+// "WebProcess CRASHED", which the provider writes to the crash file, and vitest lost the page's connection
+// while that file ran) runs again in a fresh WebKit; files the crash kept from running run next. Each file
+// counts once, from its last run. A failed assertion, or a lost connection without a crash, is never rerun
+// (scripts/webKitReruns.mjs).
+if (choice.webkit.length > 0 && !stoppedBecause) {
+  const tally = createWebKitTally();
+  /** The files of the next run (`{ project, file }`), or undefined for every file of the WebKit projects. */
+  let files;
+  for (;;) {
+    const projects = files ? [...new Set(files.map((module) => module.project))] : choice.webkit;
+    console.log(`\n> vitest: WebKit (${projects.join(', ')})${files ? `, again: ${files.map((module) => module.file).join(', ')}` : ''}`);
+    rmSync(crashFile, { force: true });
+    const status = await runVitest(
+      ['--passWithNoTests', ...projects.flatMap((project) => ['--project', project]), ...(files ? [...choice.options, ...files.map((module) => module.file)] : choice.rest)],
+      { ...inheritedEnv, COSYVOICE_WEBKIT: '1', COSYVOICE_WEBKIT_CRASH_FILE: crashFile },
+    );
+    if (stoppedBecause) {
+      const stopped = stoppedTally();
+      passed += stopped.passed;
+      failed += stopped.failed;
+      break;
+    }
+    const webProcessCrashed = existsSync(crashFile) && readFileSync(crashFile, 'utf8').trim() !== '';
+    const { next, log } = settleWebKitRun(tally, { files, progress: readProgress(), webProcessCrashed, status, root });
+    for (const line of log) console.log(`\n${line}`);
+    if (next.length === 0) break;
+    files = next;
+  }
+  for (const result of tally.results.values()) {
+    passed += result.passed;
+    failed += result.failed;
+  }
+  failed += tally.otherFailures;
+  const crashed = [...tally.crashes].map(([file, times]) => `${file} (${times}×)`);
+  console.log(`\nWebKit: ${tally.results.size} files; ${crashed.length ? `the web process crashed under ${crashed.join(', ')}` : 'no web process crash'}.`);
+}
+
 if (passed === 0 && failed === 0) failed = 1; // ran no test: that is a failure, not a pass
 console.log(`${passed} passed, ${failed} failed`);
-process.exit(status === 0 && failed === 0 && !stoppedBecause ? 0 : 1);
+process.exit(failed === 0 && !stoppedBecause ? 0 : 1);

@@ -3,7 +3,10 @@
 // has no headless mode and no BiDi). Plain `fetch` is the whole client: a session, a navigation, and a
 // trusted element click for `userEvent.click`.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, createWriteStream } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { defineBrowserProvider } from '@vitest/browser';
 import type { BrowserProvider, BrowserProviderOption, TestProject } from 'vitest/node';
@@ -21,6 +24,23 @@ export interface WebKitProviderOptions {
    * does for the Chromium projects (story play functions click with synthetic events). @default true
    */
   autoplay?: boolean;
+}
+
+/**
+ * What MiniBrowser prints (a GLib warning from its web-process-terminated handler) when WebKitGTK's web
+ * process dies: the page, and vitest's connection to it, are gone.
+ */
+const WEB_PROCESS_CRASHED = /\bWebProcess CRASHED\b/;
+
+/**
+ * Says plainly that the web process died, and appends it to `COSYVOICE_WEBKIT_CRASH_FILE` when that is
+ * set: `npm test` (scripts/run-tests.mjs) reruns the file that was running only when this file says the
+ * page died, never for a failed assertion.
+ */
+function reportCrash(line: string): void {
+  console.error(`WebKitGTK's web process crashed (MiniBrowser: "${line.trim()}"): the page and the test file running in it are lost.`);
+  const file = process.env.COSYVOICE_WEBKIT_CRASH_FILE;
+  if (file) appendFileSync(file, `${JSON.stringify({ at: new Date().toISOString(), message: line.trim() })}\n`);
 }
 
 /** The id in a WebDriver element reference (`{ "element-6066-…": id }`). */
@@ -60,8 +80,18 @@ export class WebKitSession {
     // Its own process group, so closing ends xvfb-run, Xvfb and the driver together.
     const driver = spawn('xvfb-run', ['-a', '-s', '-screen 0 1280x1024x24', 'WebKitWebDriver', `--port=${port}`], {
       detached: true,
-      stdio: 'ignore',
+      // MiniBrowser's output reaches us through the driver's: it is how a dead web process is told.
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
+    const log = process.env.COSYVOICE_WEBKIT_LOG_DIR ? createWriteStream(path.join(process.env.COSYVOICE_WEBKIT_LOG_DIR, `webkit-${Date.now()}-${port}.log`)) : undefined;
+    driver.once('exit', () => log?.end());
+    for (const stream of [driver.stdout, driver.stderr]) {
+      if (!stream) continue;
+      if (log) stream.pipe(log, { end: false });
+      createInterface({ input: stream }).on('line', (line) => {
+        if (WEB_PROCESS_CRASHED.test(line)) reportCrash(line);
+      });
+    }
     const session = new WebKitSession(driver, `http://127.0.0.1:${port}`);
     process.once('exit', session.#killDriver);
     try {
