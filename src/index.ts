@@ -37,7 +37,7 @@ export type { SynthesisParameters } from './core/parameters';
 export { SpeakButton, useSpeakButton } from './components/SpeakButton';
 export type { SpeakButtonAction, SpeakButtonLabels, SpeakButtonProps, SpeakButtonRenderState, SpeakButtonSpeech, UseSpeakButtonOptions, UseSpeakButtonResult } from './components/SpeakButton';
 export { KaraokeText } from './components/KaraokeText';
-export type { KaraokeTextLabels, KaraokeTextProps, KaraokeTextSpeech, WordState } from './components/KaraokeText';
+export type { KaraokeTextLabels, KaraokeTextProps, KaraokeTextReading, KaraokeTextSpeech, WordState } from './components/KaraokeText';
 export { VoicePicker, useVoicePicker } from './components/VoicePicker';
 export type { UseVoicePickerOptions, UseVoicePickerResult, VoiceGroup, VoicePickerLabels, VoicePickerProps, VoicePickerRootProps, VoicePickerState } from './components/VoicePicker';
 export { ReadAloud } from './components/ReadAloud';

@@ -1,6 +1,7 @@
 import { bindMethods } from './bindMethods';
 import { MAX_CHARACTERS_PER_MESSAGE, MAX_CHARACTERS_PER_TASK, countCharacters } from './countCharacters';
 import type { SynthesisError } from './errors';
+import { IndexedListeners } from './IndexedListeners';
 import { locateWord } from './locateWord';
 import { segmentText, spanIndexAt, type SentenceSpan, type WordSpan } from './segmentText';
 import { SpeechController, type SpeechControllerOptions, type SpeechStatus } from './SpeechController';
@@ -122,16 +123,20 @@ export class ReadAloudController extends SpeechController {
   /** Where `play` starts after a stop: the heard word's offset. */
   #resumeOffset = 0;
   #cutTimer: ReturnType<typeof setTimeout> | undefined;
+  #stopSeekWatch: (() => void) | undefined;
   #reading: ReadAloudSnapshot;
   #readingListeners = new Set<() => void>();
   #tasks = 0;
   readonly #maxCharactersPerTask: number;
+  #wordListeners = new IndexedListeners();
+  #sentenceListeners = new IndexedListeners();
+  #textTimeline: readonly TimelineWord[] | undefined;
 
   constructor(options: ReadAloudControllerOptions) {
     super(options);
     this.#maxCharactersPerTask = options.maxCharactersPerTask ?? MAX_CHARACTERS_PER_TASK;
     this.#reading = this.#buildReading();
-    bindMethods(this, ['subscribeReading', 'getReadingSnapshot', 'setText', 'play', 'seekToWord', 'seekToSentence', 'nextSentence', 'previousSentence', 'seekToOffset']);
+    bindMethods(this, ['subscribeReading', 'getReadingSnapshot', 'setText', 'play', 'seekToWord', 'seekToSentence', 'nextSentence', 'previousSentence', 'seekToOffset', 'subscribeReadingWord', 'getReadingWordState', 'subscribeReadingSentence', 'isReadingSentence']);
     this.subscribe(() => this.#onSpeech());
   }
 
@@ -149,6 +154,7 @@ export class ReadAloudController extends SpeechController {
     this.#sentences = Object.freeze(segmentation.sentences);
     this.#words = Object.freeze(segmentation.words);
     this.#parts = [];
+    this.#textTimeline = undefined;
     this.#tasks = 0;
     this.#resumeOffset = 0;
     this.#ended = false;
@@ -164,6 +170,43 @@ export class ReadAloudController extends SpeechController {
 
   getReadingSnapshot(): ReadAloudSnapshot {
     return this.#reading;
+  }
+
+  /**
+   * Calls `listener` only when the state of word `index` of the text's words changes (see
+   * {@link getReadingWordState}): a word change notifies the words between the old and the new one.
+   */
+  subscribeReadingWord(index: number, listener: () => void): () => void {
+    return this.#wordListeners.subscribe(index, listener);
+  }
+
+  /** Whether word `index` of the text's words is being heard (`active`), before it (`spoken`) or after it (`pending`). */
+  getReadingWordState(index: number): 'pending' | 'active' | 'spoken' {
+    const { status, wordIndex } = this.#reading;
+    if (status === 'ended') return 'spoken';
+    return index === wordIndex ? 'active' : index < wordIndex ? 'spoken' : 'pending';
+  }
+
+  /** Calls `listener` when sentence `index` becomes or stops being the current one (see {@link isReadingSentence}). */
+  subscribeReadingSentence(index: number, listener: () => void): () => void {
+    return this.#sentenceListeners.subscribe(index, listener);
+  }
+
+  /** Whether sentence `index` is the one being read (while a reading is underway, paused included). */
+  isReadingSentence(index: number): boolean {
+    const { status, sentenceIndex } = this.#reading;
+    return index === sentenceIndex && isUnderway(status);
+  }
+
+  /**
+   * The text's words in the shape of timeline words (`beginIndex` / `endIndex` are their offsets into
+   * the text, `sentenceIndex` their sentence; `beginMs` / `endMs` are `NaN`: a reading's audio comes in
+   * parts, so a word has no one time), for components that render a timeline.
+   */
+  get textTimeline(): readonly TimelineWord[] {
+    return (this.#textTimeline ??= Object.freeze(
+      this.#words.map((word) => ({ text: this.#text.slice(word.start, word.end), beginIndex: word.start, endIndex: word.end, beginMs: Number.NaN, endMs: Number.NaN, sentenceIndex: word.sentenceIndex })),
+    ));
   }
 
   /**
@@ -187,6 +230,7 @@ export class ReadAloudController extends SpeechController {
     this.#active = false;
     this.#playing = undefined;
     this.#clearCutTimer();
+    this.#clearSeekWatch();
     const heard = super.stop();
     this.#publishReading();
     return heard;
@@ -234,6 +278,7 @@ export class ReadAloudController extends SpeechController {
 
   #playFrom(offset: number): void {
     this.#clearCutTimer();
+    this.#clearSeekWatch();
     const part = this.#partCovering(offset);
     if (!part) {
       this.#synthesize(offset, this.#nextPartStart(offset));
@@ -317,6 +362,8 @@ export class ReadAloudController extends SpeechController {
     });
     this.publish({ words: recording.words, sentences: recording.sentences });
     this.synthesized(utterance);
+    // The player says when the audio can be sought (its decoder flushed), which the speech snapshot may not show.
+    if (this.#playing.pendingSeekMs !== undefined) this.#stopSeekWatch = player.subscribe(() => this.#trySeek());
     this.#trySeek();
     this.#scheduleCutCheck();
     this.#publishReading();
@@ -325,9 +372,11 @@ export class ReadAloudController extends SpeechController {
   #trySeek(): void {
     const playing = this.#playing;
     const player = this.player;
+    if (!playing || playing.pendingSeekMs === undefined) this.#clearSeekWatch();
     if (!playing || playing.pendingSeekMs === undefined || !player || !player.getSnapshot().canSeek) return;
     const ms = playing.pendingSeekMs;
     playing.pendingSeekMs = undefined;
+    this.#clearSeekWatch();
     player.seek(ms);
     player.resume();
   }
@@ -388,6 +437,12 @@ export class ReadAloudController extends SpeechController {
     if (this.getPositionMs() < playing.cutMs) return false;
     this.#continueAfter(playing);
     return true;
+  }
+
+  #clearSeekWatch(): void {
+    const stop = this.#stopSeekWatch;
+    this.#stopSeekWatch = undefined;
+    stop?.();
   }
 
   #clearCutTimer(): void {
@@ -505,6 +560,16 @@ export class ReadAloudController extends SpeechController {
     const previous = this.#reading;
     if (previous && (Object.keys(next) as Array<keyof ReadAloudSnapshot>).every((key) => Object.is(previous[key], next[key]))) return;
     this.#reading = Object.freeze(next);
+    if ((previous.status === 'ended') !== (next.status === 'ended') || previous.words !== next.words) this.#wordListeners.notifyBetween(-1, Math.max(previous.words.length, next.words.length));
+    else if (previous.wordIndex !== next.wordIndex) this.#wordListeners.notifyBetween(previous.wordIndex, next.wordIndex);
+    if (next.sentenceIndex !== previous.sentenceIndex || isUnderway(next.status) !== isUnderway(previous.status)) {
+      this.#sentenceListeners.notify(previous.sentenceIndex);
+      this.#sentenceListeners.notify(next.sentenceIndex);
+    }
     for (const listener of [...this.#readingListeners]) listener();
   }
+}
+
+function isUnderway(status: ReadAloudStatus): boolean {
+  return status === 'connecting' || status === 'buffering' || status === 'speaking' || status === 'paused';
 }
