@@ -42,6 +42,8 @@ export { VoicePicker, useVoicePicker } from './components/VoicePicker';
 export type { UseVoicePickerOptions, UseVoicePickerResult, VoiceGroup, VoicePickerLabels, VoicePickerProps, VoicePickerRootProps, VoicePickerState } from './components/VoicePicker';
 export { ReadAloud } from './components/ReadAloud';
 export type { ReadAloudProps } from './components/ReadAloud';
+export { ReadAloudControls, useReadAloudControls } from './components/ReadAloudControls';
+export type { ReadAloudButtonProps, ReadAloudControlsLabels, ReadAloudControlsProps, ReadAloudControlsReading, UseReadAloudControlsOptions, UseReadAloudControlsResult } from './components/ReadAloudControls';
 export { ReadAloudRegion } from './components/ReadAloudRegion';
 export type { ReadAloudRegionLabels, ReadAloudRegionProps } from './components/ReadAloudRegion';
 export { useAnnouncer } from './components/useAnnouncer';

@@ -84,6 +84,8 @@ const IDLE_READING: Omit<ReadAloudSnapshot, 'text' | 'sentences' | 'words' | 'pl
 
 // After a part's last whole word, the silence that still belongs to it before the next part plays.
 const TRAILING_SILENCE_MS = 120;
+// Speech at the service's normal rate, before any audio tells the pace (about 15 characters a second).
+const DEFAULT_MS_PER_CHARACTER = 65;
 // How often the end of a cut part is checked while it plays (no event marks it).
 const CUT_CHECK_MS = 40;
 
@@ -136,7 +138,7 @@ export class ReadAloudController extends SpeechController {
     super(options);
     this.#maxCharactersPerTask = options.maxCharactersPerTask ?? MAX_CHARACTERS_PER_TASK;
     this.#reading = this.#buildReading();
-    bindMethods(this, ['subscribeReading', 'getReadingSnapshot', 'setText', 'play', 'seekToWord', 'seekToSentence', 'nextSentence', 'previousSentence', 'seekToOffset', 'subscribeReadingWord', 'getReadingWordState', 'subscribeReadingSentence', 'isReadingSentence']);
+    bindMethods(this, ['subscribeReading', 'getReadingSnapshot', 'setText', 'play', 'seekToWord', 'seekToSentence', 'nextSentence', 'previousSentence', 'seekToOffset', 'subscribeReadingWord', 'getReadingWordState', 'subscribeReadingSentence', 'isReadingSentence', 'estimateMs']);
     this.subscribe(() => this.#onSpeech());
   }
 
@@ -207,6 +209,16 @@ export class ReadAloudController extends SpeechController {
     return (this.#textTimeline ??= Object.freeze(
       this.#words.map((word) => ({ text: this.#text.slice(word.start, word.end), beginIndex: word.start, endIndex: word.end, beginMs: Number.NaN, endMs: Number.NaN, sentenceIndex: word.sentenceIndex })),
     ));
+  }
+
+  /**
+   * About when `offset` of the text is reached, in ms of audio from the start of the text (as
+   * synthesized: divide by the playback rate for real time). Parts of the text whose audio has not
+   * arrived are estimated from the pace of the audio that has (or about 65 ms a character before any
+   * has): a progress bar's time, the Media Session's position.
+   */
+  estimateMs(offset: number = this.#text.length): number {
+    return Math.round(Math.max(0, Math.min(this.#text.length, offset)) * this.#msPerCharacter());
   }
 
   /**
@@ -486,6 +498,21 @@ export class ReadAloudController extends SpeechController {
     const words = part.utterance.words;
     const last = words[words.length - 1];
     return last ? last.endMs + TRAILING_SILENCE_MS : 0;
+  }
+
+  /** The pace of the audio received so far: ms of audio per character of text. */
+  #msPerCharacter(): number {
+    let ms = 0;
+    let characters = 0;
+    for (const part of this.#parts) {
+      const words = part.utterance.words;
+      const first = words[0];
+      const last = words[words.length - 1];
+      if (!first || !last || last.endIndex <= first.beginIndex) continue;
+      ms += last.endMs - first.beginMs;
+      characters += last.endIndex - first.beginIndex;
+    }
+    return characters > 0 && ms > 0 ? ms / characters : DEFAULT_MS_PER_CHARACTER;
   }
 
   /** When the word at `offset` starts in a part's audio. */
