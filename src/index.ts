@@ -24,6 +24,7 @@ export type { UseReadAloudRegionOptions, UseReadAloudRegionResult } from './hook
 export type { RegionContentChangePolicy } from './hooks/internal/RegionReading';
 export { useReadAloud } from './hooks/useReadAloud';
 export type { UseReadAloudOptions, UseReadAloudResult } from './hooks/useReadAloud';
+export type { ReadAloudMediaMetadata } from './hooks/internal/ReadingMediaSession';
 export type { ReadAloudController, ReadAloudSnapshot, ReadAloudStatus } from './core/ReadAloudController';
 export type { CollectReadableTextOptions } from './dom/collectReadableText';
 export type { HighlightMode } from './dom/RangeHighlighter';

@@ -138,7 +138,7 @@ export class ReadAloudController extends SpeechController {
     super(options);
     this.#maxCharactersPerTask = options.maxCharactersPerTask ?? MAX_CHARACTERS_PER_TASK;
     this.#reading = this.#buildReading();
-    bindMethods(this, ['subscribeReading', 'getReadingSnapshot', 'setText', 'play', 'seekToWord', 'seekToSentence', 'nextSentence', 'previousSentence', 'seekToOffset', 'subscribeReadingWord', 'getReadingWordState', 'subscribeReadingSentence', 'isReadingSentence', 'estimateMs']);
+    bindMethods(this, ['subscribeReading', 'getReadingSnapshot', 'setText', 'play', 'seekToWord', 'seekToSentence', 'nextSentence', 'previousSentence', 'seekToOffset', 'subscribeReadingWord', 'getReadingWordState', 'subscribeReadingSentence', 'isReadingSentence', 'estimateMs', 'offsetAtMs']);
     this.subscribe(() => this.#onSpeech());
   }
 
@@ -219,6 +219,11 @@ export class ReadAloudController extends SpeechController {
    */
   estimateMs(offset: number = this.#text.length): number {
     return Math.round(Math.max(0, Math.min(this.#text.length, offset)) * this.#msPerCharacter());
+  }
+
+  /** The inverse of {@link estimateMs}: about which offset of the text is heard `ms` into the reading's audio. */
+  offsetAtMs(ms: number): number {
+    return Math.max(0, Math.min(this.#text.length, Math.round(Math.max(0, ms) / this.#msPerCharacter())));
   }
 
   /**

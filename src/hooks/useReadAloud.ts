@@ -1,6 +1,8 @@
-import { useCallback, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useSyncExternalStore } from 'react';
 import { ReadAloudController, type ReadAloudSnapshot, type SpeechOptions, type StreamingSpeechControllerOptions } from '../core/index';
+import { ReadingMediaSession, type ReadAloudMediaMetadata } from './internal/ReadingMediaSession';
 import { useIsomorphicLayoutEffect } from './internal/useIsomorphicLayoutEffect';
+import { useLatestRef } from './internal/useLatestRef';
 import { useSpeechControllerInstance } from './internal/useSpeechControllerInstance';
 import { isActiveStatus } from './useSpeech';
 
@@ -13,6 +15,14 @@ export interface UseReadAloudOptions extends SpeechOptions {
    * tasks of one reading). Lower it only to test the split. @default 200 000
    */
   maxCharactersPerTask?: number;
+  /**
+   * The lock screen, headset and media keys (`navigator.mediaSession`, where the browser has it):
+   * while this reading is underway, its metadata (title, artist or site, artwork when given), play /
+   * pause / stop / seek, previous and next track as previous and next sentence, and the position kept
+   * current; cleared when the reading stops, ends or fails. `false` leaves the Media Session alone.
+   * @default {} (title: the document's title; artist: the page's host)
+   */
+  mediaSession?: ReadAloudMediaMetadata | false;
 }
 
 /** What {@link useReadAloud} returns: the reading's state and stable actions. */
@@ -63,11 +73,19 @@ function createReadAloudController(maxCharactersPerTask: number | undefined) {
  * <button onClick={reading.nextSentence}>Next sentence</button>
  */
 export function useReadAloud(text: string, options: UseReadAloudOptions = {}): UseReadAloudResult {
-  const { locale, maxCharactersPerTask, ...speechOptions } = options;
+  const { locale, maxCharactersPerTask, mediaSession = {}, ...speechOptions } = options;
   const controller = useSpeechControllerInstance('useReadAloud', speechOptions, createReadAloudController(maxCharactersPerTask));
   useIsomorphicLayoutEffect(() => {
     controller.setText(text, { locale });
   }, [controller, text, locale]);
+  const metadata = useLatestRef(mediaSession);
+  const useMediaSession = mediaSession !== false;
+  useEffect(() => {
+    const session = typeof navigator === 'undefined' ? undefined : navigator.mediaSession;
+    if (!useMediaSession || !session) return undefined;
+    const binding = new ReadingMediaSession(controller, session, () => metadata.current || {});
+    return () => binding.destroy();
+  }, [controller, useMediaSession, metadata]);
   const snapshot = useSyncExternalStore(
     useCallback((listener: () => void) => controller.subscribeReading(listener), [controller]),
     controller.getReadingSnapshot,
