@@ -568,7 +568,14 @@ export class ReadAloudController extends SpeechController {
     const heard = this.#active ? this.#heardOffset() : undefined;
     const previous = this.#reading as ReadAloudSnapshot | undefined;
     const wordIndex = heard === undefined ? -1 : spanIndexAt(this.#words, heard);
-    const sentenceIndex = wordIndex >= 0 ? (this.#words[wordIndex]?.sentenceIndex ?? -1) : this.#active || this.#resumeOffset > 0 ? (previous?.sentenceIndex ?? -1) : -1;
+    // Read to the end, the reading rests on its last sentence (a progress bar stays full).
+    const sentenceIndex = this.#ended
+      ? this.#sentences.length - 1
+      : wordIndex >= 0
+        ? (this.#words[wordIndex]?.sentenceIndex ?? -1)
+        : this.#active || this.#resumeOffset > 0
+          ? (previous?.sentenceIndex ?? -1)
+          : -1;
     const characters = this.#parts.reduce((sum, part) => sum + (part.utterance.characters ?? 0), 0);
     const snapshot = this.getSnapshot();
     return {
