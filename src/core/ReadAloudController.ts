@@ -1,6 +1,7 @@
 import { bindMethods } from './bindMethods';
 import { MAX_CHARACTERS_PER_MESSAGE, MAX_CHARACTERS_PER_TASK, countCharacters } from './countCharacters';
 import type { SynthesisError } from './errors';
+import type { SynthesisParameters } from './parameters';
 import { IndexedListeners } from './IndexedListeners';
 import { locateWord } from './locateWord';
 import { segmentText, spanIndexAt, type SentenceSpan, type WordSpan } from './segmentText';
@@ -129,6 +130,7 @@ export class ReadAloudController extends SpeechController {
   #reading: ReadAloudSnapshot;
   #readingListeners = new Set<() => void>();
   #tasks = 0;
+  #defaultsKey: string | undefined;
   readonly #maxCharactersPerTask: number;
   #wordListeners = new IndexedListeners();
   #sentenceListeners = new IndexedListeners();
@@ -136,6 +138,7 @@ export class ReadAloudController extends SpeechController {
 
   constructor(options: ReadAloudControllerOptions) {
     super(options);
+    this.#defaultsKey = parametersKey(options.defaults ?? {});
     this.#maxCharactersPerTask = options.maxCharactersPerTask ?? MAX_CHARACTERS_PER_TASK;
     this.#reading = this.#buildReading();
     bindMethods(this, ['subscribeReading', 'getReadingSnapshot', 'setText', 'play', 'seekToWord', 'seekToSentence', 'nextSentence', 'previousSentence', 'seekToOffset', 'subscribeReadingWord', 'getReadingWordState', 'subscribeReadingSentence', 'isReadingSentence', 'estimateMs', 'offsetAtMs']);
@@ -161,6 +164,18 @@ export class ReadAloudController extends SpeechController {
     this.#resumeOffset = 0;
     this.#ended = false;
     this.#publishReading();
+  }
+
+  /**
+   * Replaces the request parameters for later tasks. Audio kept under other parameters (another voice,
+   * rate or format) is forgotten, so going back requests it again in the new voice; the part playing
+   * now plays on.
+   */
+  override setDefaults(defaults: Partial<SynthesisParameters>): void {
+    const key = parametersKey(defaults);
+    if (this.#defaultsKey !== undefined && key !== this.#defaultsKey) this.#parts = [];
+    this.#defaultsKey = key;
+    super.setDefaults(defaults);
   }
 
   subscribeReading(listener: () => void): () => void {
@@ -363,7 +378,8 @@ export class ReadAloudController extends SpeechController {
     const player = this.player;
     if (!utterance || !player) return;
     const cutMs = part.complete ? undefined : this.#cutOf(part);
-    this.#playing = { part, utterance, cutMs, pendingSeekMs: ms > 0 ? ms : undefined };
+    const playing: Playing = { part, utterance, cutMs, pendingSeekMs: ms > 0 ? ms : undefined };
+    this.#playing = playing;
     utterance.words = recording.words;
     utterance.sentences = recording.sentences;
     // Held still until it is sought: the start of the part must not sound first.
@@ -379,8 +395,10 @@ export class ReadAloudController extends SpeechController {
     });
     this.publish({ words: recording.words, sentences: recording.sentences });
     this.synthesized(utterance);
+    // A player that is not real time may have heard it all already, and the reading moved on.
+    if (this.#playing !== playing) return;
     // The player says when the audio can be sought (its decoder flushed), which the speech snapshot may not show.
-    if (this.#playing.pendingSeekMs !== undefined) this.#stopSeekWatch = player.subscribe(() => this.#trySeek());
+    if (playing.pendingSeekMs !== undefined) this.#stopSeekWatch = player.subscribe(() => this.#trySeek());
     this.#trySeek();
     this.#scheduleCutCheck();
     this.#publishReading();
@@ -611,4 +629,9 @@ export class ReadAloudController extends SpeechController {
 
 function isUnderway(status: ReadAloudStatus): boolean {
   return status === 'connecting' || status === 'buffering' || status === 'speaking' || status === 'paused';
+}
+
+/** The same for equal parameters whatever their order (the hook passes a new object on each change). */
+function parametersKey(parameters: Partial<SynthesisParameters>): string {
+  return JSON.stringify(Object.entries(parameters).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

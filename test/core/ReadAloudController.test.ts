@@ -140,6 +140,22 @@ describe('ReadAloudController', () => {
     expect(controller.getReadingSnapshot().status).toBe('idle');
   });
 
+  it('forgets kept audio when the voice changes (going back requests it in the new voice), not when the same parameters come again', async () => {
+    const { controller, sent } = await setup({ realtime: false });
+    const defaults = { model: 'cosyvoice-v3-flash', voice: 'longanyang', format: FORMAT, wordTimestampEnabled: true, speechRate: 2 } as const;
+    controller.setText(TEXT);
+    controller.play();
+    await until(controller, (s) => s.status === 'ended');
+    controller.setDefaults({ ...defaults });
+    controller.seekToSentence(8);
+    await until(controller, (s) => s.status === 'ended');
+    expect(sent()).toHaveLength(1);
+    controller.setDefaults({ ...defaults, voice: 'longanhuan' });
+    controller.seekToSentence(8);
+    await until(controller, (s) => s.status === 'ended');
+    expect(sent()).toEqual([TEXT, TEXT.slice(controller.getReadingSnapshot().sentences[8]!.start)]);
+  });
+
   it('next and previous sentence move by one sentence from the heard one', async () => {
     const { controller } = await setup();
     controller.setText(TEXT);
