@@ -72,6 +72,8 @@ interface Playing {
   cutMs: number | undefined;
   /** A played-again part waits for its audio to be seekable to this position before it is heard. */
   pendingSeekMs: number | undefined;
+  /** Paused by the reader while it waited: it stays paused once sought. */
+  pausedWhileSeeking?: boolean;
 }
 
 const IDLE_READING: Omit<ReadAloudSnapshot, 'text' | 'sentences' | 'words' | 'playbackRate'> = /* @__PURE__ */ Object.freeze({
@@ -413,7 +415,28 @@ export class ReadAloudController extends SpeechController {
     playing.pendingSeekMs = undefined;
     this.#clearSeekWatch();
     player.seek(ms);
-    player.resume();
+    if (!playing.pausedWhileSeeking) player.resume();
+  }
+
+  /** Pauses; a part that is still being positioned stays paused once it is. */
+  override pause(): void {
+    const playing = this.#playing;
+    if (playing?.pendingSeekMs !== undefined) {
+      playing.pausedWhileSeeking = true;
+      this.#publishReading();
+    }
+    super.pause();
+  }
+
+  /** Resumes after `pause`. */
+  override resume(): void {
+    const playing = this.#playing;
+    if (playing?.pendingSeekMs !== undefined) {
+      playing.pausedWhileSeeking = false;
+      this.#publishReading();
+      return;
+    }
+    super.resume();
   }
 
   #resumeIfPaused(): void {
@@ -576,7 +599,7 @@ export class ReadAloudController extends SpeechController {
     const snapshot = this.getSnapshot();
     if (!this.#active) return snapshot.status === 'error' ? 'error' : 'idle';
     const playing = this.#playing;
-    if (playing?.pendingSeekMs !== undefined) return 'buffering';
+    if (playing?.pendingSeekMs !== undefined) return playing.pausedWhileSeeking ? 'paused' : 'buffering';
     // Between parts (one heard, the next not begun) the reading is waiting for audio, not over.
     if (snapshot.status === 'ended' || snapshot.status === 'idle') return 'buffering';
     return snapshot.status;

@@ -113,6 +113,31 @@ describe('useReadAloud in Chromium with real audio', () => {
     await expect.poll(() => reading!.status).toBe('idle');
   });
 
+  it('paused while it moves into kept audio, it stays paused there, and plays on from that word', async () => {
+    await render(
+      <FastSpeechProvider>
+        <Reader />
+      </FastSpeechProvider>,
+    );
+    await userEvent.click(page.getByRole('button', { name: 'Play' }));
+    await expect.poll(() => reading!.controller.getSnapshot().isComplete, { timeout: 15_000 }).toBe(true);
+    reading!.stop();
+    const target = reading!.sentences[5]!.firstWord;
+    // Both in one task: the kept audio is still being positioned when the pause comes.
+    reading!.seekToWord(target);
+    reading!.pause();
+    await expect.poll(() => reading!.status, { timeout: 15_000 }).toBe('paused');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(reading!.status).toBe('paused');
+    expect(reading!.controller.player?.getSnapshot().state).toBe('paused');
+    reading!.play();
+    await expect.poll(() => reading!.status, { timeout: 15_000 }).toBe('speaking');
+    await expect.poll(() => reading!.wordIndex, { timeout: 15_000 }).toBeGreaterThanOrEqual(target);
+    expect(reading!.sentenceIndex).toBeGreaterThanOrEqual(5);
+    expect(reading!.tasks).toBe(1);
+    reading!.stop();
+  });
+
   it('stopped, it plays on from the heard word with the kept audio', async () => {
     await render(
       <FastSpeechProvider>
