@@ -86,7 +86,8 @@ describe('useReadAloud in Chromium with real audio', () => {
     // A word of sentence 2 (never requested), chosen with the keyboard.
     const second = page.getByText('second', { exact: true });
     (second.element() as HTMLElement).focus();
-    await userEvent.keyboard('{Enter}');
+    // Dispatched (the Firefox and WebKit providers of these tests have no keyboard command).
+    document.activeElement!.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }));
     const target = wordAt('second');
     await expect.poll(() => reading!.wordIndex, { timeout: 15_000 }).toBeGreaterThanOrEqual(target);
     const { metrics } = reading!.controller.getSnapshot();
