@@ -156,6 +156,19 @@ describe('ReadAloudController', () => {
     expect(sent()).toEqual([TEXT, TEXT.slice(controller.getReadingSnapshot().sentences[8]!.start)]);
   });
 
+  it('a task that fails ends the reading in error with the typed error, and play starts it again', async () => {
+    const { controller } = await setup({ realtime: false });
+    controller.setDefaults({ model: 'cosyvoice-v3-flash', voice: 'no-such-voice', format: FORMAT, wordTimestampEnabled: true });
+    controller.setText(TEXT);
+    controller.play();
+    const failed = await until(controller, (s) => s.status === 'error' || s.status === 'ended');
+    expect(failed.status).toBe('error');
+    expect(failed.error?.code).toBeTypeOf('string');
+    controller.setDefaults({ model: 'cosyvoice-v3-flash', voice: 'longanyang', format: FORMAT, wordTimestampEnabled: true });
+    controller.play();
+    await expect(until(controller, (s) => s.status === 'ended' || s.status === 'error')).resolves.toMatchObject({ status: 'ended' });
+  });
+
   it('next and previous sentence move by one sentence from the heard one', async () => {
     const { controller } = await setup();
     controller.setText(TEXT);
