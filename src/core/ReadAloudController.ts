@@ -452,6 +452,7 @@ export class ReadAloudController extends SpeechController {
       this.#ended = true;
       this.#playing = undefined;
       this.#clearCutTimer();
+      this.#clearSeekWatch();
       this.#publishReading({ status: 'ended' });
       return;
     }
