@@ -18,7 +18,7 @@ import {
   type MouseEvent,
   type ReactNode,
 } from 'react';
-import type { SpeechController, SpeechStatus, TimelineWord } from '../core/index';
+import type { ReadAloudController, SpeechController, SpeechStatus, TimelineWord } from '../core/index';
 import { IndexedListeners } from '../core/IndexedListeners';
 import { useIsomorphicLayoutEffect } from '../hooks/internal/useIsomorphicLayoutEffect';
 import { composeEventHandlers } from './composeEventHandlers';
@@ -42,6 +42,16 @@ export interface KaraokeTextSpeech {
   text: string;
   isComplete: boolean;
   seek(ms: number): boolean;
+}
+
+/**
+ * What {@link KaraokeText} needs from a reading: a `useReadAloud` result fits. Its words are the text's
+ * own words, the current sentence is marked, and a word starts the reading from itself.
+ */
+export interface KaraokeTextReading {
+  controller: ReadAloudController;
+  status: SpeechStatus;
+  text: string;
 }
 
 /** A piece of the rendered text: plain text between words, or a word of the timeline. */
@@ -142,6 +152,14 @@ interface KaraokeContextValue {
   tabStop: IndexStore;
   /** Latest props that word components read without re-rendering when they change. */
   latest: { current: { follow: boolean; renderWord: KaraokeTextProps['renderWord']; userScrolledAway: boolean } };
+  /** With a reading: which sentence is the current one (per-sentence subscriptions). */
+  sentences: SentenceStore | undefined;
+}
+
+/** The current sentence of a reading, with per-sentence subscriptions. */
+interface SentenceStore {
+  subscribeSentence(index: number, listener: () => void): () => void;
+  isSentenceActive(index: number): boolean;
 }
 
 const KaraokeContext = /* @__PURE__ */ createContext<KaraokeContextValue | null>(null);
@@ -168,6 +186,12 @@ export interface KaraokeTextProps extends Omit<HTMLAttributes<HTMLDivElement>, '
    * may be shared with other texts: its words are shown only while its text is this `text`.
    */
   speech?: KaraokeTextSpeech;
+  /**
+   * A `useReadAloud` result (instead of `speech`): the words are the text's own words from the start,
+   * the current sentence's words carry `data-sentence-active`, and clicking a word or pressing Enter or
+   * Space on it reads from that word at any time (before its audio exists too). Elements mode only.
+   */
+  reading?: KaraokeTextReading;
   /** An explicit timeline (instead of `speech`), e.g. from `SpeechSynthesizer` or stored captions. */
   timeline?: readonly TimelineWord[];
   /** With `timeline`: the heard word, or -1. @default -1 */
@@ -226,7 +250,10 @@ export interface KaraokeTextProps extends Omit<HTMLAttributes<HTMLDivElement>, '
  * <KaraokeText timeline={words} activeWordIndex={index}>{text}</KaraokeText>
  */
 export const KaraokeText = /* @__PURE__ */ forwardRef<HTMLDivElement, KaraokeTextProps>(function KaraokeText(props, forwardedRef) {
-  return props.highlight === 'ranges' ? <KaraokeRangesMode props={props} forwardedRef={forwardedRef} /> : <KaraokeElementsText {...props} ref={forwardedRef} />;
+  if (process.env.NODE_ENV !== 'production' && props.reading && props.highlight === 'ranges') {
+    warnOnce(`${KARAOKE_TEXT_NAME} shows a \`reading\` in elements mode only; \`highlight="ranges"\` is ignored.`);
+  }
+  return props.highlight === 'ranges' && !props.reading ? <KaraokeRangesMode props={props} forwardedRef={forwardedRef} /> : <KaraokeElementsText {...props} ref={forwardedRef} />;
 });
 
 const KaraokeElementsText = /* @__PURE__ */ forwardRef<HTMLDivElement, KaraokeTextProps>(function KaraokeText(props, forwardedRef) {
@@ -234,6 +261,7 @@ const KaraokeElementsText = /* @__PURE__ */ forwardRef<HTMLDivElement, KaraokeTe
     text: textProp,
     children,
     speech,
+    reading,
     timeline,
     activeWordIndex = -1,
     follow = true,
@@ -261,11 +289,12 @@ const KaraokeElementsText = /* @__PURE__ */ forwardRef<HTMLDivElement, KaraokeTe
     }
   }
 
-  const text = textProp ?? (typeof children === 'string' ? children : undefined) ?? speech?.text ?? '';
+  const text = textProp ?? (typeof children === 'string' ? children : undefined) ?? speech?.text ?? reading?.text ?? '';
+  const readingController = reading?.controller;
   // A shared speech may be reading another text (as in SpeakButton): its offsets are not into this one.
-  const words = (speech ? speech.text === text && speech.words : timeline) || EMPTY_WORDS;
+  const words = (reading ? reading.text === text && reading.controller.textTimeline : speech ? speech.text === text && speech.words : timeline) || EMPTY_WORDS;
   const segments = useMemo(() => splitIntoSegments(text, words), [text, words]);
-  const seekable = seekableProp ?? (speech !== undefined || onWordSelect !== undefined);
+  const seekable = seekableProp ?? (speech !== undefined || reading !== undefined || onWordSelect !== undefined);
   const labels = { ...DEFAULT_KARAOKE_TEXT_LABELS, ...labelOverrides };
 
   const [localWords] = useState(() => new IndexStore(activeWordIndex));
@@ -314,8 +343,17 @@ const KaraokeElementsText = /* @__PURE__ */ forwardRef<HTMLDivElement, KaraokeTe
       for (const type of types) document.removeEventListener(type, away, options);
     };
   }, []);
-  const wordStore: WordStateStore = speech ? speech.controller : localWords;
-  const context = useMemo<KaraokeContextValue>(() => ({ words: wordStore, isLocal: !speech, tabStop, latest }), [wordStore, speech === undefined, tabStop]);
+  const readingStores = useMemo(
+    () =>
+      readingController && {
+        words: { subscribeWord: readingController.subscribeReadingWord, getWordState: readingController.getReadingWordState },
+        sentences: { subscribeSentence: readingController.subscribeReadingSentence, isSentenceActive: readingController.isReadingSentence },
+      },
+    [readingController],
+  );
+  const wordStore: WordStateStore = readingStores ? readingStores.words : speech ? speech.controller : localWords;
+  const isLocal = !speech && !reading;
+  const context = useMemo<KaraokeContextValue>(() => ({ words: wordStore, isLocal, tabStop, latest, sentences: readingStores?.sentences }), [wordStore, isLocal, tabStop, readingStores]);
 
   const announce = useAnnouncer();
   const selectWord = (index: number) => {
@@ -333,7 +371,15 @@ const KaraokeElementsText = /* @__PURE__ */ forwardRef<HTMLDivElement, KaraokeTe
       },
     };
     onWordSelect?.(word, index, selection);
-    if (prevented || !speech) {
+    if (prevented) {
+      return;
+    }
+    if (readingController) {
+      // From this word, at any time: its audio is played if it has arrived, else requested from here.
+      readingController.seekToWord(index);
+      return;
+    }
+    if (!speech) {
       return;
     }
     // Asked even before the audio is complete: the click also starts an audio output the browser blocked.
@@ -407,7 +453,7 @@ const KaraokeElementsText = /* @__PURE__ */ forwardRef<HTMLDivElement, KaraokeTe
     }
   });
 
-  const status: SpeechStatus = speech ? speech.status : activeWordIndex >= 0 ? 'speaking' : 'idle';
+  const status: SpeechStatus = reading ? reading.status : speech ? speech.status : activeWordIndex >= 0 ? 'speaking' : 'idle';
   return (
     <div
       className={className === undefined ? 'cosyvoice-karaoke' : `cosyvoice-karaoke ${className}`}
@@ -427,6 +473,8 @@ const KaraokeElementsText = /* @__PURE__ */ forwardRef<HTMLDivElement, KaraokeTe
 });
 
 const EMPTY_WORDS: readonly TimelineWord[] = /* @__PURE__ */ Object.freeze([]);
+
+const noop = (): void => undefined;
 
 function wordIndexOf(target: EventTarget | null): number | undefined {
   if (!target || typeof (target as Element).closest !== 'function') {
@@ -462,7 +510,7 @@ const KaraokeChunk = /* @__PURE__ */ memo(
           segment.kind === 'text' ? (
             <TextRun key={segment.key} text={segment.text} />
           ) : (
-            <KaraokeWord key={`w${segment.index}`} index={segment.index} text={segment.text} focusable={focusable} />
+            <KaraokeWord key={`w${segment.index}`} index={segment.index} sentence={segment.word.sentenceIndex} text={segment.text} focusable={focusable} />
           ),
         )}
       </>
@@ -490,12 +538,12 @@ function TextRun({ text }: { text: string }) {
   return <>{text}</>;
 }
 
-const KaraokeWord = /* @__PURE__ */ memo(function KaraokeWord({ index, text, focusable }: { index: number; text: string; focusable: boolean }) {
+const KaraokeWord = /* @__PURE__ */ memo(function KaraokeWord({ index, sentence, text, focusable }: { index: number; sentence: number; text: string; focusable: boolean }) {
   const context = useContext(KaraokeContext);
   if (!context) {
     throw new Error('`KaraokeWord` must be used within `KaraokeText`');
   }
-  const { words, isLocal, tabStop, latest } = context;
+  const { words, isLocal, tabStop, latest, sentences } = context;
   const subscribeState = useCallback((listener: () => void) => words.subscribeWord(index, listener), [words, index]);
   const state = useSyncExternalStore(
     subscribeState,
@@ -507,6 +555,12 @@ const KaraokeWord = /* @__PURE__ */ memo(function KaraokeWord({ index, text, foc
     subscribeTabStop,
     () => tabStop.index === index,
     () => index === 0,
+  );
+  const subscribeSentence = useCallback((listener: () => void) => (sentences ? sentences.subscribeSentence(sentence, listener) : noop), [sentences, sentence]);
+  const inActiveSentence = useSyncExternalStore(
+    subscribeSentence,
+    () => sentences?.isSentenceActive(sentence) ?? false,
+    () => false,
   );
   const ref = useRef<HTMLSpanElement>(null);
   useEffect(() => {
@@ -529,6 +583,7 @@ const KaraokeWord = /* @__PURE__ */ memo(function KaraokeWord({ index, text, foc
       data-state={state}
       data-active={state === 'active' ? '' : undefined}
       data-spoken={state === 'spoken' ? '' : undefined}
+      data-sentence-active={inActiveSentence ? '' : undefined}
       // Seekable words are operable (click, Enter, Space), so they need a role (WCAG 4.1.2): each is a
       // button in the words' roving tab stop. Only while seekable, so plain reading stays plain text.
       {...(focusable && { role: 'button', tabIndex: isTabStop ? 0 : -1 })}

@@ -17,6 +17,8 @@ export { splitHeardText } from './splitHeardText';
 export type { HeardText } from './splitHeardText';
 export { StreamingSpeechController } from './StreamingSpeechController';
 export type { StreamingSpeechControllerOptions } from './StreamingSpeechController';
+export { ReadAloudController } from './ReadAloudController';
+export type { ReadAloudControllerOptions, ReadAloudSnapshot, ReadAloudStatus } from './ReadAloudController';
 export type { ReadableStreamLike } from './openTextSource';
 export type { EndedReason, Player, PlayerDiagnostics, PlayerSnapshot, PlayerState, ResetOptions, TimelineSource } from './Player';
 export { MAX_PLAYBACK_RATE, MIN_PLAYBACK_RATE } from './checkPlaybackRate';

@@ -19,3 +19,5 @@ export { useSynthesisToken } from './useSynthesisToken';
 export type { UseSynthesisTokenOptions, UseSynthesisTokenResult } from './useSynthesisToken';
 export { useReadAloudRegion } from './useReadAloudRegion';
 export type { UseReadAloudRegionOptions, UseReadAloudRegionResult } from './useReadAloudRegion';
+export { useReadAloud } from './useReadAloud';
+export type { UseReadAloudOptions, UseReadAloudResult } from './useReadAloud';

@@ -1,6 +1,6 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
-import { KaraokeText, SpeakButton, useSpeechSynthesis, type SpeakButtonLabels } from 'cosyvoice-react';
+import { KaraokeText, ReadAloud, SpeakButton, useSpeechSynthesis, type SpeakButtonLabels } from 'cosyvoice-react';
 import { withStoryProvider } from '../support/StoryProvider';
 
 const ENGLISH = {
@@ -81,5 +81,15 @@ export const DefaultTest: Story = {
     await waitFor(() => expect(status).toHaveTextContent('正在朗读'));
     await userEvent.click(mandarin.getByRole('button', { name: '停止朗读' }));
     await waitFor(() => expect(status).toHaveTextContent('已停止朗读'));
+  },
+};
+
+/** `<ReadAloud controls>`: the recipe as a steerable player (controls, then the text whose words read from themselves). */
+export const WithControls: Story = {
+  render: () => <ReadAloud text={ENGLISH.body} controls style={{ maxWidth: 640, lineHeight: 1.7 }} />,
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await expect(canvas.getByRole('group', { name: 'Read-aloud player' })).toHaveAttribute('data-state', 'idle');
+    await expect(canvas.getByRole('slider', { name: 'Reading position' })).toHaveAttribute('aria-valuemax', '3');
   },
 };

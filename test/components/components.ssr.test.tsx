@@ -42,6 +42,19 @@ describe('components on the server', () => {
     expect(html).not.toContain('role="status"');
   });
 
+  it('render the read-aloud player idle: its controls, and the text plain until it mounts', () => {
+    const { transport, calls } = recordingTransport();
+    const html = renderToString(
+      <SpeechProvider transport={transport} model="cosyvoice-v3-flash" voice="longanyang">
+        <ReadAloud text="First sentence. Second one." controls />
+      </SpeechProvider>,
+    );
+    expect(calls).toEqual({ connect: 0, post: 0 });
+    expect(html).toContain('role="group" aria-label="Read-aloud player" data-state="idle"');
+    expect(html).toMatch(/role="slider"[^>]*aria-valuenow="1"/);
+    expect(html).toContain('First sentence. Second one.');
+  });
+
   it('render a reading region and KaraokeText in ranges mode as plain markup (nothing to read or highlight on the server)', () => {
     const { transport, calls } = recordingTransport();
     const html = renderToString(

@@ -1,0 +1,230 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { AudioFormat, ConnectionPool, ReadAloudController, countCharacters, proxyTransport, type ReadAloudSnapshot, type Transport } from 'cosyvoice-react/core';
+import { createSilentPlayer } from 'cosyvoice-react/playback';
+import { createLocalVoiceServer } from 'cosyvoice-react/server';
+
+const cleanup: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+
+const FORMAT = AudioFormat.PCM_16000HZ_MONO_16BIT;
+
+/** A reading over the local voice server (tone engine) through a connection pool, recording the text of every task. */
+async function setup(options: { maxCharactersPerTask?: number; realtime?: boolean } = {}) {
+  const server = createLocalVoiceServer({ engine: 'tone', host: '127.0.0.1', port: 0 });
+  const url = await server.listen();
+  cleanup.push(() => server.close());
+  const base = proxyTransport({ url, WebSocket: WebSocket as never });
+  /** The text sent by each task (its continue-task messages joined), in order. */
+  const taskTexts = new Map<string, string>();
+  let opened = 0;
+  const recording: Transport = {
+    ...base,
+    connect: async (handlers, signal) => {
+      opened++;
+      const socket = await base.connect(handlers, signal);
+      return {
+        reused: socket.reused,
+        close: (code, reason) => socket.close(code, reason),
+        send: (text) => {
+          const message = JSON.parse(text) as { header: { action: string; task_id: string }; payload: { input?: { text?: string } } };
+          if (message.header.action === 'run-task') taskTexts.set(message.header.task_id, '');
+          if (message.header.action === 'continue-task') taskTexts.set(message.header.task_id, taskTexts.get(message.header.task_id)! + (message.payload.input?.text ?? ''));
+          socket.send(text);
+        },
+      };
+    },
+  };
+  const pool = new ConnectionPool({ ...recording });
+  cleanup.push(() => pool.close());
+  const controller = new ReadAloudController({
+    transport: pool,
+    defaults: { model: 'cosyvoice-v3-flash', voice: 'longanyang', format: FORMAT, wordTimestampEnabled: true, speechRate: 2 },
+    createPlayer: () => createSilentPlayer({ format: FORMAT, realtime: options.realtime ?? true }),
+    maxCharactersPerTask: options.maxCharactersPerTask,
+  });
+  cleanup.push(() => controller.release());
+  return { controller, sent: () => [...taskTexts.values()], opened: () => opened };
+}
+
+/** Resolves once `check` holds for the reading's snapshot (checked on every change). */
+function until(controller: ReadAloudController, check: (snapshot: ReadAloudSnapshot) => boolean, timeoutMs = 20_000): Promise<ReadAloudSnapshot> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      unsubscribe();
+      const { status, wordIndex, sentenceIndex } = controller.getReadingSnapshot();
+      reject(new Error(`timed out; status ${status}, word ${wordIndex}, sentence ${sentenceIndex}`));
+    }, timeoutMs);
+    const test = () => {
+      const snapshot = controller.getReadingSnapshot();
+      if (!check(snapshot)) return;
+      clearTimeout(timer);
+      unsubscribe();
+      resolve(snapshot);
+    };
+    const unsubscribe = controller.subscribeReading(test);
+    test();
+  });
+}
+
+/** Every heard word of the text (index into the reading's words) while the reading runs. */
+function recordWords(controller: ReadAloudController) {
+  const heard: number[] = [];
+  const statuses: string[] = [];
+  const unsubscribe = controller.subscribeReading(() => {
+    const { wordIndex, status } = controller.getReadingSnapshot();
+    if (wordIndex >= 0 && heard.at(-1) !== wordIndex) heard.push(wordIndex);
+    if (statuses.at(-1) !== status) statuses.push(status);
+  });
+  cleanup.push(unsubscribe);
+  return { heard, statuses };
+}
+
+const SENTENCES = Array.from({ length: 10 }, (_, i) => `Sentence ${['one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'][i]} has a few words.`);
+const TEXT = SENTENCES.join(' ');
+
+describe('ReadAloudController', () => {
+  it('reads a text to the end with the heard word and sentence as indexes into the text, in one task', async () => {
+    const { controller, sent } = await setup({ realtime: false });
+    controller.setText(TEXT);
+    const { sentences, words } = controller.getReadingSnapshot();
+    expect(sentences).toHaveLength(10);
+    expect(TEXT.slice(sentences[3]!.start, sentences[3]!.end)).toBe(SENTENCES[3]);
+    const record = recordWords(controller);
+    controller.play();
+    const ended = await until(controller, (s) => s.status === 'ended' || s.status === 'error');
+    expect(ended.status).toBe('ended');
+    expect(sent()).toEqual([TEXT]);
+    expect(ended.tasks).toBe(1);
+    expect(words.length).toBe(60);
+    expect(record.statuses).not.toContain('idle');
+  });
+
+  it('seeking beyond the received audio starts a new task at that sentence; going back sends only the part never received and replays the rest from the kept audio', async () => {
+    const { controller, sent } = await setup();
+    controller.setText(TEXT);
+    const { sentences, words } = controller.getReadingSnapshot();
+    controller.play();
+    // Nothing has arrived yet: sentence 6 is beyond what was received.
+    expect(controller.seekToSentence(6)).toBe(true);
+    const heard = await until(controller, (s) => s.status === 'speaking' && s.wordIndex >= 0);
+    expect(heard.sentenceIndex).toBe(6);
+    expect(words[heard.wordIndex]!.start).toBe(sentences[6]!.start);
+    expect(sent().at(-1)).toBe(TEXT.slice(sentences[6]!.start));
+    const ended = await until(controller, (s) => s.status === 'ended' || s.status === 'error');
+    expect(ended.status).toBe('ended');
+    const tasksAfterFirstPass = ended.tasks;
+    const sentBefore = sent().length;
+
+    // Back to sentence 2: sentences 2–5 were never received, 6–9 were.
+    const record = recordWords(controller);
+    expect(controller.seekToSentence(2)).toBe(true);
+    await until(controller, (s) => s.sentenceIndex === 8 && s.status === 'speaking', 30_000);
+    expect(sent().length).toBe(sentBefore + 1);
+    expect(sent().at(-1)).toBe(TEXT.slice(sentences[2]!.start, sentences[6]!.start));
+    // Heard in order, across the switch from the new task to the kept audio.
+    const heardSentences = [...new Set(record.heard.map((index) => words[index]!.sentenceIndex))];
+    expect(heardSentences.slice(0, 7)).toEqual([2, 3, 4, 5, 6, 7, 8]);
+    for (let i = 1; i < record.heard.length; i++) expect(record.heard[i]).toBeGreaterThan(record.heard[i - 1]!);
+    expect(record.statuses).not.toContain('ended');
+    expect(controller.getReadingSnapshot().tasks).toBe(tasksAfterFirstPass + 1);
+
+    // Back into audio that has arrived: no new task, heard from that sentence.
+    expect(controller.seekToSentence(7)).toBe(true);
+    const again = await until(controller, (s) => s.status === 'speaking' && s.sentenceIndex === 7 && s.wordIndex >= 0);
+    expect(words[again.wordIndex]!.sentenceIndex).toBe(7);
+    expect(sent().length).toBe(sentBefore + 1);
+    controller.stop();
+    expect(controller.getReadingSnapshot().status).toBe('idle');
+  });
+
+  it('forgets kept audio when the voice changes (going back requests it in the new voice), not when the same parameters come again', async () => {
+    const { controller, sent } = await setup({ realtime: false });
+    const defaults = { model: 'cosyvoice-v3-flash', voice: 'longanyang', format: FORMAT, wordTimestampEnabled: true, speechRate: 2 } as const;
+    controller.setText(TEXT);
+    controller.play();
+    await until(controller, (s) => s.status === 'ended');
+    controller.setDefaults({ ...defaults });
+    controller.seekToSentence(8);
+    await until(controller, (s) => s.status === 'ended');
+    expect(sent()).toHaveLength(1);
+    controller.setDefaults({ ...defaults, voice: 'longanhuan' });
+    controller.seekToSentence(8);
+    await until(controller, (s) => s.status === 'ended');
+    expect(sent()).toEqual([TEXT, TEXT.slice(controller.getReadingSnapshot().sentences[8]!.start)]);
+  });
+
+  it('a task that fails ends the reading in error with the typed error, and play starts it again', async () => {
+    const { controller } = await setup({ realtime: false });
+    controller.setDefaults({ model: 'cosyvoice-v3-flash', voice: 'no-such-voice', format: FORMAT, wordTimestampEnabled: true });
+    controller.setText(TEXT);
+    controller.play();
+    const failed = await until(controller, (s) => s.status === 'error' || s.status === 'ended');
+    expect(failed.status).toBe('error');
+    expect(failed.error?.code).toBeTypeOf('string');
+    controller.setDefaults({ model: 'cosyvoice-v3-flash', voice: 'longanyang', format: FORMAT, wordTimestampEnabled: true });
+    controller.play();
+    await expect(until(controller, (s) => s.status === 'ended' || s.status === 'error')).resolves.toMatchObject({ status: 'ended' });
+  });
+
+  it('next and previous sentence move by one sentence from the heard one', async () => {
+    const { controller } = await setup();
+    controller.setText(TEXT);
+    controller.play();
+    await until(controller, (s) => s.status === 'speaking' && s.sentenceIndex === 0 && s.wordIndex >= 0);
+    expect(controller.nextSentence()).toBe(true);
+    await until(controller, (s) => s.status === 'speaking' && s.sentenceIndex === 1 && s.wordIndex >= 0);
+    expect(controller.nextSentence()).toBe(true);
+    await until(controller, (s) => s.status === 'speaking' && s.sentenceIndex === 2 && s.wordIndex >= 0);
+    expect(controller.previousSentence()).toBe(true);
+    const back = await until(controller, (s) => s.status === 'speaking' && s.wordIndex >= 0 && s.sentenceIndex === 1);
+    expect(back.words[back.wordIndex]!.sentenceIndex).toBe(1);
+    controller.pause();
+    await until(controller, (s) => s.status === 'paused');
+    controller.play();
+    await until(controller, (s) => s.status === 'speaking');
+  });
+
+  it('splits a text over the task limit into tasks at sentence boundaries, heard as one reading', async () => {
+    const { controller, sent } = await setup({ maxCharactersPerTask: 100, realtime: false });
+    controller.setText(TEXT);
+    const record = recordWords(controller);
+    controller.play();
+    const ended = await until(controller, (s) => s.status === 'ended' || s.status === 'error');
+    expect(ended.status).toBe('ended');
+    const texts = sent();
+    expect(texts.length).toBeGreaterThan(2);
+    expect(texts.join('')).toBe(TEXT);
+    for (const text of texts) {
+      expect(countCharacters(text)).toBeLessThanOrEqual(100);
+      expect(text.trimEnd().endsWith('.')).toBe(true);
+    }
+    expect(ended.tasks).toBe(texts.length);
+    // One reading: between its tasks it never went idle or ended.
+    expect(record.statuses).not.toContain('idle');
+    expect(record.statuses.filter((status) => status === 'ended')).toEqual(['ended']);
+  });
+
+  it('reads a 300 000-character document as one reading: the first task stops at a sentence boundary under 200 000, and a seek past it reads from there', async () => {
+    const { controller, sent } = await setup();
+    const sentence = 'This long chapter goes on and on. ';
+    const document = sentence.repeat(Math.ceil(300_000 / sentence.length));
+    expect(countCharacters(document)).toBeGreaterThanOrEqual(300_000);
+    controller.setText(document);
+    controller.play();
+    await until(controller, (s) => s.status === 'speaking' && s.wordIndex >= 0, 30_000);
+    const first = sent()[0]!;
+    expect(countCharacters(first)).toBeLessThanOrEqual(200_000);
+    expect(countCharacters(first)).toBeGreaterThan(200_000 - sentence.length);
+    expect(document.startsWith(first)).toBe(true);
+    const { sentences } = controller.getReadingSnapshot();
+    const target = sentences.findIndex((s) => s.start >= 250_000);
+    expect(controller.seekToSentence(target)).toBe(true);
+    const there = await until(controller, (s) => s.status === 'speaking' && s.wordIndex >= 0 && s.sentenceIndex === target, 30_000);
+    expect(there.sentenceIndex).toBe(target);
+    expect(sent().at(-1)).toBe(document.slice(sentences[target]!.start));
+    controller.stop();
+  });
+});
