@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { AudioFormat, ConnectionPool, ReadAloudController, countCharacters, proxyTransport, type ReadAloudSnapshot, type Transport } from 'cosyvoice-react/core';
 import { createSilentPlayer } from 'cosyvoice-react/playback';
-import { createLocalVoiceServer } from 'cosyvoice-react/server';
+import { createLocalVoiceServer, createSynthesisProxy } from 'cosyvoice-react/server';
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -12,10 +12,17 @@ afterEach(async () => {
 const FORMAT = AudioFormat.PCM_16000HZ_MONO_16BIT;
 
 /** A reading over the local voice server (tone engine) through a connection pool, recording the text of every task. */
-async function setup(options: { maxCharactersPerTask?: number; realtime?: boolean } = {}) {
-  const server = createLocalVoiceServer({ engine: 'tone', host: '127.0.0.1', port: 0 });
-  const url = await server.listen();
+async function setup(options: { maxCharactersPerTask?: number; realtime?: boolean; throughProxy?: boolean } = {}) {
+  const KEY = 'sk-READING-3f9a1c7e';
+  const server = createLocalVoiceServer({ engine: 'tone', host: '127.0.0.1', port: 0, apiKeys: options.throughProxy ? [KEY] : undefined });
+  let url = await server.listen();
   cleanup.push(() => server.close());
+  if (options.throughProxy) {
+    // The proxy holds the key; the local server plays DashScope behind it and accepts only that key.
+    const proxy = createSynthesisProxy({ apiKey: KEY, upstream: server.url, port: 0, host: '127.0.0.1', log: () => undefined });
+    url = await proxy.listen();
+    cleanup.push(() => proxy.close());
+  }
   const base = proxyTransport({ url, WebSocket: WebSocket as never });
   /** The text sent by each task (its continue-task messages joined), in order. */
   const taskTexts = new Map<string, string>();
@@ -138,6 +145,27 @@ describe('ReadAloudController', () => {
     expect(sent().length).toBe(sentBefore + 1);
     controller.stop();
     expect(controller.getReadingSnapshot().status).toBe('idle');
+  });
+
+  it('through createSynthesisProxy: a seek beyond the received audio is a new task on the same connections, a seek back replays kept audio', async () => {
+    const { controller, sent, opened } = await setup({ throughProxy: true });
+    controller.setText(TEXT);
+    const { sentences } = controller.getReadingSnapshot();
+    controller.play();
+    await until(controller, (s) => s.status === 'speaking' && s.wordIndex >= 0);
+    expect(controller.seekToSentence(7)).toBe(true);
+    const heard = await until(controller, (s) => s.status === 'speaking' && s.sentenceIndex === 7 && s.wordIndex >= 0);
+    expect(heard.tasks).toBe(2);
+    expect(sent().at(-1)).toBe(TEXT.slice(sentences[7]!.start));
+    await until(controller, (s) => s.status === 'ended');
+    // Back to the start: the first task's audio is kept up to where it was cut; only what never came is asked for.
+    expect(controller.seekToSentence(0)).toBe(true);
+    await until(controller, (s) => s.status === 'speaking' && s.sentenceIndex === 0 && s.wordIndex >= 0);
+    expect(controller.getReadingSnapshot().tasks).toBeLessThanOrEqual(3);
+    // The cut task's socket cannot carry another task until the service ends it (the protocol has no
+    // cancel), so the seek may take a second one; the third task goes out on a warm one.
+    expect(opened()).toBeLessThanOrEqual(2);
+    controller.stop();
   });
 
   it('forgets kept audio when the voice changes (going back requests it in the new voice), not when the same parameters come again', async () => {
