@@ -1,5 +1,6 @@
-import { forwardRef, useCallback, useRef, type HTMLAttributes, type ReactNode } from 'react';
+import { forwardRef, useCallback, useRef, useState, type HTMLAttributes, type ReactNode } from 'react';
 import { useReadAloudRegion, type UseReadAloudRegionOptions, type UseReadAloudRegionResult } from '../hooks/useReadAloudRegion';
+import { DEFAULT_PLAYBACK_RATES } from './ReadAloudControls';
 import { useAnnouncer } from './useAnnouncer';
 
 /** Labels of {@link ReadAloudRegion}'s controls; override for other languages. */
@@ -22,6 +23,10 @@ export interface ReadAloudRegionLabels {
   nextSentence: string;
   /** Announced when "Read selection" is pressed with nothing selected. @default 'Select text in the region first' */
   nothingSelected: string;
+  /** The speed control's name. @default 'Playback speed' */
+  rate: string;
+  /** A speed's option text. @default rate => `${rate}×` */
+  rateOption: (rate: number) => string;
 }
 
 /** The default (English) {@link ReadAloudRegionLabels}. */
@@ -35,6 +40,8 @@ export const DEFAULT_READ_ALOUD_REGION_LABELS: ReadAloudRegionLabels = /* @__PUR
   previousSentence: 'Previous sentence',
   nextSentence: 'Next sentence',
   nothingSelected: 'Select text in the region first',
+  rate: 'Playback speed',
+  rateOption: (rate: number) => `${rate}×`,
 });
 
 /** Props of {@link ReadAloudRegion}. */
@@ -45,7 +52,7 @@ export interface ReadAloudRegionProps extends Omit<HTMLAttributes<HTMLDivElement
   regionOptions?: UseReadAloudRegionOptions;
   /**
    * The controls shown before the content: `true` for the default ones (read / stop, pause / resume,
-   * read selection, previous and next sentence), `false` for none, or a function that renders your own
+   * read selection, previous and next sentence, playback speed), `false` for none, or a function that renders your own
    * from the region. @default true
    */
   controls?: boolean | ((region: UseReadAloudRegionResult) => ReactNode);
@@ -82,6 +89,9 @@ export const ReadAloudRegion = /* @__PURE__ */ forwardRef<HTMLDivElement, ReadAl
 function RegionControls({ region, labels }: { region: UseReadAloudRegionResult; labels: ReadAloudRegionLabels }) {
   const announce = useAnnouncer();
   const { status, isActive } = region;
+  // Kept across readings by the controller; this control is its only setter here.
+  const [playbackRate, setPlaybackRate] = useState(() => region.controller.playbackRate);
+  const rates = DEFAULT_PLAYBACK_RATES.includes(playbackRate) ? DEFAULT_PLAYBACK_RATES : [...DEFAULT_PLAYBACK_RATES, playbackRate].sort((a, b) => a - b);
   const readSelection = useCallback(() => {
     if (!region.readSelection()) announce(labels.nothingSelected);
   }, [region, announce, labels.nothingSelected]);
@@ -105,6 +115,21 @@ function RegionControls({ region, labels }: { region: UseReadAloudRegionResult; 
       <button type="button" disabled={!isActive} onClick={region.nextSentence}>
         {labels.nextSentence}
       </button>
+      <select
+        aria-label={labels.rate}
+        value={String(playbackRate)}
+        onChange={(event) => {
+          const rate = Number(event.currentTarget.value);
+          region.controller.setPlaybackRate(rate);
+          setPlaybackRate(rate);
+        }}
+      >
+        {rates.map((rate) => (
+          <option key={rate} value={String(rate)}>
+            {labels.rateOption(rate)}
+          </option>
+        ))}
+      </select>
     </div>
   );
 }

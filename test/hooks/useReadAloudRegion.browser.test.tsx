@@ -44,6 +44,8 @@ function recordHighlights() {
   return { samples, stop: unsubscribe };
 }
 
+const LONG_PARAGRAPH = 'A longer paragraph follows, so that reading the whole region takes a few seconds: it has one sentence, then another, and then a third one that goes on for a while before it ends.';
+
 const HIDDEN_PARTS = `<p hidden>Hidden paragraph.</p><p aria-hidden="true">Decorative words.</p><p style="display:none">Not displayed.</p><p data-read-aloud="skip">Skipped on purpose.</p><p><b>Hel</b>lo soft&shy;ware.</p>`;
 
 describe('useReadAloudRegion in Chromium with real audio', () => {
@@ -229,13 +231,14 @@ describe('useReadAloudRegion in Chromium with real audio', () => {
     });
   });
 
-  it('<ReadAloudRegion> reads the selection, and its controls and data-state follow the reading', async () => {
+  it('<ReadAloudRegion> reads the selection, and its controls (pause, speed) and data-state follow the reading', async () => {
     await render(
       <FastSpeechProvider>
         <ReadAloudRegion>
           <p>
             Before. This is <em>emphasis</em> and <strong>strong text</strong> here.
           </p>
+          <p>{LONG_PARAGRAPH}</p>
         </ReadAloudRegion>
       </FastSpeechProvider>,
     );
@@ -258,11 +261,23 @@ describe('useReadAloudRegion in Chromium with real audio', () => {
     await expect.poll(() => root.getAttribute('data-state')).not.toBe('idle');
     await expect.poll(() => highlighted('cosyvoice-sentence'), { timeout: 9000 }).toBe('emphasis and strong text');
     expect(document.querySelector('[data-cosyvoice-announcer]')).not.toBeNull();
+    await expect.poll(() => root.getAttribute('data-state'), { timeout: 9000 }).toBe('ended');
+
+    // The whole region (long enough that a click lands while it speaks, even through WebDriver on a busy
+    // machine), at another speed, paused and resumed.
+    const speed = page.getByRole('combobox', { name: 'Playback speed' }).element() as HTMLSelectElement;
+    expect(speed.value).toBe('1');
+    // Set as a user would; dispatched, since not every browser's test driver can pick an option.
+    speed.value = '1.5';
+    speed.dispatchEvent(new Event('change', { bubbles: true }));
+    await userEvent.click(page.getByRole('button', { name: 'Read aloud' }));
     await expect.poll(() => page.getByRole('button', { name: 'Stop' }).query()).not.toBeNull();
+    expect(speed.value).toBe('1.5');
+    await expect.poll(() => root.getAttribute('data-state')).toBe('speaking');
     await userEvent.click(page.getByRole('button', { name: 'Pause' }));
     await expect.poll(() => root.getAttribute('data-state')).toBe('paused');
     await userEvent.click(page.getByRole('button', { name: 'Resume' }));
-    await expect.poll(() => root.getAttribute('data-state'), { timeout: 9000 }).toBe('ended');
+    await expect.poll(() => root.getAttribute('data-state'), { timeout: 20_000 }).toBe('ended');
     expect(content.innerHTML).toBe(before);
   });
 });
