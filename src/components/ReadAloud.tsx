@@ -1,5 +1,5 @@
 import { forwardRef, type HTMLAttributes } from 'react';
-import { useSpeechSynthesis, type UseSpeechSynthesisOptions } from '../hooks/index';
+import { useSpeechSynthesis, type UseSpeechSynthesisOptions } from '../hooks/useSpeechSynthesis';
 import { KaraokeText, type KaraokeTextProps } from './KaraokeText';
 import { SpeakButton, type SpeakButtonProps } from './SpeakButton';
 

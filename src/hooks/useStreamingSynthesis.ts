@@ -1,4 +1,5 @@
-import { StreamingSpeechController, type HeardText, type ReadableStreamLike, type SpeechOptions, type SpeechStatus, type StreamingSpeechControllerOptions, type SynthesisParameters } from '../core/index';
+import type { HeardText, ReadableStreamLike, SpeechOptions, SpeechStatus, StreamingSpeechController, StreamingSpeechControllerOptions, SynthesisParameters } from '../core/index';
+import { LazyStreamingSpeechController } from './internal/LazyStreamingSpeechController';
 import { useSpeechController } from './useSpeechController';
 import { useSpeechState, type SpeechState } from './useSpeechState';
 
@@ -61,6 +62,11 @@ export function useStreamingSynthesis(options: UseStreamingSynthesisOptions = {}
   };
 }
 
+// The engine arrives on first intent (see LazyStreamingSpeechController), standing in for the controller.
 function createStreamingController(options: StreamingSpeechControllerOptions): StreamingSpeechController {
-  return new StreamingSpeechController(options);
+  return new LazyStreamingSpeechController(options, loadStreamingController) as unknown as StreamingSpeechController;
+}
+
+function loadStreamingController(options: StreamingSpeechControllerOptions): Promise<StreamingSpeechController> {
+  return import('../core/StreamingSpeechController').then(({ StreamingSpeechController }) => new StreamingSpeechController(options));
 }
