@@ -1,7 +1,7 @@
 import { useCallback, useState, useSyncExternalStore, type RefObject } from 'react';
 import type { SpeechController, SpeechControllerOptions, SpeechOptions, SpeechStatus } from '../core/index';
 import { LazySpeechController } from './internal/LazySpeechController';
-import { loadSpeechController } from './internal/loadSpeechController';
+import { speechControllerSource } from './internal/speechControllerSource';
 import type { TextSpan } from '../core/segmentText';
 import type { CollectReadableTextOptions } from '../dom/collectReadableText';
 import type { HighlightMode } from '../dom/RangeHighlighter';
@@ -81,7 +81,7 @@ export interface UseReadAloudRegionResult {
 
 // The engine arrives on first intent, as for useSpeechSynthesis (see LazySpeechController).
 function createSpeechController(options: SpeechControllerOptions): SpeechController {
-  return new LazySpeechController(options, loadSpeechController) as unknown as SpeechController;
+  return new LazySpeechController(options, speechControllerSource) as unknown as SpeechController;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { HeardText, ReadableStreamLike, SpeechOptions, SpeechStatus, StreamingSpeechController, StreamingSpeechControllerOptions, SynthesisParameters } from '../core/index';
 import { LazyStreamingSpeechController } from './internal/LazyStreamingSpeechController';
+import { streamingControllerSource } from './internal/streamingControllerSource';
 import { useSpeechController } from './useSpeechController';
 import { useSpeechState, type SpeechState } from './useSpeechState';
 
@@ -64,9 +65,6 @@ export function useStreamingSynthesis(options: UseStreamingSynthesisOptions = {}
 
 // The engine arrives on first intent (see LazyStreamingSpeechController), standing in for the controller.
 function createStreamingController(options: StreamingSpeechControllerOptions): StreamingSpeechController {
-  return new LazyStreamingSpeechController(options, loadStreamingController) as unknown as StreamingSpeechController;
+  return new LazyStreamingSpeechController(options, streamingControllerSource) as unknown as StreamingSpeechController;
 }
 
-function loadStreamingController(options: StreamingSpeechControllerOptions): Promise<StreamingSpeechController> {
-  return import('../core/StreamingSpeechController').then(({ StreamingSpeechController }) => new StreamingSpeechController(options));
-}

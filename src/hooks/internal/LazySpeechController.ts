@@ -8,11 +8,36 @@ import type { SpeakOptions, SpeechController, SpeechControllerOptions, SpeechSna
 import type { HeardText } from '../../core/splitHeardText';
 import type { Transport } from '../../core/Transport';
 
+/** Where a {@link LazySpeechController} gets its engine: made at once once its module is there, else loaded. */
+export interface SpeechEngineSource<E extends SpeechController, O extends SpeechControllerOptions> {
+  /** Makes the engine now if its module has arrived already (another component loaded it), else `undefined`. */
+  createNow(options: O): E | undefined;
+  /** Loads the engine's module with `import()` (a chunk of its own in the app's bundle), then makes the engine. */
+  load(options: O): Promise<E>;
+  /** Loads the module only (tests that exercise the engine rather than its loading). */
+  preload(): Promise<void>;
+}
+
 /**
- * Loads the engine's module with `import()` (the app's bundler makes it a chunk of its own) and makes
- * the engine with `options`.
+ * A {@link SpeechEngineSource} over a module loaded with `import()`: once it has arrived, every later
+ * facade makes its engine synchronously, so only the page's first speak waits for the chunk.
+ *
+ * @example
+ * const source = speechEngineSource(() => import('../../core/SpeechController'), (module, options) => new module.SpeechController(options));
  */
-export type SpeechEngineLoader<E extends SpeechController, O extends SpeechControllerOptions> = (options: O) => Promise<E>;
+export function speechEngineSource<M, E extends SpeechController, O extends SpeechControllerOptions>(importModule: () => Promise<M>, make: (module: M, options: O) => E): SpeechEngineSource<E, O> {
+  let loaded: M | undefined;
+  const preload = (): Promise<M> =>
+    importModule().then((module) => {
+      loaded = module;
+      return module;
+    });
+  return {
+    createNow: (options) => (loaded ? make(loaded, options) : undefined),
+    load: (options) => preload().then((module) => make(module, options)),
+    preload: () => preload().then(() => undefined),
+  };
+}
 
 interface DeferredListener {
   index: number;
@@ -33,12 +58,15 @@ interface PendingCall<E> {
  * it; until it has arrived the facade shows the snapshot, keeps subscriptions, and queues what was asked
  * (speak, append, pause, resume; stop and release drop the queue), then hands all of it to the engine.
  *
+ * Once one facade has loaded the engine's module, later ones make their engine synchronously (see
+ * {@link speechEngineSource}): only the page's first use waits for the chunk.
+ *
  * `speak()` still starts from the user's gesture: it creates the player and unlocks the audio output
  * synchronously, inside the click, even when the engine is not there yet; the engine then gets that player.
  */
 export class LazySpeechController<E extends SpeechController = SpeechController, O extends SpeechControllerOptions = SpeechControllerOptions> implements Pick<SpeechController, keyof SpeechController> {
   readonly #options: O;
-  readonly #load: SpeechEngineLoader<E, O>;
+  readonly #source: SpeechEngineSource<E, O>;
   #engine: E | undefined;
   #loading: Promise<void> | undefined;
   #snapshot: SpeechSnapshot = IDLE_SPEECH_SNAPSHOT;
@@ -53,12 +81,14 @@ export class LazySpeechController<E extends SpeechController = SpeechController,
   #transport: Transport;
   #playbackRate = 1;
 
-  constructor(options: O, load: SpeechEngineLoader<E, O>) {
+  constructor(options: O, source: SpeechEngineSource<E, O>) {
     this.#options = options;
-    this.#load = load;
+    this.#source = source;
     this.#defaults = options.defaults ?? {};
     this.#transport = options.transport;
     bindMethods(this, ['subscribe', 'getSnapshot', 'subscribeWord', 'speak', 'stop', 'pause', 'resume', 'seek', 'preconnect', 'setPlaybackRate']);
+    // Another component loaded the engine already: this one is then a plain pass-through from the start.
+    this.#ready();
   }
 
   /** Whether the engine has arrived (everything is then passed straight to it). */
@@ -68,7 +98,8 @@ export class LazySpeechController<E extends SpeechController = SpeechController,
 
   /** Loads the engine (once; again after a failed load). Resolves when it is in use; never rejects. */
   load(): Promise<void> {
-    return (this.#loading ??= this.#load({ ...this.#options, transport: this.#transport, defaults: this.#defaults, createPlayer: () => this.#takePlayer() }).then(
+    if (this.#ready()) return Promise.resolve();
+    return (this.#loading ??= this.#source.load(this.#engineOptions()).then(
       (engine) => this.#attach(engine),
       (error: unknown) => this.#loadFailed(error),
     ));
@@ -119,12 +150,14 @@ export class LazySpeechController<E extends SpeechController = SpeechController,
   }
 
   speak(text: string, options: SpeakOptions = {}): void {
-    if (this.#engine) return this.#engine.speak(text, options);
+    const engine = this.#ready();
+    if (engine) return engine.speak(text, options);
     this.begin(text, { run: (engine) => engine.speak(text, options) }, options?.queue === 'append');
   }
 
   stop(): HeardText | undefined {
-    if (this.#engine) return this.#engine.stop();
+    const engine = this.#ready();
+    if (engine) return engine.stop();
     const text = this.#texts[0];
     this.#dropPending('idle');
     if (text === undefined) return undefined;
@@ -135,12 +168,14 @@ export class LazySpeechController<E extends SpeechController = SpeechController,
   }
 
   pause(): void {
-    if (this.#engine) this.#engine.pause();
+    const engine = this.#ready();
+    if (engine) engine.pause();
     else this.later({ run: (engine) => engine.pause() });
   }
 
   resume(): void {
-    if (this.#engine) this.#engine.resume();
+    const engine = this.#ready();
+    if (engine) engine.resume();
     else this.later({ run: (engine) => engine.resume() });
   }
 
@@ -150,7 +185,8 @@ export class LazySpeechController<E extends SpeechController = SpeechController,
   }
 
   setPlaybackRate(rate: number): void {
-    if (this.#engine) return this.#engine.setPlaybackRate(rate);
+    const engine = this.#ready();
+    if (engine) return engine.setPlaybackRate(rate);
     this.#playbackRate = checkPlaybackRate(rate);
     if (this.#snapshot.playbackRate !== rate) this.#setSnapshot({ ...this.#snapshot, playbackRate: rate });
   }
@@ -166,9 +202,9 @@ export class LazySpeechController<E extends SpeechController = SpeechController,
     this.#player = undefined;
   }
 
-  /** The engine, once it has arrived. */
+  /** The engine, once it has arrived (made now if its module came meanwhile). */
   protected get engine(): E | undefined {
-    return this.#engine;
+    return this.#ready();
   }
 
   /**
@@ -215,6 +251,18 @@ export class LazySpeechController<E extends SpeechController = SpeechController,
     for (const call of dropped) call.drop?.(status);
   }
 
+  /** The engine: the one in use, or one made now when its module has arrived meanwhile. */
+  #ready(): E | undefined {
+    if (this.#engine) return this.#engine;
+    const engine = this.#source.createNow(this.#engineOptions());
+    if (engine) this.#attach(engine);
+    return engine;
+  }
+
+  #engineOptions(): O {
+    return { ...this.#options, transport: this.#transport, defaults: this.#defaults, createPlayer: () => this.#takePlayer() };
+  }
+
   #takePlayer(): Player {
     const player = this.#player ?? this.#options.createPlayer();
     this.#player = undefined;
@@ -222,6 +270,7 @@ export class LazySpeechController<E extends SpeechController = SpeechController,
   }
 
   #attach(engine: E): void {
+    if (this.#engine) return;
     if (this.#playbackRate !== 1) engine.setPlaybackRate(this.#playbackRate);
     this.#engine = engine;
     for (const entry of this.#listeners) entry.detach = engine.subscribe(entry.listener);

@@ -4,7 +4,7 @@ import type { SynthesisParameters } from '../../core/parameters';
 import type { HeardText } from '../../core/splitHeardText';
 import type { SpeechStatus } from '../../core/SpeechController';
 import type { StreamingSpeechController, StreamingSpeechControllerOptions } from '../../core/StreamingSpeechController';
-import { LazySpeechController, type SpeechEngineLoader } from './LazySpeechController';
+import { LazySpeechController, type SpeechEngineSource } from './LazySpeechController';
 
 /**
  * A {@link StreamingSpeechController} whose engine is loaded on first intent, as {@link LazySpeechController}
@@ -17,8 +17,8 @@ export class LazyStreamingSpeechController
 {
   #written = '';
 
-  constructor(options: StreamingSpeechControllerOptions, load: SpeechEngineLoader<StreamingSpeechController, StreamingSpeechControllerOptions>) {
-    super(options, load);
+  constructor(options: StreamingSpeechControllerOptions, source: SpeechEngineSource<StreamingSpeechController, StreamingSpeechControllerOptions>) {
+    super(options, source);
     bindMethods(this, ['start', 'write', 'complete', 'cancel', 'pipe']);
   }
 
