@@ -28,7 +28,7 @@ import { happyPath, startScriptedServer, type ScriptedConnection } from '../util
 const timers = installTimerTracker();
 afterAll(() => timers.uninstall());
 // The points are the engine's: load it first (the hook loads it on first intent; a cancel before it has
-// arrived is tested in test/hooks/lazyEngine.test.tsx).
+// arrived is tested in test/hooks/LazySpeechController.test.ts).
 beforeAll(() => streamingControllerSource.preload());
 
 let cleanup: Array<() => Promise<void> | void> = [];
