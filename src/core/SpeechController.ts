@@ -18,6 +18,7 @@ import type { SentenceInput, TimelineSentence, TimelineWord } from './WordTimeli
 
 export { IDLE_SPEECH_SNAPSHOT };
 import { splitHeardText, type HeardText } from './splitHeardText';
+import { splitText } from './splitText';
 
 /** What a speech hook shows: one string, rendered as `data-state` by the components. */
 export type SpeechStatus = 'idle' | 'connecting' | 'buffering' | 'speaking' | 'paused' | 'ended' | 'error';
@@ -256,9 +257,8 @@ export class SpeechController {
         for (const piece of pieces) task.send(piece);
         task.finish();
       };
-      if (counted <= MAX_CHARACTERS_PER_MESSAGE) send([text]);
-      // Longer texts are rare: the splitter is loaded only for them.
-      else import('./splitText').then(({ splitText }) => this.isLive(utterance) && send(splitText(text)), (error: unknown) => this.fail(utterance, error));
+      // The splitter comes with the engine (the React hooks load both on first intent, and streaming needs it).
+      send(counted <= MAX_CHARACTERS_PER_MESSAGE ? [text] : splitText(text));
     } catch (error) {
       this.fail(utterance, error);
     }

@@ -6,6 +6,6 @@ import { speechEngineSource } from './LazySpeechController';
  * app's bundler puts it in a chunk of its own, loaded on first intent.
  */
 export const speechControllerSource = /* @__PURE__ */ speechEngineSource(
-  () => import('../../core/SpeechController'),
+  () => import('./speechEngine'),
   (module, options: SpeechControllerOptions): SpeechController => new module.SpeechController(options),
 );

@@ -6,6 +6,6 @@ import { speechEngineSource } from './LazySpeechController';
  * in a chunk of its own, loaded on first intent.
  */
 export const streamingControllerSource = /* @__PURE__ */ speechEngineSource(
-  () => import('../../core/StreamingSpeechController'),
+  () => import('./speechEngine'),
   (module, options: StreamingSpeechControllerOptions): StreamingSpeechController => new module.StreamingSpeechController(options),
 );
