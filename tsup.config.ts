@@ -21,7 +21,17 @@ export default defineConfig([
   // The React entry keeps its "use client" directive (an entry file's directive survives esbuild).
   // 'neutral', not 'browser': esbuild would bake process.env.NODE_ENV in as "development" for browsers, shipping
   // dev-only warnings to production; left as is, the app's bundler decides.
-  { ...shared, entry: { index: 'src/index.ts' }, platform: 'neutral', external: playbackExternal },
+  // Playback's `cosyvoice-react/core` imports resolve file by file (see src/playback/coreForReactEntry.ts), so
+  // the speech engine the hooks load on first intent stays out of the chunks the entry imports statically.
+  {
+    ...shared,
+    entry: { index: 'src/index.ts' },
+    platform: 'neutral',
+    external: playbackExternal,
+    esbuildOptions(options) {
+      options.alias = { 'cosyvoice-react/core': './src/playback/coreForReactEntry.ts' };
+    },
+  },
   { ...shared, entry: { core: 'src/core/index.ts' }, platform: 'neutral' },
   // The DOM reading layer on its own, for other UI frameworks; the React entry bundles what it uses.
   { ...shared, entry: { dom: 'src/dom/index.ts' }, platform: 'neutral' },

@@ -1,17 +1,17 @@
 // Measures what an app pays for SpeakButton + KaraokeText from the built React entry
 // (minified + gzip; React, react-dom and react-query excluded) and checks it against a guard budget.
-// The design's target is 12 kB; it is not met (see README, Performance): the guard only stops growth.
+// The design's target is 12 kB; the guard is what is reached plus a small margin (see README, Performance).
 // Bundled with code splitting, as apps are: the figure is the initial load, the entry chunk and every
 // chunk it imports statically (shared code esbuild split out because a lazy chunk uses it too); chunks
-// reached only by dynamic import() (loaded when used: the voice/model check, KaraokeText's ranges
-// mode) are reported beside it.
+// reached only by dynamic import() (loaded when used: the speech engine on first intent, the voice/model
+// check, KaraokeText's ranges mode) are reported beside it.
 // Usage: node scripts/bundle-size.mjs [--json]
 import { build } from 'esbuild';
 import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const BUDGET_BYTES = 16 * 1024;
+export const BUDGET_BYTES = 11.5 * 1024;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export async function measure(names = ['SpeakButton', 'KaraokeText']) {

@@ -1,6 +1,6 @@
 import { forwardRef, type HTMLAttributes } from 'react';
-import { useSpeechSynthesis, type UseSpeechSynthesisOptions } from '../hooks/index';
 import { useReadAloud } from '../hooks/useReadAloud';
+import { useSpeechSynthesis, type UseSpeechSynthesisOptions } from '../hooks/useSpeechSynthesis';
 import { KaraokeText, type KaraokeTextProps } from './KaraokeText';
 import { ReadAloudControls, type ReadAloudControlsProps } from './ReadAloudControls';
 import { SpeakButton, type SpeakButtonProps } from './SpeakButton';

@@ -12,7 +12,8 @@ import {
   type RefAttributes,
 } from 'react';
 import type { Voice, VoiceFilter } from '../core/index';
-import { useSpeechSynthesis, useVoices, type UseSpeechSynthesisResult } from '../hooks/index';
+import { useSpeechSynthesis, type UseSpeechSynthesisResult } from '../hooks/useSpeechSynthesis';
+import { useVoices } from '../hooks/useVoices';
 import { composeEventHandlers } from './composeEventHandlers';
 import { useAnnouncer } from './useAnnouncer';
 import { useControllableState } from './useControllableState';

@@ -3,9 +3,11 @@ import { checkPlaybackRate } from './checkPlaybackRate';
 import { DEFAULT_AUDIO_FORMAT, type AudioFormatSpec } from './AudioFormat';
 import { MAX_CHARACTERS_PER_MESSAGE, MAX_CHARACTERS_PER_TASK, countCharacters, isSsml } from './countCharacters';
 import { SynthesisError, ValidationError, toSynthesisError } from './errors';
+import { IDLE_SPEECH_SNAPSHOT } from './IDLE_SPEECH_SNAPSHOT';
 import { IndexedListeners } from './IndexedListeners';
 import { now } from './now';
-import { buildWireParameters, mergeParameters, validateSynthesisParameters, type SynthesisParameters } from './parameters';
+import { mergeParameters } from './mergeParameters';
+import { buildWireParameters, validateSynthesisParameters, type SynthesisParameters } from './parameters';
 import type { Player } from './Player';
 import { reportModelWarnings } from './reportModelWarnings';
 import { SynthesisTask } from './SynthesisTask';
@@ -13,7 +15,10 @@ import type { Transport } from './Transport';
 import { Utterance, type TaskPlacement } from './Utterance';
 import { nextUtterancePhase, speechStatusOf, type UtteranceEvent } from './UtterancePhase';
 import type { SentenceInput, TimelineSentence, TimelineWord } from './WordTimeline';
+
+export { IDLE_SPEECH_SNAPSHOT };
 import { splitHeardText, type HeardText } from './splitHeardText';
+import { splitText } from './splitText';
 
 /** What a speech hook shows: one string, rendered as `data-state` by the components. */
 export type SpeechStatus = 'idle' | 'connecting' | 'buffering' | 'speaking' | 'paused' | 'ended' | 'error';
@@ -151,28 +156,6 @@ interface QueuedSpeech {
   readonly overrides: Partial<SynthesisParameters>;
 }
 
-const EMPTY_WORDS: readonly TimelineWord[] = /* @__PURE__ */ Object.freeze([]);
-const EMPTY_SENTENCES: readonly TimelineSentence[] = /* @__PURE__ */ Object.freeze([]);
-const EMPTY_QUEUE: readonly string[] = /* @__PURE__ */ Object.freeze([]);
-const EMPTY_METRICS: SpeechMetrics = /* @__PURE__ */ Object.freeze({ firstPackageDelayMs: undefined, timeToFirstAudioMs: undefined, requestId: undefined, characters: undefined, underruns: 0, connectionReused: undefined, connectMs: undefined });
-
-/** The snapshot of a controller that has never spoken (also what servers render). */
-export const IDLE_SPEECH_SNAPSHOT: SpeechSnapshot = /* @__PURE__ */ Object.freeze({
-  status: 'idle',
-  error: undefined,
-  words: EMPTY_WORDS,
-  sentences: EMPTY_SENTENCES,
-  activeWordIndex: -1,
-  text: '',
-  metrics: EMPTY_METRICS,
-  interrupted: false,
-  isComplete: false,
-  utterance: 0,
-  queued: EMPTY_QUEUE,
-  heard: undefined,
-  playbackRate: 1,
-});
-
 /**
  * The framework-agnostic engine behind `useSpeechSynthesis` and `useStreamingSynthesis`: it runs
  * synthesizers over a transport, feeds their audio and word timeline to a {@link Player}, and keeps one
@@ -307,9 +290,8 @@ export class SpeechController {
         for (const piece of pieces) task.send(piece);
         task.finish();
       };
-      if (counted <= MAX_CHARACTERS_PER_MESSAGE) send([text]);
-      // Longer texts are rare: the splitter is loaded only for them.
-      else import('./splitText').then(({ splitText }) => this.#isWanted(utterance) && send(splitText(text)), (error: unknown) => this.#deliver(utterance, () => this.fail(utterance, error)));
+      // The splitter comes with the engine (the React hooks load both on first intent, and streaming needs it).
+      send(counted <= MAX_CHARACTERS_PER_MESSAGE ? [text] : splitText(text));
     } catch (error) {
       this.#deliver(utterance, () => this.fail(utterance, error));
     }

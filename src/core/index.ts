@@ -11,7 +11,8 @@ export type { HotFix, LanguageHint, SynthesisParameters } from './parameters';
 export type { ServerEvent, ResultGeneratedEvent, ResultType, TaskFailedEvent, TaskFinishedEvent, TaskStartedEvent, UnknownEvent, Usage, WireWord } from './protocol';
 
 // Speech controllers (what the React hooks adapt) and the player they drive
-export { IDLE_SPEECH_SNAPSHOT, SpeechController } from './SpeechController';
+export { IDLE_SPEECH_SNAPSHOT } from './IDLE_SPEECH_SNAPSHOT';
+export { SpeechController } from './SpeechController';
 export type { SpeakOptions, SpeechCallbacks, SpeechControllerOptions, SpeechMetrics, SpeechOptions, SpeechSnapshot, SpeechStatus } from './SpeechController';
 export { splitHeardText } from './splitHeardText';
 export type { HeardText } from './splitHeardText';

@@ -1,32 +1,16 @@
 import type { QueryClient } from '@tanstack/react-query';
-import { createContext, useContext, useEffect, useMemo, type ReactNode } from 'react';
-import { ConnectionPool, type ConnectionPoolOptions, type Player, type SynthesisParameters, type Transport } from '../core/index';
-import { mergeParameters } from '../core/parameters';
+import { useEffect, useMemo, type ReactNode } from 'react';
+import { ConnectionPool, type ConnectionPoolOptions } from '../core/ConnectionPool';
+import type { Player, SynthesisParameters, Transport } from '../core/index';
+import { mergeParameters } from '../core/mergeParameters';
 import { DEFAULT_BROWSER_FORMAT, createAudioPlayer } from '../playback/index';
 import { useIsomorphicLayoutEffect } from './internal/useIsomorphicLayoutEffect';
 import { useOwnQueryClient } from './internal/useOwnQueryClient';
 import { useSharedAudioContext } from './internal/useSharedAudioContext';
 import { useStableValue } from './internal/useStableValue';
+import { SpeechContext, type SpeechContextValue } from './SpeechContext';
 
-/** What every hook under a {@link SpeechProvider} reads. */
-export interface SpeechContextValue {
-  transport: Transport;
-  /** Request parameters used unless a hook or a call overrides them. */
-  defaults: Partial<SynthesisParameters>;
-  queryClient: QueryClient;
-  /** Makes one player per hook instance, on first use. */
-  createPlayer: () => Player;
-  /** Streaming: finish a task after this many ms without text (the service's limit is 23 s). */
-  idleFinishMs: number | undefined;
-  /** How long connecting and waiting for `task-started` may take before the hooks report a timeout. */
-  connectTimeoutMillis: number | undefined;
-  startTimeoutMillis: number | undefined;
-  /** The playback rate hooks start at unless their options give one (not a request parameter). */
-  playbackRate: number | undefined;
-}
-
-const SpeechContext = /* @__PURE__ */ createContext<SpeechContextValue | null>(null);
-SpeechContext.displayName = 'SpeechContext';
+export { useOptionalSpeechContext, useSpeechContext, type SpeechContextValue } from './SpeechContext';
 
 /** Props of {@link SpeechProvider}. */
 export interface SpeechProviderProps extends Partial<SynthesisParameters> {
@@ -101,18 +85,4 @@ export function SpeechProvider({ transport: given, queryClient, createPlayer, id
     [transport, stableDefaults, queryClient, ownClient, sharedAudioContext, createPlayer, idleFinishMs, connectTimeoutMillis, startTimeoutMillis, playbackRate],
   );
   return <SpeechContext.Provider value={value}>{children}</SpeechContext.Provider>;
-}
-
-/**
- * The nearest {@link SpeechProvider}'s value. Throws when there is none, naming the hook that asked.
- */
-export function useSpeechContext(consumer = 'useSpeechContext'): SpeechContextValue {
-  const value = useContext(SpeechContext);
-  if (!value) throw new Error(`\`${consumer}\` must be used within \`SpeechProvider\``);
-  return value;
-}
-
-/** The nearest {@link SpeechProvider}'s value, or `null` outside one. */
-export function useOptionalSpeechContext(): SpeechContextValue | null {
-  return useContext(SpeechContext);
 }

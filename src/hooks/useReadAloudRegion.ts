@@ -1,5 +1,7 @@
 import { useCallback, useState, useSyncExternalStore, type RefObject } from 'react';
-import { SpeechController, type SpeechControllerOptions, type SpeechOptions, type SpeechStatus } from '../core/index';
+import type { SpeechController, SpeechControllerOptions, SpeechOptions, SpeechStatus } from '../core/index';
+import { LazySpeechController } from './internal/LazySpeechController';
+import { speechControllerSource } from './internal/speechControllerSource';
 import type { TextSpan } from '../core/segmentText';
 import type { CollectReadableTextOptions } from '../dom/collectReadableText';
 import type { HighlightMode } from '../dom/RangeHighlighter';
@@ -77,8 +79,9 @@ export interface UseReadAloudRegionResult {
   controller: SpeechController;
 }
 
+// The engine arrives on first intent, as for useSpeechSynthesis (see LazySpeechController).
 function createSpeechController(options: SpeechControllerOptions): SpeechController {
-  return new SpeechController(options);
+  return new LazySpeechController(options, speechControllerSource) as unknown as SpeechController;
 }
 
 /**

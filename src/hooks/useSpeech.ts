@@ -1,4 +1,6 @@
-import { SpeechController, type HeardText, type SpeakOptions, type SpeechControllerOptions, type SpeechOptions, type SpeechSnapshot, type SpeechStatus } from '../core/index';
+import type { HeardText, SpeakOptions, SpeechController, SpeechControllerOptions, SpeechOptions, SpeechSnapshot, SpeechStatus } from '../core/index';
+import { LazySpeechController } from './internal/LazySpeechController';
+import { speechControllerSource } from './internal/speechControllerSource';
 import { useSpeechController } from './useSpeechController';
 
 /** A speech's snapshot and actions, without what `useSpeechSynthesis` derives for download and captions. */
@@ -44,6 +46,9 @@ export function useSpeech(options: SpeechOptions = {}): Speech {
   };
 }
 
+// The engine arrives on first intent (see LazySpeechController); the facade has the controller's public
+// surface, so it stands in for one wherever a hook or component takes a `SpeechController`.
 function createSpeechController(options: SpeechControllerOptions): SpeechController {
-  return new SpeechController(options);
+  return new LazySpeechController(options, speechControllerSource) as unknown as SpeechController;
 }
+

@@ -1,5 +1,6 @@
 import { useSyncExternalStore } from 'react';
-import { IDLE_SPEECH_SNAPSHOT, type SpeechController, type SpeechOptions, type SpeechSnapshot, type StreamingSpeechControllerOptions } from '../core/index';
+import type { SpeechController, SpeechOptions, SpeechSnapshot, StreamingSpeechControllerOptions } from '../core/index';
+import { IDLE_SPEECH_SNAPSHOT } from '../core/IDLE_SPEECH_SNAPSHOT';
 import { useSpeechControllerInstance } from './internal/useSpeechControllerInstance';
 
 const getServerSnapshot = (): SpeechSnapshot => IDLE_SPEECH_SNAPSHOT;

@@ -1,5 +1,8 @@
 import { useCallback, useMemo } from 'react';
-import { audioMimeType, encodeWav, resolveAudioFormat, timelineToWebVTT, type SpeechController, type SpeechSnapshot } from '../core/index';
+import { audioMimeType, resolveAudioFormat } from '../core/AudioFormat';
+import { encodeWav } from '../core/encodeWav';
+import type { SpeechController, SpeechSnapshot } from '../core/index';
+import { timelineToWebVTT } from '../core/WordTimeline';
 import { isActiveStatus } from './useSpeech';
 
 /** What both speech hooks return besides their actions. */

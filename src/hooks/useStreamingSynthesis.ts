@@ -1,4 +1,6 @@
-import { StreamingSpeechController, type HeardText, type ReadableStreamLike, type SpeechOptions, type SpeechStatus, type StreamingSpeechControllerOptions, type SynthesisParameters } from '../core/index';
+import type { HeardText, ReadableStreamLike, SpeechOptions, SpeechStatus, StreamingSpeechController, StreamingSpeechControllerOptions, SynthesisParameters } from '../core/index';
+import { LazyStreamingSpeechController } from './internal/LazyStreamingSpeechController';
+import { streamingControllerSource } from './internal/streamingControllerSource';
 import { useSpeechController } from './useSpeechController';
 import { useSpeechState, type SpeechState } from './useSpeechState';
 
@@ -61,6 +63,8 @@ export function useStreamingSynthesis(options: UseStreamingSynthesisOptions = {}
   };
 }
 
+// The engine arrives on first intent (see LazyStreamingSpeechController), standing in for the controller.
 function createStreamingController(options: StreamingSpeechControllerOptions): StreamingSpeechController {
-  return new StreamingSpeechController(options);
+  return new LazyStreamingSpeechController(options, streamingControllerSource) as unknown as StreamingSpeechController;
 }
+

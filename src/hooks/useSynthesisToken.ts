@@ -4,7 +4,7 @@ import type { SynthesisToken } from '../core/index';
 import { useLatestRef } from './internal/useLatestRef';
 import { useOwnQueryClient } from './internal/useOwnQueryClient';
 import { useStableValue } from './internal/useStableValue';
-import { useOptionalSpeechContext } from './SpeechProvider';
+import { useOptionalSpeechContext } from './SpeechContext';
 
 const DEFAULT_TOKEN_QUERY_KEY = /* @__PURE__ */ Object.freeze(['cosyvoice-react', 'token'] as const);
 

@@ -1,8 +1,9 @@
 import { useQuery } from '@tanstack/react-query';
 import { useCallback, useMemo } from 'react';
-import { customVoiceToVoice, filterVoices, listCustomVoices, SYSTEM_VOICES, type Voice, type VoiceFilter } from '../core/index';
+import { customVoiceToVoice, listCustomVoices } from '../core/customVoices';
+import { filterVoices, SYSTEM_VOICES, type Voice, type VoiceFilter } from '../core/voiceCatalog';
 import { useStableValue } from './internal/useStableValue';
-import { useSpeechContext } from './SpeechProvider';
+import { useSpeechContext } from './SpeechContext';
 
 /** What {@link useVoices} returns: react-query's state plus the merged, filtered list. */
 export interface UseVoicesResult {

@@ -13,9 +13,10 @@ import { act, renderHook, waitFor } from '@testing-library/react';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { useStreamingSynthesis, type SpeechProviderProps, type SpeechStatus, type UseStreamingSynthesisResult } from 'cosyvoice-react';
 import { createLocalVoiceServer } from 'cosyvoice-react/server';
+import { streamingControllerSource } from '../../src/hooks/internal/streamingControllerSource';
 import { installTimerTracker } from '../reliability/support/leaks';
 import { countingTransport, providerProps as harnessProps, wrapperFor } from '../utils/speechHarness';
 
@@ -26,6 +27,9 @@ import { happyPath, startScriptedServer, type ScriptedConnection } from '../util
 
 const timers = installTimerTracker();
 afterAll(() => timers.uninstall());
+// The points are the engine's: load it first (the hook loads it on first intent; a cancel before it has
+// arrived is tested in test/hooks/LazySpeechController.test.ts).
+beforeAll(() => streamingControllerSource.preload());
 
 let cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {

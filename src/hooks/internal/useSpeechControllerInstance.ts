@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { SpeechCallbacks, SpeechController, SpeechOptions, StreamingSpeechControllerOptions } from '../../core/index';
-import { mergeParameters } from '../../core/parameters';
-import { useSpeechContext } from '../SpeechProvider';
+import { mergeParameters } from '../../core/mergeParameters';
+import { useSpeechContext } from '../SpeechContext';
 import { useIsomorphicLayoutEffect } from './useIsomorphicLayoutEffect';
 import { useLatestRef } from './useLatestRef';
 import { useStableValue } from './useStableValue';
