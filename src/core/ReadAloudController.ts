@@ -4,6 +4,7 @@ import type { SynthesisError } from './errors';
 import type { SynthesisParameters } from './parameters';
 import { IndexedListeners } from './IndexedListeners';
 import { locateWord } from './locateWord';
+import { DEFAULT_MS_PER_CHARACTER } from './readingPace';
 import { segmentText, spanIndexAt, type SentenceSpan, type WordSpan } from './segmentText';
 import { SpeechController, type SpeechControllerOptions, type SpeechStatus } from './SpeechController';
 import type { Utterance } from './Utterance';
@@ -87,8 +88,6 @@ const IDLE_READING: Omit<ReadAloudSnapshot, 'text' | 'sentences' | 'words' | 'pl
 
 // After a part's last whole word, the silence that still belongs to it before the next part plays.
 const TRAILING_SILENCE_MS = 120;
-// Speech at the service's normal rate, before any audio tells the pace (about 15 characters a second).
-const DEFAULT_MS_PER_CHARACTER = 65;
 // How often the end of a cut part is checked while it plays (no event marks it).
 const CUT_CHECK_MS = 40;
 

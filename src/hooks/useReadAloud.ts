@@ -1,5 +1,9 @@
 import { useCallback, useEffect, useSyncExternalStore } from 'react';
-import { ReadAloudController, type ReadAloudSnapshot, type SpeechOptions, type StreamingSpeechControllerOptions } from '../core/index';
+import type { ReadAloudController, ReadAloudSnapshot } from '../core/ReadAloudController';
+import type { SpeechOptions } from '../core/SpeechController';
+import type { StreamingSpeechControllerOptions } from '../core/StreamingSpeechController';
+import { LazyReadAloudController } from './internal/LazyReadAloudController';
+import { readAloudControllerSource } from './internal/readAloudControllerSource';
 import { ReadingMediaSession, type ReadAloudMediaMetadata } from './internal/ReadingMediaSession';
 import { useIsomorphicLayoutEffect } from './internal/useIsomorphicLayoutEffect';
 import { useLatestRef } from './internal/useLatestRef';
@@ -49,7 +53,8 @@ export interface UseReadAloudResult extends ReadAloudSnapshot {
 }
 
 function createReadAloudController(maxCharactersPerTask: number | undefined) {
-  return (options: StreamingSpeechControllerOptions) => new ReadAloudController({ ...options, maxCharactersPerTask });
+  // The engine loads on first intent (see LazySpeechController); the facade has its whole surface.
+  return (options: StreamingSpeechControllerOptions) => new LazyReadAloudController({ ...options, maxCharactersPerTask }, readAloudControllerSource) as unknown as ReadAloudController;
 }
 
 /**

@@ -21,10 +21,10 @@ describe('package quality gates', () => {
     expect(report.analysis.problems.filter((problem) => problem.resolutionKind !== 'node10')).toEqual([]);
   }, 120_000);
 
-  it('keeps SpeakButton + KaraokeText within the 11.5 kB guard, min+gzip, initial load (React and react-query excluded)', () => {
+  it('keeps SpeakButton + KaraokeText within the 13.5 kB guard, min+gzip, initial load (React and react-query excluded)', () => {
     const out = execFileSync(process.execPath, [path.join(projectRoot, 'scripts/bundle-size.mjs'), '--json'], { cwd: projectRoot, encoding: 'utf8' });
     const figures = JSON.parse(out) as { gzipBytes: number; budgetBytes: number };
-    expect(figures.budgetBytes).toBe(11.5 * 1024);
+    expect(figures.budgetBytes).toBe(13.5 * 1024);
     expect(figures.gzipBytes).toBeLessThanOrEqual(figures.budgetBytes);
   }, 60_000);
 

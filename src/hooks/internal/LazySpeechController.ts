@@ -202,6 +202,13 @@ export class LazySpeechController<E extends SpeechController = SpeechController,
     this.#player = undefined;
   }
 
+  /**
+   * The engine has arrived: a subclass hands it what it kept meanwhile, before the queued calls run on
+   * it. May be called from this class's constructor (when the engine's module was there already), before
+   * a subclass's own fields exist.
+   */
+  protected attached(_engine: E): void {}
+
   /** The engine, once it has arrived (made now if its module came meanwhile). */
   protected get engine(): E | undefined {
     return this.#ready();
@@ -275,6 +282,7 @@ export class LazySpeechController<E extends SpeechController = SpeechController,
     this.#engine = engine;
     for (const entry of this.#listeners) entry.detach = engine.subscribe(entry.listener);
     for (const entry of this.#wordListeners) entry.detach = engine.subscribeWord(entry.index, entry.listener);
+    this.attached(engine);
     const pending = this.#pending;
     this.#pending = [];
     this.#texts = [];
