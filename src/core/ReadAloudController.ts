@@ -4,6 +4,7 @@ import type { SynthesisError } from './errors';
 import type { SynthesisParameters } from './parameters';
 import { IndexedListeners } from './IndexedListeners';
 import { locateWord } from './locateWord';
+import { splitText } from './splitText';
 import { DEFAULT_MS_PER_CHARACTER } from './readingPace';
 import { segmentText, spanIndexAt, type SentenceSpan, type WordSpan } from './segmentText';
 import { SpeechController, type SpeechControllerOptions, type SpeechStatus } from './SpeechController';
@@ -364,8 +365,9 @@ export class ReadAloudController extends SpeechController {
         for (const piece of pieces) task.send(piece);
         task.finish();
       };
-      if (countCharacters(text) <= MAX_CHARACTERS_PER_MESSAGE) send([text]);
-      else import('./splitText').then(({ splitText }) => this.isLive(utterance) && send(splitText(text)), (error: unknown) => this.fail(utterance, error));
+      // The splitter comes with the engine, as in SpeechController (a lazy chunk of it would be a bare
+      // cross-chunk import that app bundlers warn about).
+      send(countCharacters(text) <= MAX_CHARACTERS_PER_MESSAGE ? [text] : splitText(text));
     } catch (error) {
       this.fail(utterance, error);
     }

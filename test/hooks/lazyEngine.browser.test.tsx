@@ -91,7 +91,9 @@ describe('the speech engine loaded on first intent, in Chromium', () => {
     } finally {
       controller.release();
       button.remove();
-      if (context.state !== 'closed') await context.close();
+      // The player closes the context it made on release; Firefox throws on a second close() before the
+      // state shows it, so this one is only for a context the player never took.
+      if (context.state !== 'closed') await context.close().catch(() => undefined);
     }
   }, 30_000);
 

@@ -2,3 +2,4 @@
 // package's build and an app's bundler make one chunk of it, with its shared code imported by name.
 export { SpeechController } from '../../core/SpeechController';
 export { StreamingSpeechController } from '../../core/StreamingSpeechController';
+export { ReadAloudController } from '../../core/ReadAloudController';
