@@ -189,7 +189,8 @@ export interface KaraokeTextProps extends Omit<HTMLAttributes<HTMLDivElement>, '
   /**
    * A `useReadAloud` result (instead of `speech`): the words are the text's own words from the start,
    * the current sentence's words carry `data-sentence-active`, and clicking a word or pressing Enter or
-   * Space on it reads from that word at any time (before its audio exists too). Elements mode only.
+   * Space on it reads from that word at any time (before its audio exists too); text selected with the
+   * mouse reads from the first word selected. Elements mode only.
    */
   reading?: KaraokeTextReading;
   /** An explicit timeline (instead of `speech`), e.g. from `SpeechSynthesizer` or stored captions. */
@@ -400,6 +401,12 @@ const KaraokeElementsText = /* @__PURE__ */ forwardRef<HTMLDivElement, KaraokeTe
     if (!seekable) {
       return;
     }
+    // A drag that selected text starts from the first word selected (its click lands on the container).
+    const selected = firstSelectedWordIndex(event.currentTarget);
+    if (selected !== undefined) {
+      selectWord(selected);
+      return;
+    }
     const index = wordIndexOf(event.target);
     if (index !== undefined) {
       selectWord(index);
@@ -475,6 +482,30 @@ const KaraokeElementsText = /* @__PURE__ */ forwardRef<HTMLDivElement, KaraokeTe
 const EMPTY_WORDS: readonly TimelineWord[] = /* @__PURE__ */ Object.freeze([]);
 
 const noop = (): void => undefined;
+
+/** The index of the first word in the text selected inside `root`, or `undefined` without a selection there. */
+function firstSelectedWordIndex(root: HTMLElement): number | undefined {
+  const selection = root.ownerDocument.getSelection();
+  if (!selection || selection.isCollapsed || selection.rangeCount === 0) {
+    return undefined;
+  }
+  const range = selection.getRangeAt(0);
+  if (!root.contains(range.commonAncestorContainer)) {
+    return undefined;
+  }
+  const start = range.startContainer.nodeType === 1 ? (range.startContainer as Element) : range.startContainer.parentElement;
+  const own = start?.closest(`[${WORD_INDEX_ATTRIBUTE}]`);
+  if (own && root.contains(own)) {
+    return wordIndexOf(own);
+  }
+  // The selection starts in the space between words: the first word it covers.
+  for (const element of root.querySelectorAll(`[${WORD_INDEX_ATTRIBUTE}]`)) {
+    if (range.intersectsNode(element)) {
+      return wordIndexOf(element);
+    }
+  }
+  return undefined;
+}
 
 function wordIndexOf(target: EventTarget | null): number | undefined {
   if (!target || typeof (target as Element).closest !== 'function') {

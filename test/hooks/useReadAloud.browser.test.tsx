@@ -71,6 +71,31 @@ describe('useReadAloud in Chromium with real audio', () => {
     await expect.poll(() => reading!.status).toBe('idle');
   });
 
+  it('text selected with the mouse starts the reading at the first word selected', async () => {
+    await render(
+      <FastSpeechProvider>
+        <Reader />
+      </FastSpeechProvider>,
+    );
+    const target = reading!.words.findIndex((word) => TEXT.slice(word.start, word.end) === 'five');
+    const root = document.querySelector('[data-testid="text"]')!;
+    // From the space before "five" to the middle of "middle": a drag's selection, then its click, which
+    // lands on the container (mousedown and mouseup on different words).
+    const range = document.createRange();
+    const five = page.getByText('five', { exact: true }).element();
+    const middle = page.getByText('middle', { exact: true }).element();
+    range.setStart(five.previousSibling ?? five.parentNode!, 0);
+    range.setEnd(middle.firstChild!, 3);
+    document.getSelection()!.removeAllRanges();
+    document.getSelection()!.addRange(range);
+    root.dispatchEvent(new MouseEvent('click', { bubbles: true, button: 0 }));
+    await expect.poll(() => reading!.wordIndex, { timeout: 15_000 }).toBeGreaterThanOrEqual(target);
+    expect(firstTimelineOffset()).toBe(reading!.words[target]!.start);
+    expect(reading!.sentenceIndex).toBe(4);
+    reading!.stop();
+    await expect.poll(() => reading!.status).toBe('idle');
+  });
+
   it('a word beyond the audio received starts a new task there on the warm socket, sent only up to the audio kept, which then plays without a request', async () => {
     await render(
       <FastSpeechProvider>
