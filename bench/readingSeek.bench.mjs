@@ -3,8 +3,9 @@
 // kind of connection pool) reads a long text over an emulated link (bench/support-delay-link.mjs, round
 // trips 50 / 100 / 200 ms) in front of the local voice server, whose tone engine is paced to deliver
 // audio at 4× real time (as a service synthesizes, not all at once); once its first words are heard, it
-// jumps to a sentence far ahead, whose audio has not arrived yet. Measured: from seekToSentence() to the first word of that
-// sentence heard (the silent player hears a sample as it is played), median/min/max of 7.
+// jumps to a sentence far ahead, whose audio has not arrived yet. Measured from seekToSentence(): to the
+// new task's first audio frame (played at once), and to that sentence's first word highlighted; median,
+// min and max of 7.
 // Goal (issue 16): within one round trip + the first-package time. The first-package time is what the
 // service takes from the text to the first audio: on a warm socket a task costs run-task → task-started
 // (one round trip) + continue-task → first audio (one round trip + the server's time), so the floor is
