@@ -7,6 +7,7 @@ import { createRoot } from 'react-dom/client';
 import { KaraokeText, SpeakButton, SpeechProvider, useSpeechSynthesis } from 'cosyvoice-react';
 import { proxyTransport } from 'cosyvoice-react/core';
 import { createAudioPlayer } from 'cosyvoice-react/playback';
+import { speechControllerSource } from '../../src/hooks/internal/speechControllerSource';
 
 /** What the page reports to the test. */
 export interface ReadingRecord {
@@ -81,7 +82,12 @@ function Reader() {
   );
 }
 
-createRoot(document.getElementById('root')!).render(
+// With speakOnLoad, the speech engine (loaded on first intent) is here before the page speaks: its
+// resume() then runs only as the page loads, never later inside the transient activation that the test's
+// own page.evaluate calls give the page (WebDriver BiDi), which Firefox would let start the audio.
+const engineReady = params.has('speakOnLoad') ? speechControllerSource.preload() : Promise.resolve();
+
+void engineReady.then(() => createRoot(document.getElementById('root')!).render(
   <SpeechProvider
     transport={proxyTransport({ url: params.get('server')! })}
     model="cosyvoice-v3-flash"
@@ -91,4 +97,4 @@ createRoot(document.getElementById('root')!).render(
   >
     <Reader />
   </SpeechProvider>,
-);
+));
