@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { defineConfig, type Options } from 'tsup';
 
 const shared: Options = {
@@ -17,6 +18,27 @@ const serverExternal = [...shared.external!, 'wasm-media-encoders', 'opus-encdec
 const wasmDecoders = ['opus-decoder', 'mpg123-decoder'];
 const playbackExternal = [...shared.external!, ...wasmDecoders, 'cosyvoice-react/wasm-decoders'];
 
+function reactEntryAlias(options: { alias?: Record<string, string> }): void {
+  options.alias = { 'cosyvoice-react/core': './src/playback/coreForReactEntry.ts' };
+}
+
+// The React entry's ES build emits every source module it can reach as its own file (under dist/modules/).
+// Code splitting alone groups modules by which entries reach them, so the code the root entry shares with
+// the speech engine it loads on first intent became one chunk; an app's bundler splits by module, so it
+// took that whole chunk into the initial load (protocol, segmentation and all) once it used any of it.
+// One file per module lets the app's bundler keep the engine's share in the engine's chunk.
+function moduleEntries(folders: string[]): Record<string, string> {
+  const entries: Record<string, string> = {};
+  for (const folder of folders) {
+    for (const name of readdirSync(`src/${folder}`)) {
+      const match = /^(\w+)\.tsx?$/.exec(name);
+      if (!match || match[1] === 'index') continue;
+      entries[`modules/${folder}/${match[1]}`] = `src/${folder}/${name}`;
+    }
+  }
+  return entries;
+}
+
 export default defineConfig([
   // The React entry keeps its "use client" directive (an entry file's directive survives esbuild).
   // 'neutral', not 'browser': esbuild would bake process.env.NODE_ENV in as "development" for browsers, shipping
@@ -25,13 +47,14 @@ export default defineConfig([
   // the speech engine the hooks load on first intent stays out of the chunks the entry imports statically.
   {
     ...shared,
-    entry: { index: 'src/index.ts' },
+    format: ['esm'],
+    entry: { index: 'src/index.ts', ...moduleEntries(['core', 'dom', 'playback', 'hooks', 'hooks/internal', 'components']) },
+    dts: { entry: { index: 'src/index.ts' } },
     platform: 'neutral',
     external: playbackExternal,
-    esbuildOptions(options) {
-      options.alias = { 'cosyvoice-react/core': './src/playback/coreForReactEntry.ts' };
-    },
+    esbuildOptions: reactEntryAlias,
   },
+  { ...shared, format: ['cjs'], entry: { index: 'src/index.ts' }, platform: 'neutral', external: playbackExternal, esbuildOptions: reactEntryAlias },
   { ...shared, entry: { core: 'src/core/index.ts' }, platform: 'neutral' },
   // The DOM reading layer on its own, for other UI frameworks; the React entry bundles what it uses.
   { ...shared, entry: { dom: 'src/dom/index.ts' }, platform: 'neutral' },

@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const BUDGET_BYTES = 13.5 * 1024;
+export const BUDGET_BYTES = 9 * 1024;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export async function measure(names = ['SpeakButton', 'KaraokeText']) {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, projectRoot } from '../utils/builtPackage';
@@ -21,26 +21,33 @@ describe('package quality gates', () => {
     expect(report.analysis.problems.filter((problem) => problem.resolutionKind !== 'node10')).toEqual([]);
   }, 120_000);
 
-  it('keeps SpeakButton + KaraokeText within the 13.5 kB guard, min+gzip, initial load (React and react-query excluded)', () => {
+  it('keeps SpeakButton + KaraokeText within the 9 kB guard, min+gzip, initial load (React and react-query excluded)', () => {
     const out = execFileSync(process.execPath, [path.join(projectRoot, 'scripts/bundle-size.mjs'), '--json'], { cwd: projectRoot, encoding: 'utf8' });
     const figures = JSON.parse(out) as { gzipBytes: number; budgetBytes: number };
-    expect(figures.budgetBytes).toBe(13.5 * 1024);
+    expect(figures.budgetBytes).toBe(9 * 1024);
     expect(figures.gzipBytes).toBeLessThanOrEqual(figures.budgetBytes);
   }, 60_000);
 
   it('leaves process.env.NODE_ENV to the app bundler, so development warnings drop out of production builds', async () => {
-    const index = readFileSync(path.join(projectRoot, 'dist', 'index.js'), 'utf8');
-    expect(index).toContain('process.env.NODE_ENV !== "production"');
-    expect(index).toContain('received no'); // the warning is there for development builds…
+    // The warning lives in the chunk of the module that gives it; whichever file that is, it is guarded, not baked in.
+    const distFiles = readdirSync(path.join(projectRoot, 'dist')).filter((name) => name.endsWith('.js'));
+    const warning = distFiles.map((name) => readFileSync(path.join(projectRoot, 'dist', name), 'utf8')).filter((text) => text.includes('received no'));
+    expect(warning.length).toBeGreaterThan(0);
+    for (const text of warning) expect(text).toContain('process.env.NODE_ENV !== "production"');
     const { build } = await import('esbuild');
-    const production = await build({
-      stdin: { contents: "export { SpeakButton, KaraokeText } from './dist/index.js';", resolveDir: projectRoot, loader: 'js' },
-      bundle: true, minify: true, format: 'esm', write: false, splitting: true, outdir: path.join(projectRoot, '.tmp-quality'),
-      external: ['react', 'react-dom', 'react/jsx-runtime', '@tanstack/react-query', 'opus-decoder', 'mpg123-decoder'],
-      define: { 'process.env.NODE_ENV': '"production"' }, logLevel: 'silent',
-    });
-    const code = production.outputFiles.map((file) => file.text).join('\n');
-    expect(code).toContain('Read aloud');
-    expect(code).not.toContain('received no'); // …and gone from a production build
+    const bundle = async (nodeEnv: string) => {
+      const result = await build({
+        stdin: { contents: "export { SpeakButton, KaraokeText } from './dist/index.js';", resolveDir: projectRoot, loader: 'js' },
+        bundle: true, minify: true, format: 'esm', write: false, splitting: true, outdir: path.join(projectRoot, '.tmp-quality'),
+        external: ['react', 'react-dom', 'react/jsx-runtime', '@tanstack/react-query', 'opus-decoder', 'mpg123-decoder'],
+        define: { 'process.env.NODE_ENV': JSON.stringify(nodeEnv) }, logLevel: 'silent',
+      });
+      return result.outputFiles.map((file) => file.text).join('\n');
+    };
+    const development = await bundle('development');
+    const production = await bundle('production');
+    expect(development).toContain('received no'); // the warning is there for development builds…
+    expect(production).toContain('Read aloud');
+    expect(production).not.toContain('received no'); // …and gone from a production build
   });
 });
