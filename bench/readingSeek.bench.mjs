@@ -10,6 +10,8 @@
 // service takes from the text to the first audio: on a warm socket a task costs run-task → task-started
 // (one round trip) + continue-task → first audio (one round trip + the server's time), so the floor is
 // 2 round trips + the server's time (the same floor as bench/warm.bench.mjs's "repeat").
+// With spareConnection (the default) the reading keeps a second socket warm while audio arrives; the bench
+// runs with and without it.
 // Run: node bench/readingSeek.bench.mjs   (writes bench/results/readingSeek.json)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -73,11 +75,13 @@ const pacedTone = {
 const server = createLocalVoiceServer({ engine: pacedTone, host: '127.0.0.1', port: 0 });
 const serverUrl = new URL(await server.listen());
 const rows = [];
+for (const spareConnection of [true, false])
 for (const oneWay of [25, 50, 100]) {
   const link = await startDelayLink({ host: serverUrl.hostname, port: Number(serverUrl.port) }, oneWay);
   const samples = [];
   const audioSamples = [];
   const newSockets = [];
+  let warmSeeks = 0;
   for (let rep = 0; rep < REPS + 1; rep++) {
     let opened = 0;
     const base = proxyTransport({ url: `ws://127.0.0.1:${link.port}/api-ws/v1/inference`, WebSocket });
@@ -86,6 +90,7 @@ for (const oneWay of [25, 50, 100]) {
       transport: pool,
       defaults: { model: 'cosyvoice-v3-flash', voice: 'longanyang', format: FORMAT, wordTimestampEnabled: true },
       createPlayer: () => createSilentPlayer({ format: FORMAT, realtime: true }),
+      spareConnection,
     });
     controller.setText(TEXT);
     controller.play();
@@ -102,6 +107,7 @@ for (const oneWay of [25, 50, 100]) {
     controller.seekToSentence(TARGET_SENTENCE);
     await until(controller, (s) => s.status === 'speaking' && s.sentenceIndex === TARGET_SENTENCE && s.wordIndex >= 0);
     const ms = performance.now() - start;
+    const onWarmSocket = controller.getSnapshot().metrics.connectionReused === true;
     unsubscribe();
     controller.release();
     await pool.close();
@@ -110,21 +116,24 @@ for (const oneWay of [25, 50, 100]) {
     samples.push(ms);
     audioSamples.push(firstAudioAt - start);
     newSockets.push(opened - openedBefore);
+    if (onWarmSocket) warmSeeks++;
   }
   await link.close();
   const roundTripMs = 2 * oneWay;
   rows.push({
+    spareConnection,
     roundTripMs,
     seekToFirstAudio: { medianMs: round1(median(audioSamples)), minMs: round1(Math.min(...audioSamples)), maxMs: round1(Math.max(...audioSamples)) },
     seekToHighlighted: { medianMs: round1(median(samples)), minMs: round1(Math.min(...samples)), maxMs: round1(Math.max(...samples)) },
     twoRoundTripsMs: 2 * roundTripMs,
     newSocketsPerSeek: median(newSockets),
+    seeksOnWarmSocket: `${warmSeeks} of ${REPS}`,
   });
 }
 await server.close();
 
-console.log('round trip | seek → first audio (median, min, max) | seek → word highlighted | 2 round trips | new sockets');
-for (const row of rows) console.log(`${String(row.roundTripMs).padStart(6)} ms | ${row.seekToFirstAudio.medianMs} (${row.seekToFirstAudio.minMs}, ${row.seekToFirstAudio.maxMs}) | ${row.seekToHighlighted.medianMs} | ${row.twoRoundTripsMs} | ${row.newSocketsPerSeek}`);
+console.log('spare | round trip | seek → first audio (median, min, max) | seek → word highlighted | 2 round trips | new sockets | on a warm socket');
+for (const row of rows) console.log(`${row.spareConnection ? 'yes' : 'no '}   | ${String(row.roundTripMs).padStart(6)} ms | ${row.seekToFirstAudio.medianMs} (${row.seekToFirstAudio.minMs}, ${row.seekToFirstAudio.maxMs}) | ${row.seekToHighlighted.medianMs} | ${row.twoRoundTripsMs} | ${row.newSocketsPerSeek} | ${row.seeksOnWarmSocket}`);
 const out = path.join(root, 'bench/results');
 mkdirSync(out, { recursive: true });
 writeFileSync(
@@ -134,7 +143,7 @@ writeFileSync(
       bench: 'readingSeek',
       date: new Date().toISOString(),
       machine: { cpus: os.cpus().length, node: process.version, loadAverage1m: round1(os.loadavg()[0]) },
-      method: `ReadAloudController (core, silent real-time player, ConnectionPool) over a TCP relay delaying each direction, local voice server (tone engine paced to ${SYNTHESIS_SPEED}× real time); ${SENTENCES.length} sentences; once the third word is heard, seekToSentence(${TARGET_SENTENCE}) (audio not yet received); seekToFirstAudio: ms from the call to the new task's first audio frame (the player plays it at once); seekToHighlighted: to the first word of that sentence highlighted, which waits for the sentence's word timestamps (the local server sends them when the sentence is synthesized); median/min/max of ${REPS} after a warm-up; newSocketsPerSeek: sockets the pool opened for the seek's task (the cut task's socket cannot take another task until the service ends it)`,
+      method: `ReadAloudController (core, silent real-time player, ConnectionPool) over a TCP relay delaying each direction, local voice server (tone engine paced to ${SYNTHESIS_SPEED}× real time); ${SENTENCES.length} sentences; once the third word is heard, seekToSentence(${TARGET_SENTENCE}) (audio not yet received); seekToFirstAudio: ms from the call to the new task's first audio frame (the player plays it at once); seekToHighlighted: to the first word of that sentence highlighted, which waits for the sentence's word timestamps (the local server sends them when the sentence is synthesized); median/min/max of ${REPS} after a warm-up; with spareConnection (the default) a second socket is kept warm while audio arrives and the seek's task takes it, without it the pool opens one for the seek's task (the cut task's socket cannot take another task until the service ends it); newSocketsPerSeek: sockets the pool opened from the seek until the sentence was heard (with a spare: its replacement); seeksOnWarmSocket: seeks whose task started on a socket already open`,
       rows,
       goal: 'within one round trip + the first-package time (2 round trips + the server on a warm socket)',
     },

@@ -182,6 +182,19 @@ async function runVitest(args, env) {
   return status;
 }
 
+/** The failed tests (and files that failed to load) of vitest's JSON report: file, test name and the error's first line. */
+function failedTests(result) {
+  const lines = [];
+  const firstLine = (text) => String(text ?? '').split('\n').find((line) => line.trim() !== '')?.trim().slice(0, 300) ?? '';
+  for (const file of result.testResults ?? []) {
+    const name = path.relative(root, file.name ?? '');
+    const failedAssertions = (file.assertionResults ?? []).filter((test) => test.status === 'failed');
+    for (const test of failedAssertions) lines.push(`${name} > ${test.fullName ?? test.title}: ${firstLine(test.failureMessages?.[0])}`);
+    if (failedAssertions.length === 0 && file.status === 'failed') lines.push(`${name}: ${firstLine(file.message) || 'failed to run'}`);
+  }
+  return lines;
+}
+
 /** What a run the watchdog stopped got through: the progress reporter's counts, and every file that did not finish as one more failure. */
 function stoppedTally() {
   const progress = readProgress();
@@ -194,6 +207,8 @@ delete inheritedEnv.COSYVOICE_WEBKIT;
 const choice = splitArguments(process.argv.slice(2));
 let passed = 0;
 let failed = 0;
+/** What failed, a line each, printed again just above the last line (CI shows the end of the output). */
+const failures = [];
 
 // Everything but WebKit, in one run (vitest.config.ts leaves the WebKit projects out without COSYVOICE_WEBKIT=1).
 if (choice.main) {
@@ -206,6 +221,7 @@ if (choice.main) {
     const result = JSON.parse(readFileSync(report, 'utf8'));
     passed = result.numPassedTests;
     failed = result.numFailedTests + (result.numFailedTestSuites ?? 0) * (result.numTotalTests === 0 ? 1 : 0);
+    failures.push(...failedTests(result));
     if (status !== 0 && failed === 0) failed = 1; // e.g. a suite that failed to load
   } else if (status !== 0) {
     failed = 1;
@@ -241,15 +257,18 @@ if (choice.webkit.length > 0 && !stoppedBecause) {
     if (next.length === 0) break;
     files = next;
   }
-  for (const result of tally.results.values()) {
+  for (const [file, result] of tally.results) {
     passed += result.passed;
     failed += result.failed;
+    if (result.failed > 0) failures.push(`WebKit: ${file}: ${result.failed} failed (see its run above)`);
   }
   failed += tally.otherFailures;
   const crashed = [...tally.crashes].map(([file, times]) => `${file} (${times}×)`);
   console.log(`\nWebKit: ${tally.results.size} files; ${crashed.length ? `the web process crashed under ${crashed.join(', ')}` : 'no web process crash'}.`);
 }
 
+if (stoppedBecause) failures.push(`stopped: ${stoppedBecause.why} ${stoppedBecause.files.join(', ')}`);
+if (failures.length > 0) console.log(`\nFailed:\n${failures.map((line) => `  ${line}`).join('\n')}`);
 if (passed === 0 && failed === 0) failed = 1; // ran no test: that is a failure, not a pass
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 && !stoppedBecause ? 0 : 1);

@@ -48,6 +48,13 @@ export interface ReadAloudControllerOptions extends SpeechControllerOptions {
    * sentence boundaries. Lower it only to test the split. @default MAX_CHARACTERS_PER_TASK (200 000)
    */
   maxCharactersPerTask?: number;
+  /**
+   * While a reading's audio is still arriving, keep a second socket warm (the transport's `preconnect`,
+   * so a pooled transport such as the provider's), so that going beyond the audio received starts its
+   * task at once: the running task holds its socket until the service has sent what it was given.
+   * It costs one more open connection during synthesis (none after). @default true
+   */
+  spareConnection?: boolean;
 }
 
 /**
@@ -134,6 +141,9 @@ export class ReadAloudController extends SpeechController {
   #tasks = 0;
   #defaultsKey: string | undefined;
   readonly #maxCharactersPerTask: number;
+  readonly #spareConnection: boolean;
+  /** A spare socket is being opened (so the many speech updates during synthesis ask for one once). */
+  #openingSpare = false;
   #wordListeners = new IndexedListeners();
   #sentenceListeners = new IndexedListeners();
   #textTimeline: readonly TimelineWord[] | undefined;
@@ -142,6 +152,7 @@ export class ReadAloudController extends SpeechController {
     super(options);
     this.#defaultsKey = parametersKey(options.defaults ?? {});
     this.#maxCharactersPerTask = options.maxCharactersPerTask ?? MAX_CHARACTERS_PER_TASK;
+    this.#spareConnection = options.spareConnection ?? true;
     this.#reading = this.#buildReading();
     bindMethods(this, ['subscribeReading', 'getReadingSnapshot', 'setText', 'play', 'seekToWord', 'seekToSentence', 'nextSentence', 'previousSentence', 'seekToOffset', 'subscribeReadingWord', 'getReadingWordState', 'subscribeReadingSentence', 'isReadingSentence', 'estimateMs', 'offsetAtMs']);
     this.subscribe(() => this.#onSpeech());
@@ -477,8 +488,22 @@ export class ReadAloudController extends SpeechController {
       this.#active = false;
       this.#clearCutTimer();
     }
+    if (!playing.part.complete) this.#keepSpareConnection();
     this.#checkCut();
     this.#publishReading();
+  }
+
+  /**
+   * Asks the transport for a warm socket besides the one the running task holds. A pool opens one only
+   * when none is idle or opening, and closes it after its idle timeout; asked again on later speech
+   * updates, it stays warm for as long as audio arrives.
+   */
+  #keepSpareConnection(): void {
+    if (!this.#spareConnection || this.#openingSpare) return;
+    this.#openingSpare = true;
+    void this.preconnect().finally(() => {
+      this.#openingSpare = false;
+    });
   }
 
   #scheduleCutCheck(): void {

@@ -20,6 +20,12 @@ export interface UseReadAloudOptions extends SpeechOptions {
    */
   maxCharactersPerTask?: number;
   /**
+   * While the reading's audio is still arriving, keep a second socket of the provider's pool warm, so
+   * that going beyond the audio received starts at once (the running task holds its socket until the
+   * service has sent what it was given). `false` saves that connection. @default true
+   */
+  spareConnection?: boolean;
+  /**
    * The lock screen, headset and media keys (`navigator.mediaSession`, where the browser has it):
    * while this reading is underway, its metadata (title, artist or site, artwork when given), play /
    * pause / stop / seek, previous and next track as previous and next sentence, and the position kept
@@ -52,9 +58,9 @@ export interface UseReadAloudResult extends ReadAloudSnapshot {
   setPlaybackRate(rate: number): void;
 }
 
-function createReadAloudController(maxCharactersPerTask: number | undefined) {
+function createReadAloudController(maxCharactersPerTask: number | undefined, spareConnection: boolean | undefined) {
   // The engine loads on first intent (see LazySpeechController); the facade has its whole surface.
-  return (options: StreamingSpeechControllerOptions) => new LazyReadAloudController({ ...options, maxCharactersPerTask }, readAloudControllerSource) as unknown as ReadAloudController;
+  return (options: StreamingSpeechControllerOptions) => new LazyReadAloudController({ ...options, maxCharactersPerTask, spareConnection }, readAloudControllerSource) as unknown as ReadAloudController;
 }
 
 /**
@@ -78,8 +84,8 @@ function createReadAloudController(maxCharactersPerTask: number | undefined) {
  * <button onClick={reading.nextSentence}>Next sentence</button>
  */
 export function useReadAloud(text: string, options: UseReadAloudOptions = {}): UseReadAloudResult {
-  const { locale, maxCharactersPerTask, mediaSession = {}, ...speechOptions } = options;
-  const controller = useSpeechControllerInstance('useReadAloud', speechOptions, createReadAloudController(maxCharactersPerTask));
+  const { locale, maxCharactersPerTask, spareConnection, mediaSession = {}, ...speechOptions } = options;
+  const controller = useSpeechControllerInstance('useReadAloud', speechOptions, createReadAloudController(maxCharactersPerTask, spareConnection));
   useIsomorphicLayoutEffect(() => {
     controller.setText(text, { locale });
   }, [controller, text, locale]);

@@ -12,7 +12,7 @@ afterEach(async () => {
 const FORMAT = AudioFormat.PCM_16000HZ_MONO_16BIT;
 
 /** A reading over the local voice server (tone engine) through a connection pool, recording the text of every task. */
-async function setup(options: { maxCharactersPerTask?: number; realtime?: boolean; throughProxy?: boolean } = {}) {
+async function setup(options: { maxCharactersPerTask?: number; realtime?: boolean; throughProxy?: boolean; spareConnection?: boolean } = {}) {
   const KEY = 'sk-READING-3f9a1c7e';
   const server = createLocalVoiceServer({ engine: 'tone', host: '127.0.0.1', port: 0, apiKeys: options.throughProxy ? [KEY] : undefined });
   let url = await server.listen();
@@ -51,6 +51,7 @@ async function setup(options: { maxCharactersPerTask?: number; realtime?: boolea
     defaults: { model: 'cosyvoice-v3-flash', voice: 'longanyang', format: FORMAT, wordTimestampEnabled: true, speechRate: 2 },
     createPlayer: () => createSilentPlayer({ format: FORMAT, realtime: options.realtime ?? true }),
     maxCharactersPerTask: options.maxCharactersPerTask,
+    spareConnection: options.spareConnection,
   });
   cleanup.push(() => controller.release());
   return { controller, sent: () => [...taskTexts.values()], opened: () => opened };
@@ -147,7 +148,7 @@ describe('ReadAloudController', () => {
     expect(controller.getReadingSnapshot().status).toBe('idle');
   });
 
-  it('through createSynthesisProxy: a seek beyond the received audio is a new task on the same connections, a seek back replays kept audio', async () => {
+  it('through createSynthesisProxy: a seek beyond the received audio is a new task on a spare warm connection, a seek back replays kept audio', async () => {
     const { controller, sent, opened } = await setup({ throughProxy: true });
     controller.setText(TEXT);
     const { sentences } = controller.getReadingSnapshot();
@@ -157,13 +158,34 @@ describe('ReadAloudController', () => {
     const heard = await until(controller, (s) => s.status === 'speaking' && s.sentenceIndex === 7 && s.wordIndex >= 0);
     expect(heard.tasks).toBe(2);
     expect(sent().at(-1)).toBe(TEXT.slice(sentences[7]!.start));
+    // The cut task holds its socket until the service has sent what it was given (the protocol has no
+    // cancel): the jump's task went out on the spare socket kept warm while audio arrived.
+    expect(controller.getSnapshot().metrics.connectionReused).toBe(true);
     await until(controller, (s) => s.status === 'ended');
     // Back to the start: the first task's audio is kept up to where it was cut; only what never came is asked for.
     expect(controller.seekToSentence(0)).toBe(true);
     await until(controller, (s) => s.status === 'speaking' && s.sentenceIndex === 0 && s.wordIndex >= 0);
     expect(controller.getReadingSnapshot().tasks).toBeLessThanOrEqual(3);
-    // The cut task's socket cannot carry another task until the service ends it (the protocol has no
-    // cancel), so the seek may take a second one; the third task goes out on a warm one.
+    // The first task's socket, the spare the jump took, and the spare opened while its task ran; the
+    // third task goes out on a warm one.
+    expect(opened()).toBeLessThanOrEqual(3);
+    controller.stop();
+  });
+
+  it('without a spare connection, the seek beyond the received audio opens at most one more socket', async () => {
+    const { controller, sent, opened } = await setup({ throughProxy: true, spareConnection: false });
+    controller.setText(TEXT);
+    const { sentences } = controller.getReadingSnapshot();
+    controller.play();
+    await until(controller, (s) => s.status === 'speaking' && s.wordIndex >= 0);
+    // Nothing is opened ahead while the first task's audio arrives.
+    expect(opened()).toBe(1);
+    expect(controller.seekToSentence(7)).toBe(true);
+    await until(controller, (s) => s.status === 'speaking' && s.sentenceIndex === 7 && s.wordIndex >= 0);
+    expect(sent().at(-1)).toBe(TEXT.slice(sentences[7]!.start));
+    await until(controller, (s) => s.status === 'ended');
+    expect(controller.seekToSentence(0)).toBe(true);
+    await until(controller, (s) => s.status === 'speaking' && s.sentenceIndex === 0 && s.wordIndex >= 0);
     expect(opened()).toBeLessThanOrEqual(2);
     controller.stop();
   });
