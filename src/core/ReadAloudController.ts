@@ -1,6 +1,6 @@
 import { bindMethods } from './bindMethods';
 import { MAX_CHARACTERS_PER_MESSAGE, MAX_CHARACTERS_PER_TASK, countCharacters } from './countCharacters';
-import type { SynthesisError } from './errors';
+import { ValidationError, type SynthesisError } from './errors';
 import type { SynthesisParameters } from './parameters';
 import { IndexedListeners } from './IndexedListeners';
 import { locateWord } from './locateWord';
@@ -55,7 +55,18 @@ export interface ReadAloudControllerOptions extends SpeechControllerOptions {
    * It costs one more open connection during synthesis (none after). @default true
    */
   spareConnection?: boolean;
+  /**
+   * Counted characters a task is sent at most (at sentence boundaries): the text is synthesized a window
+   * at a time, and the next window is sent only when less than {@link SYNTHESIS_AHEAD_MS} of its audio
+   * is left to hear. A jump ahead then cancels at most one window whose audio has not all arrived, the
+   * only text a reading may send twice. `Infinity` sends the rest of the text (up to the task limit) at
+   * once. @default 1500
+   */
+  lookaheadCharacters?: number;
 }
+
+/** How much received audio, not yet heard, a reading keeps before it sends the next window of text (ms of audio). */
+export const SYNTHESIS_AHEAD_MS = 30_000;
 
 /**
  * The audio of one part of the text, as received: one run of synthesis from `start`, up to `until`
@@ -142,6 +153,9 @@ export class ReadAloudController extends SpeechController {
   #defaultsKey: string | undefined;
   readonly #maxCharactersPerTask: number;
   readonly #spareConnection: boolean;
+  readonly #lookaheadCharacters: number;
+  /** The next window of a part, held until the audio left to hear is under SYNTHESIS_AHEAD_MS. */
+  #nextWindow: { part: RecordedPart; from: number } | undefined;
   /** A spare socket is being opened (so the many speech updates during synthesis ask for one once). */
   #openingSpare = false;
   #wordListeners = new IndexedListeners();
@@ -153,6 +167,8 @@ export class ReadAloudController extends SpeechController {
     this.#defaultsKey = parametersKey(options.defaults ?? {});
     this.#maxCharactersPerTask = options.maxCharactersPerTask ?? MAX_CHARACTERS_PER_TASK;
     this.#spareConnection = options.spareConnection ?? true;
+    this.#lookaheadCharacters = options.lookaheadCharacters ?? 1500;
+    if (!(this.#lookaheadCharacters >= 1)) throw new ValidationError('lookaheadCharacters', `lookaheadCharacters must be a number of at least 1, got ${String(options.lookaheadCharacters)}`);
     this.#reading = this.#buildReading();
     bindMethods(this, ['subscribeReading', 'getReadingSnapshot', 'setText', 'play', 'seekToWord', 'seekToSentence', 'nextSentence', 'previousSentence', 'seekToOffset', 'subscribeReadingWord', 'getReadingWordState', 'subscribeReadingSentence', 'isReadingSentence', 'estimateMs', 'offsetAtMs']);
     this.subscribe(() => this.#onSpeech());
@@ -274,6 +290,7 @@ export class ReadAloudController extends SpeechController {
     if (playing) this.#resumeOffset = this.#heardOffset() ?? playing.part.start;
     this.#active = false;
     this.#playing = undefined;
+    this.#nextWindow = undefined;
     this.#clearCutTimer();
     this.#clearSeekWatch();
     const heard = super.stop();
@@ -362,8 +379,10 @@ export class ReadAloudController extends SpeechController {
         () => {
           const next = this.#wordIndexFrom(end);
           const nextWord = this.#words[next];
-          if (end < part.until && nextWord && nextWord.start < part.until && this.isLive(utterance)) this.#startTask(part, nextWord.start);
-          else {
+          if (end < part.until && nextWord && nextWord.start < part.until && this.isLive(utterance)) {
+            this.#nextWindow = { part, from: nextWord.start };
+            this.#sendNextWindowWhenDue();
+          } else {
             part.complete = true;
             this.synthesized(utterance);
           }
@@ -489,6 +508,7 @@ export class ReadAloudController extends SpeechController {
       this.#clearCutTimer();
     }
     if (!playing.part.complete) this.#keepSpareConnection();
+    this.#sendNextWindowWhenDue();
     this.#checkCut();
     this.#publishReading();
   }
@@ -504,6 +524,21 @@ export class ReadAloudController extends SpeechController {
     void this.preconnect().finally(() => {
       this.#openingSpare = false;
     });
+  }
+
+  /** Starts the part's next window once less than SYNTHESIS_AHEAD_MS of its received audio is left to hear. */
+  #sendNextWindowWhenDue(): void {
+    const pending = this.#nextWindow;
+    if (!pending) return;
+    const utterance = pending.part.utterance;
+    if (this.#playing?.part !== pending.part || !this.isLive(utterance)) {
+      this.#nextWindow = undefined;
+      return;
+    }
+    const receivedMs = utterance.nextPlacement().audioOffsetMs;
+    if (receivedMs - this.getPositionMs() > SYNTHESIS_AHEAD_MS) return;
+    this.#nextWindow = undefined;
+    this.#startTask(pending.part, pending.from);
   }
 
   #scheduleCutCheck(): void {
@@ -598,19 +633,20 @@ export class ReadAloudController extends SpeechController {
 
   /** Where a task starting at `from` ends: the last sentence boundary within the task limit, at most `until`. */
   #taskEnd(from: number, until: number): number {
-    if (countCharacters(this.#text.slice(from, until)) <= this.#maxCharactersPerTask) return until;
+    const limit = Math.min(this.#maxCharactersPerTask, this.#lookaheadCharacters);
+    if (countCharacters(this.#text.slice(from, until)) <= limit) return until;
     let counted = 0;
     let end = from;
     for (let index = this.#sentenceIndexAt(from); index < this.#sentences.length; index++) {
       const next = this.#sentences[index + 1]?.start ?? this.#text.length;
       const stop = Math.min(next, until);
       const size = countCharacters(this.#text.slice(end, stop));
-      if (counted + size > this.#maxCharactersPerTask) break;
+      if (counted + size > limit) break;
       counted += size;
       end = stop;
       if (stop >= until) break;
     }
-    // One sentence over the limit is sent alone (and refused with a clear error by the task's checks).
+    // One sentence over the window is sent alone (over the task limit, it is refused with a clear error by the task's checks).
     return end > from ? end : Math.min(until, this.#sentences[this.#sentenceIndexAt(from) + 1]?.start ?? until);
   }
 

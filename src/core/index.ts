@@ -18,7 +18,7 @@ export { splitHeardText } from './splitHeardText';
 export type { HeardText } from './splitHeardText';
 export { StreamingSpeechController } from './StreamingSpeechController';
 export type { StreamingSpeechControllerOptions } from './StreamingSpeechController';
-export { ReadAloudController } from './ReadAloudController';
+export { ReadAloudController, SYNTHESIS_AHEAD_MS } from './ReadAloudController';
 export type { ReadAloudControllerOptions, ReadAloudSnapshot, ReadAloudStatus } from './ReadAloudController';
 export type { ReadableStreamLike } from './openTextSource';
 export type { EndedReason, Player, PlayerDiagnostics, PlayerSnapshot, PlayerState, ResetOptions, TimelineSource } from './Player';

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useSyncExternalStore } from 'react';
-import type { ReadAloudController, ReadAloudSnapshot } from '../core/ReadAloudController';
+import type { ReadAloudController, ReadAloudControllerOptions, ReadAloudSnapshot } from '../core/ReadAloudController';
+import { ValidationError } from '../core/errors';
 import type { SpeechOptions } from '../core/SpeechController';
 import type { StreamingSpeechControllerOptions } from '../core/StreamingSpeechController';
 import { LazyReadAloudController } from './internal/LazyReadAloudController';
@@ -25,6 +26,12 @@ export interface UseReadAloudOptions extends SpeechOptions {
    * service has sent what it was given). `false` saves that connection. @default true
    */
   spareConnection?: boolean;
+  /**
+   * Counted characters sent to the service at a time: the text goes out a window at a time, the next
+   * one when less than 30 s of received audio is left to hear, so a jump ahead re-sends at most one
+   * window. `Infinity` sends the rest of the text at once. @default 1500
+   */
+  lookaheadCharacters?: number;
   /**
    * The lock screen, headset and media keys (`navigator.mediaSession`, where the browser has it):
    * while this reading is underway, its metadata (title, artist or site, artwork when given), play /
@@ -58,9 +65,9 @@ export interface UseReadAloudResult extends ReadAloudSnapshot {
   setPlaybackRate(rate: number): void;
 }
 
-function createReadAloudController(maxCharactersPerTask: number | undefined, spareConnection: boolean | undefined) {
+function createReadAloudController(reading: Pick<ReadAloudControllerOptions, 'maxCharactersPerTask' | 'spareConnection' | 'lookaheadCharacters'>) {
   // The engine loads on first intent (see LazySpeechController); the facade has its whole surface.
-  return (options: StreamingSpeechControllerOptions) => new LazyReadAloudController({ ...options, maxCharactersPerTask, spareConnection }, readAloudControllerSource) as unknown as ReadAloudController;
+  return (options: StreamingSpeechControllerOptions) => new LazyReadAloudController({ ...options, ...reading }, readAloudControllerSource) as unknown as ReadAloudController;
 }
 
 /**
@@ -84,8 +91,10 @@ function createReadAloudController(maxCharactersPerTask: number | undefined, spa
  * <button onClick={reading.nextSentence}>Next sentence</button>
  */
 export function useReadAloud(text: string, options: UseReadAloudOptions = {}): UseReadAloudResult {
-  const { locale, maxCharactersPerTask, spareConnection, mediaSession = {}, ...speechOptions } = options;
-  const controller = useSpeechControllerInstance('useReadAloud', speechOptions, createReadAloudController(maxCharactersPerTask, spareConnection));
+  const { locale, maxCharactersPerTask, spareConnection, lookaheadCharacters, mediaSession = {}, ...speechOptions } = options;
+  // Checked here too: the engine that checks it may arrive later, outside this render.
+  if (lookaheadCharacters !== undefined && !(lookaheadCharacters >= 1)) throw new ValidationError('lookaheadCharacters', `lookaheadCharacters must be a number of at least 1, got ${String(lookaheadCharacters)}`);
+  const controller = useSpeechControllerInstance('useReadAloud', speechOptions, createReadAloudController({ maxCharactersPerTask, spareConnection, lookaheadCharacters }));
   useIsomorphicLayoutEffect(() => {
     controller.setText(text, { locale });
   }, [controller, text, locale]);

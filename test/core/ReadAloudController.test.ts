@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { AudioFormat, ConnectionPool, ReadAloudController, countCharacters, proxyTransport, type ReadAloudSnapshot, type Transport } from 'cosyvoice-react/core';
+import { AudioFormat, ConnectionPool, ReadAloudController, SYNTHESIS_AHEAD_MS, countCharacters, proxyTransport, type ReadAloudSnapshot, type Transport } from 'cosyvoice-react/core';
 import { createSilentPlayer } from 'cosyvoice-react/playback';
 import { createLocalVoiceServer, createSynthesisProxy } from 'cosyvoice-react/server';
 
@@ -12,7 +12,7 @@ afterEach(async () => {
 const FORMAT = AudioFormat.PCM_16000HZ_MONO_16BIT;
 
 /** A reading over the local voice server (tone engine) through a connection pool, recording the text of every task. */
-async function setup(options: { maxCharactersPerTask?: number; realtime?: boolean; throughProxy?: boolean; spareConnection?: boolean } = {}) {
+async function setup(options: { maxCharactersPerTask?: number; realtime?: boolean; throughProxy?: boolean; spareConnection?: boolean; lookaheadCharacters?: number; speechRate?: number } = {}) {
   const KEY = 'sk-READING-3f9a1c7e';
   const server = createLocalVoiceServer({ engine: 'tone', host: '127.0.0.1', port: 0, apiKeys: options.throughProxy ? [KEY] : undefined });
   let url = await server.listen();
@@ -48,10 +48,11 @@ async function setup(options: { maxCharactersPerTask?: number; realtime?: boolea
   cleanup.push(() => pool.close());
   const controller = new ReadAloudController({
     transport: pool,
-    defaults: { model: 'cosyvoice-v3-flash', voice: 'longanyang', format: FORMAT, wordTimestampEnabled: true, speechRate: 2 },
+    defaults: { model: 'cosyvoice-v3-flash', voice: 'longanyang', format: FORMAT, wordTimestampEnabled: true, speechRate: options.speechRate ?? 2 },
     createPlayer: () => createSilentPlayer({ format: FORMAT, realtime: options.realtime ?? true }),
     maxCharactersPerTask: options.maxCharactersPerTask,
     spareConnection: options.spareConnection,
+    lookaheadCharacters: options.lookaheadCharacters,
   });
   cleanup.push(() => controller.release());
   return { controller, sent: () => [...taskTexts.values()], opened: () => opened };
@@ -258,7 +259,8 @@ describe('ReadAloudController', () => {
   });
 
   it('reads a 300 000-character document as one reading: the first task stops at a sentence boundary under 200 000, and a seek past it reads from there', async () => {
-    const { controller, sent } = await setup();
+    // The task limit alone (no window), as a reading with `lookaheadCharacters: Infinity` sends.
+    const { controller, sent } = await setup({ lookaheadCharacters: Infinity });
     const sentence = 'This long chapter goes on and on. ';
     const document = sentence.repeat(Math.ceil(300_000 / sentence.length));
     expect(countCharacters(document)).toBeGreaterThanOrEqual(300_000);
@@ -275,6 +277,62 @@ describe('ReadAloudController', () => {
     const there = await until(controller, (s) => s.status === 'speaking' && s.wordIndex >= 0 && s.sentenceIndex === target, 30_000);
     expect(there.sentenceIndex).toBe(target);
     expect(sent().at(-1)).toBe(document.slice(sentences[target]!.start));
+    controller.stop();
+  });
+
+  it('refuses a window under one character, with the option named', () => {
+    for (const lookaheadCharacters of [0, -5, Number.NaN]) {
+      expect(() => new ReadAloudController({ transport: proxyTransport({ url: 'ws://127.0.0.1:9/', WebSocket: WebSocket as never }), lookaheadCharacters })).toThrow(
+        expect.objectContaining({ code: 'InvalidOptions', field: 'lookaheadCharacters' }),
+      );
+    }
+  });
+
+  it('sends the text a window at a time, at sentence boundaries, and every character once', async () => {
+    const { controller, sent } = await setup({ realtime: false, lookaheadCharacters: 200 });
+    const text = Array.from({ length: 24 }, (_, i) => `Window sentence ${i + 1} is read in its turn.`).join(' ');
+    controller.setText(text);
+    const { sentences } = controller.getReadingSnapshot();
+    controller.play();
+    const ended = await until(controller, (s) => s.status === 'ended' || s.status === 'error', 30_000);
+    expect(ended.status).toBe('ended');
+    const windows = sent();
+    expect(windows.length).toBeGreaterThan(3);
+    expect(windows.join('')).toBe(text);
+    let offset = 0;
+    for (const window of windows) {
+      expect(countCharacters(window)).toBeLessThanOrEqual(200);
+      expect(sentences.some((sentence) => sentence.start === offset)).toBe(true);
+      offset += window.length;
+    }
+    expect(ended.tasks).toBe(windows.length);
+  });
+
+  it('holds the next window while more than SYNTHESIS_AHEAD_MS of audio is left to hear, so a jump ahead re-sends nothing', async () => {
+    const { controller, sent } = await setup({ lookaheadCharacters: 1500, speechRate: 1 });
+    const text = Array.from({ length: 80 }, (_, i) => `This is sentence number ${i + 1} of a long article.`).join(' ');
+    controller.setText(text);
+    const { sentences } = controller.getReadingSnapshot();
+    controller.play();
+    await until(controller, (s) => s.status === 'speaking', 20_000);
+    const firstWindow = sent()[0]!;
+    expect(firstWindow.length).toBeLessThan(text.length);
+    // The first window's audio has all arrived (its last word is in the timeline, in the text's offsets) while the reading plays.
+    const lastWordOf = () => controller.getSnapshot().words.at(-1);
+    const playing = await until(controller, (s) => s.status === 'speaking' && (lastWordOf()?.endIndex ?? 0) >= firstWindow.trimEnd().length - 1, 20_000);
+    // The audio received reaches at least the end of its last word.
+    const receivedMs = lastWordOf()!.endMs;
+    expect(receivedMs - controller.getPositionMs()).toBeGreaterThan(SYNTHESIS_AHEAD_MS);
+    expect(playing.tasks).toBe(1);
+    // Speech updates come with every heard word; none of them sends the next window yet.
+    await until(controller, (s) => s.wordIndex >= playing.wordIndex + 3, 20_000);
+    expect(sent()).toHaveLength(1);
+    const target = sentences.findIndex((sentence) => sentence.start >= firstWindow.length + 200);
+    expect(controller.seekToSentence(target)).toBe(true);
+    await until(controller, (s) => s.status === 'speaking' && s.sentenceIndex === target && s.wordIndex >= 0, 20_000);
+    expect(sent()).toHaveLength(2);
+    expect(sent()[1]!.startsWith(text.slice(sentences[target]!.start, sentences[target]!.end))).toBe(true);
+    expect(text.indexOf(sent()[1]!)).toBeGreaterThanOrEqual(firstWindow.length);
     controller.stop();
   });
 });

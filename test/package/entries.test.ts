@@ -68,6 +68,7 @@ const CORE = [
   'SpeechController',
   'StreamingSpeechController',
   'ReadAloudController',
+  'SYNTHESIS_AHEAD_MS',
   'IDLE_SPEECH_SNAPSHOT',
   'splitHeardText',
   // playback rate limits (a speed control's range)
