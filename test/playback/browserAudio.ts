@@ -154,18 +154,27 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * audio backend runs ~6% slow), so a sample is mapped through the reading nearest to it.
  */
 export function recordHeardClock(context: AudioContext, everyMs = 10) {
-  const readings: { contextTime: number; performanceTime: number }[] = [];
+  const stamped: { contextTime: number; performanceTime: number }[] = [];
+  const estimated: { contextTime: number; performanceTime: number }[] = [];
   const read = () => {
     const now = performance.now();
     const stamp = PlaybackClock.plausibleOutputTimestamp(context, now);
-    readings.push(stamp ?? { contextTime: context.currentTime - (context.outputLatency || context.baseLatency || 0), performanceTime: now });
+    if (stamp) stamped.push(stamp);
+    else estimated.push({ contextTime: context.currentTime - (context.outputLatency || context.baseLatency || 0), performanceTime: now });
   };
   read();
   const timer = setInterval(read, everyMs);
   return {
     stop: () => clearInterval(timer),
-    /** Performance time at which the sample rendered at context time `ctxTime` was heard. */
+    /**
+     * Performance time at which the sample rendered at context time `ctxTime` was heard: from the
+     * nearest output timestamp, which is exact whatever its distance (both clocks run at the same
+     * pace). Only without any is it estimated from `currentTime` and the reported latency, which can
+     * be a whole output buffer off (a word once read 103 ms early that way while the stamps around it
+     * were briefly implausible).
+     */
     audibleAt(ctxTime: number): number {
+      const readings = stamped.length > 0 ? stamped : estimated;
       let nearest = readings[0]!;
       for (const reading of readings) if (Math.abs(reading.contextTime - ctxTime) < Math.abs(nearest.contextTime - ctxTime)) nearest = reading;
       return nearest.performanceTime + (ctxTime - nearest.contextTime) * 1000;
