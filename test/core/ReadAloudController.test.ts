@@ -282,7 +282,8 @@ describe('ReadAloudController', () => {
 
   it('refuses a window under one character, with the option named', () => {
     for (const lookaheadCharacters of [0, -5, Number.NaN]) {
-      expect(() => new ReadAloudController({ transport: proxyTransport({ url: 'ws://127.0.0.1:9/', WebSocket: WebSocket as never }), lookaheadCharacters })).toThrow(
+      const transport = proxyTransport({ url: 'ws://127.0.0.1:9/', WebSocket: WebSocket as never });
+      expect(() => new ReadAloudController({ transport, createPlayer: () => createSilentPlayer({ format: FORMAT }), lookaheadCharacters })).toThrow(
         expect.objectContaining({ code: 'InvalidOptions', field: 'lookaheadCharacters' }),
       );
     }
