@@ -2,43 +2,28 @@
 // AudioWorklet), runs it in Debian's Chromium and writes bench/results/playback.json.
 // Run: node bench/playback.bench.mjs   (CHROMIUM_PATH overrides /usr/bin/chromium)
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
+import { openBenchPage } from './support-page.mjs';
 
 const root = path.join(import.meta.dirname, '..');
-const bundle = await build({
-  entryPoints: [path.join(root, 'bench/playbackPage.ts')],
-  bundle: true,
-  format: 'esm',
-  write: false,
-  target: 'es2022',
-  alias: {
-    'cosyvoice-react/core': path.join(root, 'src/core/index.ts'),
-    'cosyvoice-react/playback': path.join(root, 'src/playback/index.ts'),
+const FIXTURES = '/fixtures/';
+// A development build with the WASM decoders bundled: it measures them too.
+const bench = await openBenchPage('bench/playbackPage.ts', {
+  title: 'playback bench',
+  production: false,
+  external: [],
+  autoplay: true,
+  // Only the fixture names the page asks for, straight from the folder (no path beyond it).
+  serveFile: (url) => {
+    const name = url.startsWith(FIXTURES) ? url.slice(FIXTURES.length) : '';
+    return name && !name.includes('/') && !name.includes('..') ? readFileSync(path.join(root, 'test/fixtures/audio', name)) : undefined;
   },
 });
-const script = bundle.outputFiles[0].text;
-const html = '<!doctype html><meta charset="utf-8"><title>playback bench</title><script type="module" src="/bench.js"></script>';
-
-const server = http.createServer((req, res) => {
-  const fixture = /^\/fixtures\/([\w.-]+)$/.exec(req.url ?? '');
-  if (fixture) res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(readFileSync(path.join(root, 'test/fixtures/audio', fixture[1])));
-  else if (req.url === '/bench.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
-  else res.writeHead(200, { 'content-type': 'text/html' }).end(html);
-});
-await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-const { port } = server.address();
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
-});
+const { browser } = bench;
 try {
   const page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.goto(bench.url);
   await page.waitForFunction(() => typeof window.runBench === 'function');
   const result = await page.evaluate(() => window.runBench());
   const round = (v) =>
@@ -56,6 +41,5 @@ try {
   writeFileSync(path.join(root, 'bench/results/playback.json'), `${JSON.stringify(report, null, 2)}\n`);
   console.log(JSON.stringify(report, null, 2));
 } finally {
-  await browser.close();
-  server.close();
+  await bench.close();
 }

@@ -2,34 +2,12 @@
 // place in Debian's Chromium; writes bench/results/region.json (setup as one task, cost per word
 // change, hit testing). Run: node bench/region.bench.mjs
 import { mkdirSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
-import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
+import { openBenchPage } from './support-page.mjs';
 
 const root = path.join(import.meta.dirname, '..');
-const bundle = await build({
-  entryPoints: [path.join(root, 'bench/regionPage.ts')],
-  bundle: true,
-  format: 'esm',
-  write: false,
-  target: 'es2022',
-  minify: true,
-  define: { 'process.env.NODE_ENV': '"production"' },
-  logLevel: 'error',
-});
-const script = bundle.outputFiles[0].text;
-const html = '<!doctype html><meta charset="utf-8"><title>region bench</title><script type="module" src="/bench.js"></script>';
-const server = http.createServer((req, res) => {
-  if (req.url === '/bench.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
-  else res.writeHead(200, { 'content-type': 'text/html' }).end(html);
-});
-await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-const { port } = server.address();
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
+const bench = await openBenchPage('bench/regionPage.ts', { title: 'region bench' });
+const { browser } = bench;
 const PAGES = 7;
 try {
   // Setup is measured on fresh pages (first use of everything: JIT, Intl.Segmenter data), the rest on the first.
@@ -37,7 +15,7 @@ try {
   let result;
   for (let i = 0; i < PAGES; i++) {
     const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
-    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.goto(bench.url);
     await page.waitForFunction(() => typeof window.runBench === 'function');
     const run = await page.evaluate((full) => window.runBench({ full }), i === 0);
     if (i === 0) result = run;
@@ -48,7 +26,7 @@ try {
   const mounts = [];
   for (let i = 0; i < PAGES; i++) {
     const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
-    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.goto(bench.url);
     await page.waitForFunction(() => typeof window.runBench === 'function');
     mounts.push(await page.evaluate(() => window.runBench({ mount: true })));
     await page.close();
@@ -93,6 +71,5 @@ try {
   writeFileSync(path.join(root, 'bench/results/region.json'), `${JSON.stringify(report, null, 2)}\n`);
   console.log(JSON.stringify(report, null, 2));
 } finally {
-  await browser.close();
-  server.close();
+  await bench.close();
 }

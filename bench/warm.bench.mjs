@@ -21,7 +21,6 @@
 // Run: node bench/warm.bench.mjs   (CHROMIUM_PATH overrides /usr/bin/chromium; WARM_PATHS=core,proxy,proxyUpstreamAtFirstTask,proxyWarmUpstream,hooks picks
 // paths: the others keep their rows from the last bench/results/warm.json, each path with the date it was measured)
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -149,49 +148,13 @@ async function measureHooks(page, url) {
 }
 
 async function openChromium() {
-  const { build } = await import('esbuild');
-  const { chromium } = await import('playwright-core');
-  const bundle = await build({
-    entryPoints: [path.join(root, 'bench/warmPage.tsx')],
-    bundle: true,
-    format: 'esm',
-    write: false,
-    target: 'es2022',
-    minify: true,
-    jsx: 'automatic',
-    define: { 'process.env.NODE_ENV': '"production"' },
-    alias: {
-      'cosyvoice-react/core': path.join(root, 'src/core/index.ts'),
-      'cosyvoice-react/dom': path.join(root, 'src/dom/index.ts'),
-      'cosyvoice-react/wasm-decoders': path.join(root, 'src/wasm-decoders/index.ts'),
-      'cosyvoice-react/playback': path.join(root, 'src/playback/index.ts'),
-      'cosyvoice-react': path.join(root, 'src/index.ts'),
-    },
-    external: ['opus-decoder', 'mpg123-decoder'],
-    logLevel: 'error',
-  });
-  const script = bundle.outputFiles[0].text;
-  const html = '<!doctype html><meta charset="utf-8"><title>warm bench</title><script type="module" src="/bench.js"></script>';
-  const pageServer = http.createServer((req, res) => {
-    if (req.url === '/bench.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
-    else res.writeHead(200, { 'content-type': 'text/html' }).end(html);
-  });
-  await new Promise((resolve) => pageServer.listen(0, '127.0.0.1', resolve));
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
-  });
-  const page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${pageServer.address().port}/`);
+  // Loaded here: the core and proxy paths need no browser.
+  const { openBenchPage } = await import('./support-page.mjs');
+  const bench = await openBenchPage('bench/warmPage.tsx', { title: 'warm bench', autoplay: true });
+  const page = await bench.browser.newPage();
+  await page.goto(bench.url);
   await page.waitForFunction(() => typeof window.measureQueueGap === 'function');
-  return {
-    page,
-    version: browser.version(),
-    close: async () => {
-      await browser.close();
-      pageServer.close();
-    },
-  };
+  return { page, version: bench.browser.version(), close: bench.close };
 }
 
 const inference = (port) => `ws://127.0.0.1:${port}/api-ws/v1/inference`;
