@@ -304,7 +304,9 @@ describe('VoicePicker', () => {
   });
 
   it("a preview in another picker stops the first picker's preview, never the app's reading through its shared speech", async () => {
-    const { transport, wrapper } = await setup();
+    // Held connections show `connecting`: every utterance asks for its own socket here (no warm one to reuse;
+    // a busy machine once let the first preview end and hand its socket to the app's reading).
+    const { transport, wrapper } = await setup({ connectionReuse: false });
     const user = userEvent.setup();
     function Harness() {
       const speech = useSpeechSynthesis();

@@ -148,10 +148,16 @@ export function clickIndexes(samples: Float32Array): number[] {
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
+ * How far (in context seconds) an output timestamp is preferred to a nearer estimate: the two clocks may
+ * run at slightly different rates (6% is 6 ms over this), while an estimate can be a whole buffer off.
+ */
+const STAMP_REACH_S = 0.1;
+
+/**
  * Records, while audio plays, when context time is heard on the performance.now() clock: from
  * getOutputTimestamp() where it is plausible, else from currentTime minus the latency. One reading at the
  * end is not enough: a context's clock may run at another rate than performance.now() (Firefox's mock
- * audio backend runs ~6% slow), so a sample is mapped through the reading nearest to it.
+ * audio backend runs ~6% slow), so a sample is mapped through a reading near it.
  */
 export function recordHeardClock(context: AudioContext, everyMs = 10) {
   const stamped: { contextTime: number; performanceTime: number }[] = [];
@@ -168,15 +174,19 @@ export function recordHeardClock(context: AudioContext, everyMs = 10) {
     stop: () => clearInterval(timer),
     /**
      * Performance time at which the sample rendered at context time `ctxTime` was heard: from the
-     * nearest output timestamp, which is exact whatever its distance (both clocks run at the same
-     * pace). Only without any is it estimated from `currentTime` and the reported latency, which can
-     * be a whole output buffer off (a word once read 103 ms early that way while the stamps around it
-     * were briefly implausible).
+     * nearest output timestamp when one was read within STAMP_REACH_S of it, else from the nearest
+     * reading of either kind. An estimate from `currentTime` and the reported latency can be a whole
+     * output buffer off: a word once read 103 ms early from one while the stamps around it were briefly
+     * implausible.
      */
     audibleAt(ctxTime: number): number {
-      const readings = stamped.length > 0 ? stamped : estimated;
-      let nearest = readings[0]!;
-      for (const reading of readings) if (Math.abs(reading.contextTime - ctxTime) < Math.abs(nearest.contextTime - ctxTime)) nearest = reading;
+      const nearestOf = (readings: { contextTime: number; performanceTime: number }[]) => {
+        let nearest = readings[0];
+        for (const reading of readings) if (Math.abs(reading.contextTime - ctxTime) < Math.abs(nearest!.contextTime - ctxTime)) nearest = reading;
+        return nearest;
+      };
+      const stamp = nearestOf(stamped);
+      const nearest = stamp && Math.abs(stamp.contextTime - ctxTime) <= STAMP_REACH_S ? stamp : nearestOf([...stamped, ...estimated])!;
       return nearest.performanceTime + (ctxTime - nearest.contextTime) * 1000;
     },
   };
