@@ -1,6 +1,7 @@
 import { bindMethods } from './bindMethods';
 import { MAX_CHARACTERS_PER_MESSAGE, MAX_CHARACTERS_PER_TASK, countCharacters } from './countCharacters';
-import { ValidationError, type SynthesisError } from './errors';
+import type { SynthesisError } from './errors';
+import { checkLookaheadCharacters } from './checkLookaheadCharacters';
 import type { SynthesisParameters } from './parameters';
 import { IndexedListeners } from './IndexedListeners';
 import { locateWord } from './locateWord';
@@ -167,8 +168,7 @@ export class ReadAloudController extends SpeechController {
     this.#defaultsKey = parametersKey(options.defaults ?? {});
     this.#maxCharactersPerTask = options.maxCharactersPerTask ?? MAX_CHARACTERS_PER_TASK;
     this.#spareConnection = options.spareConnection ?? true;
-    this.#lookaheadCharacters = options.lookaheadCharacters ?? 1500;
-    if (!(this.#lookaheadCharacters >= 1)) throw new ValidationError('lookaheadCharacters', `lookaheadCharacters must be a number of at least 1, got ${String(options.lookaheadCharacters)}`);
+    this.#lookaheadCharacters = checkLookaheadCharacters(options.lookaheadCharacters ?? 1500);
     this.#reading = this.#buildReading();
     bindMethods(this, ['subscribeReading', 'getReadingSnapshot', 'setText', 'play', 'seekToWord', 'seekToSentence', 'nextSentence', 'previousSentence', 'seekToOffset', 'subscribeReadingWord', 'getReadingWordState', 'subscribeReadingSentence', 'isReadingSentence', 'estimateMs', 'offsetAtMs']);
     this.subscribe(() => this.#onSpeech());
@@ -633,8 +633,8 @@ export class ReadAloudController extends SpeechController {
 
   /** Where a task starting at `from` ends: the last sentence boundary within the task limit, at most `until`. */
   #taskEnd(from: number, until: number): number {
+    // Counted sentence by sentence, so a window costs its own length, not the rest of the text's.
     const limit = Math.min(this.#maxCharactersPerTask, this.#lookaheadCharacters);
-    if (countCharacters(this.#text.slice(from, until)) <= limit) return until;
     let counted = 0;
     let end = from;
     for (let index = this.#sentenceIndexAt(from); index < this.#sentences.length; index++) {

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useSyncExternalStore } from 'react';
 import type { ReadAloudController, ReadAloudControllerOptions, ReadAloudSnapshot } from '../core/ReadAloudController';
-import { ValidationError } from '../core/errors';
+import { checkLookaheadCharacters } from '../core/checkLookaheadCharacters';
 import type { SpeechOptions } from '../core/SpeechController';
 import type { StreamingSpeechControllerOptions } from '../core/StreamingSpeechController';
 import { LazyReadAloudController } from './internal/LazyReadAloudController';
@@ -93,7 +93,7 @@ function createReadAloudController(reading: Pick<ReadAloudControllerOptions, 'ma
 export function useReadAloud(text: string, options: UseReadAloudOptions = {}): UseReadAloudResult {
   const { locale, maxCharactersPerTask, spareConnection, lookaheadCharacters, mediaSession = {}, ...speechOptions } = options;
   // Checked here too: the engine that checks it may arrive later, outside this render.
-  if (lookaheadCharacters !== undefined && !(lookaheadCharacters >= 1)) throw new ValidationError('lookaheadCharacters', `lookaheadCharacters must be a number of at least 1, got ${String(lookaheadCharacters)}`);
+  if (lookaheadCharacters !== undefined) checkLookaheadCharacters(lookaheadCharacters);
   const controller = useSpeechControllerInstance('useReadAloud', speechOptions, createReadAloudController({ maxCharactersPerTask, spareConnection, lookaheadCharacters }));
   useIsomorphicLayoutEffect(() => {
     controller.setText(text, { locale });
