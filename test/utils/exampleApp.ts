@@ -126,6 +126,14 @@ export interface RunningServer {
 }
 
 /**
+ * The text without its SGR escape sequences. Tools colour their output when `CI` or `FORCE_COLOR` is
+ * set even into a pipe, and Vite then prints the port in bold (`127.0.0.1:\x1b[1m4173\x1b[22m/`).
+ */
+function withoutColors(text: string): string {
+  return text.replace(/\x1b\[[0-9;]*m/g, '');
+}
+
+/**
  * Starts a server process of an example app and resolves with the URL it prints once it listens
  * (matched by `ready`). Stopped with SIGTERM to its own process group (it may start workers).
  */
@@ -163,7 +171,7 @@ export function startServer(dir: string, args: string[], ready: RegExp, env: Nod
     }, timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = ready.exec(output);
+      const match = ready.exec(withoutColors(output));
       if (match) {
         clearTimeout(timer);
         resolve({ url: match[1]!, output: () => output, stop });
