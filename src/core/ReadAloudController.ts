@@ -59,9 +59,10 @@ export interface ReadAloudControllerOptions extends SpeechControllerOptions {
   /**
    * Counted characters a task is sent at most (at sentence boundaries): the text is synthesized a window
    * at a time, and the next window is sent only when less than {@link SYNTHESIS_AHEAD_MS} of its audio
-   * is left to hear. A jump ahead then cancels at most one window whose audio has not all arrived, the
-   * only text a reading may send twice. `Infinity` sends the rest of the text (up to the task limit) at
-   * once. @default 1500
+   * is left to hear. A window still arriving when the reader goes elsewhere is received to its end;
+   * a jump into it (beyond its audio so far) sends its text from that word again, the only text a
+   * reading may send twice. `Infinity` sends the rest of the text (up to the task limit) at once.
+   * @default 1500
    */
   lookaheadCharacters?: number;
 }
@@ -119,8 +120,8 @@ const CUT_CHECK_MS = 40;
  *
  * Audio is kept per part of the text as it arrives. Going to a word whose audio has arrived plays it
  * from there (in the same audio when it is complete, else by playing the received part again); going
- * beyond what has arrived cancels the running task and starts a new one from that word's offset, on
- * the provider's warm socket. A new task is sent only the text up to the next part already received,
+ * beyond what has arrived starts a new task from that word's offset, on the provider's warm socket,
+ * while the running one is received to its end in the background (its text is sent already). A new task is sent only the text up to the next part already received,
  * so no text is sent twice once its audio has arrived; a text over 200 000 counted characters is one
  * reading split into tasks at sentence boundaries, its audio one stream.
  *
@@ -202,7 +203,10 @@ export class ReadAloudController extends SpeechController {
    */
   override setDefaults(defaults: Partial<SynthesisParameters>): void {
     const key = parametersKey(defaults);
-    if (this.#defaultsKey !== undefined && key !== this.#defaultsKey) this.#parts = [];
+    if (this.#defaultsKey !== undefined && key !== this.#defaultsKey) {
+      this.#parts = [];
+      this.endBackgroundSynthesis();
+    }
     this.#defaultsKey = key;
     super.setDefaults(defaults);
   }
@@ -360,7 +364,7 @@ export class ReadAloudController extends SpeechController {
 
   /** Starts a run of synthesis from `from` up to `until`, in tasks that end at sentence boundaries. */
   #synthesize(from: number, until: number): void {
-    const utterance = this.beginUtterance({}, this.#text);
+    const utterance = this.beginUtterance({}, this.#text, { finishPreviousInBackground: this.#keepsArriving() });
     if (!utterance) return;
     const part: RecordedPart = { start: from, until, utterance, taskStarts: [], complete: false };
     this.#parts.push(part);
@@ -377,6 +381,13 @@ export class ReadAloudController extends SpeechController {
       const task = this.startTask(
         utterance,
         () => {
+          if (!this.isLive(utterance)) {
+            // Finished in the background after the reader went elsewhere: all audio of [start, end) is here.
+            part.until = end;
+            part.complete = true;
+            this.#publishReading();
+            return;
+          }
           const next = this.#wordIndexFrom(end);
           const nextWord = this.#words[next];
           if (end < part.until && nextWord && nextWord.start < part.until && this.isLive(utterance)) {
@@ -404,10 +415,19 @@ export class ReadAloudController extends SpeechController {
     this.#publishReading();
   }
 
+  /**
+   * Whether the audio of the part being synthesized keeps arriving when the reader goes elsewhere: its
+   * window is sent already, so it is recorded to its end instead of being sent again later.
+   */
+  #keepsArriving(): boolean {
+    const part = this.#playing?.part;
+    return part !== undefined && !part.complete && this.#parts.includes(part);
+  }
+
   /** Plays a received part again from `ms` of its audio: a complete playthrough of what arrived, then a seek. */
   #playAgain(part: RecordedPart, ms: number): void {
     const recording = part.utterance;
-    const utterance = this.beginUtterance({ format: recording.format }, this.#text);
+    const utterance = this.beginUtterance({ format: recording.format }, this.#text, { finishPreviousInBackground: this.#keepsArriving() });
     const player = this.player;
     if (!utterance || !player) return;
     const cutMs = part.complete ? undefined : this.#cutOf(part);

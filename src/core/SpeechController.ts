@@ -188,6 +188,8 @@ export class SpeechController {
   #transport: Transport;
   #queue: QueuedSpeech[] = [];
   #presynthesis: Presynthesis | undefined;
+  /** A replaced utterance whose running task goes on to its end, recorded but not played (see `beginUtterance`). */
+  #background: Utterance | undefined;
   #playbackRate = 1;
 
   constructor(options: SpeechControllerOptions) {
@@ -366,6 +368,7 @@ export class SpeechController {
    */
   stop(): HeardText | undefined {
     this.#clearQueue();
+    this.endBackgroundSynthesis();
     const utterance = this.#utterance;
     const heard = utterance && this.isLive(utterance) ? this.#heardNow() : undefined;
     if (!utterance || !this.#dispatch(utterance, 'stopped')) {
@@ -446,10 +449,28 @@ export class SpeechController {
    * Begins a new utterance (replacing the current one) in phase `connecting`: creates the player on
    * first use, starts a playthrough and unlocks audio. Returns `undefined` when the audio output
    * already failed, which fails the utterance before anything is sent.
+   *
+   * With `finishPreviousInBackground`, a replaced utterance whose task the service has accepted is not
+   * cancelled: that task runs to its end, its audio and words going into the utterance (never to the
+   * player), and its `onFinished` runs when it has finished. Its text is sent and billed already, and
+   * the service sends its audio anyway, so a reader who later goes there needs no second request. One
+   * at a time: a second one cancels the first; `stop` and `release` cancel it.
    */
-  protected beginUtterance(overrides: Partial<SynthesisParameters>, text: string): Utterance | undefined {
+  protected beginUtterance(overrides: Partial<SynthesisParameters>, text: string, options: { finishPreviousInBackground?: boolean } = {}): Utterance | undefined {
     const utterance = this.#createUtterance(overrides, text);
-    return this.#makeCurrent(utterance, utterance.startedAt);
+    return this.#makeCurrent(utterance, utterance.startedAt, options.finishPreviousInBackground ?? false);
+  }
+
+  /** Cancels the task a replaced utterance was finishing in the background (see `beginUtterance`). */
+  protected endBackgroundSynthesis(): void {
+    const background = this.#background;
+    this.#background = undefined;
+    background?.endSynthesis();
+  }
+
+  /** Whether `utterance` is finishing its task in the background (see `beginUtterance`). */
+  protected isSynthesizingInBackground(utterance: Utterance): boolean {
+    return utterance === this.#background;
   }
 
   #createUtterance(overrides: Partial<SynthesisParameters>, text: string): Utterance {
@@ -458,11 +479,12 @@ export class SpeechController {
   }
 
   /** Makes `utterance` current (see `beginUtterance`), its playthrough's zero at `speakStartedAt`. */
-  #makeCurrent(utterance: Utterance, speakStartedAt: number): Utterance | undefined {
+  #makeCurrent(utterance: Utterance, speakStartedAt: number, finishPreviousInBackground = false): Utterance | undefined {
     const previous = this.#utterance;
     const interrupted = previous && this.isLive(previous) ? this.#heardNow() : undefined;
     // Replaced, not stopped: no idle snapshot in between, and the player's stop belongs to the new one.
-    if (previous) this.#dispatch(previous, 'stopped');
+    if (previous && finishPreviousInBackground && previous.phase === 'synthesizing') this.#moveToBackground(previous);
+    else if (previous) this.#dispatch(previous, 'stopped');
     if (interrupted) safely(() => this.options.getCallbacks?.()?.onInterrupt?.(interrupted));
     this.#settle('idle');
     // Current before the player is touched, so whatever it reports (the previous playthrough stopping, a
@@ -481,6 +503,13 @@ export class SpeechController {
       this.fail(utterance, error);
     }
     return utterance.phase === 'failed' ? undefined : utterance;
+  }
+
+  /** `previous` is replaced but its running task goes on (see `beginUtterance`): stopped, its synthesis not ended. */
+  #moveToBackground(previous: Utterance): void {
+    this.endBackgroundSynthesis();
+    previous.phase = 'stopped';
+    this.#background = previous;
   }
 
   /**
@@ -504,9 +533,13 @@ export class SpeechController {
       {
         onAudio: (chunk) => {
           const receivedAt = now();
-          this.#deliver(utterance, () => this.#isCurrentTask(utterance, task) && this.#onAudio(utterance, chunk, receivedAt));
+          if (this.#isBackgroundTask(utterance, task)) utterance.chunks.push(chunk);
+          else this.#deliver(utterance, () => this.#isCurrentTask(utterance, task) && this.#onAudio(utterance, chunk, receivedAt));
         },
-        onSentence: (sentence) => this.#deliver(utterance, () => this.#isCurrentTask(utterance, task) && this.#onSentence(utterance, sentence)),
+        onSentence: (sentence) => {
+          if (this.#isBackgroundTask(utterance, task)) utterance.addSentence(sentence);
+          else this.#deliver(utterance, () => this.#isCurrentTask(utterance, task) && this.#onSentence(utterance, sentence));
+        },
         onEvent: (event) =>
           this.#deliver(utterance, () => {
             if (event.event === 'task-started' && this.#dispatch(utterance, 'taskStarted')) this.#publishStatus(utterance);
@@ -514,12 +547,20 @@ export class SpeechController {
             else if (event.event === 'task-finished' && this.#isCurrentTask(utterance, task)) this.#publishMetrics(utterance);
           }),
         // Streaming tasks can fail between calls (the service's idle limit, a dropped socket).
-        onEnd: (error) =>
+        onEnd: (error) => {
+          if (this.#isBackgroundTask(utterance, task)) {
+            this.#background = undefined;
+            utterance.endSynthesis();
+            // A failure in the background is nobody's error: what arrived is kept, the rest is asked for when needed.
+            if (!error) onFinished();
+            return;
+          }
           this.#deliver(utterance, () => {
             if (!this.#isCurrentTask(utterance, task)) return;
             if (error) this.fail(utterance, error);
             else onFinished();
-          }),
+          });
+        },
         onWarning: this.options.onWarning,
       },
     );
@@ -590,6 +631,10 @@ export class SpeechController {
 
   #isCurrentTask(utterance: Utterance, task: SynthesisTask): boolean {
     return utterance.current?.task === task && this.isLive(utterance);
+  }
+
+  #isBackgroundTask(utterance: Utterance, task: SynthesisTask): boolean {
+    return utterance === this.#background && utterance.current?.task === task;
   }
 
   #onAudio(utterance: Utterance, chunk: Uint8Array, receivedAt: number): void {

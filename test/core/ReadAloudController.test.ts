@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { AudioFormat, ConnectionPool, ReadAloudController, SYNTHESIS_AHEAD_MS, countCharacters, proxyTransport, type ReadAloudSnapshot, type Transport } from 'cosyvoice-react/core';
 import { createSilentPlayer } from 'cosyvoice-react/playback';
-import { createLocalVoiceServer, createSynthesisProxy } from 'cosyvoice-react/server';
+import { createLocalVoiceServer, createSynthesisProxy, createToneEngine, type SynthesisEngine } from 'cosyvoice-react/server';
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -12,9 +12,9 @@ afterEach(async () => {
 const FORMAT = AudioFormat.PCM_16000HZ_MONO_16BIT;
 
 /** A reading over the local voice server (tone engine) through a connection pool, recording the text of every task. */
-async function setup(options: { maxCharactersPerTask?: number; realtime?: boolean; throughProxy?: boolean; spareConnection?: boolean; lookaheadCharacters?: number; speechRate?: number } = {}) {
+async function setup(options: { maxCharactersPerTask?: number; realtime?: boolean; throughProxy?: boolean; spareConnection?: boolean; lookaheadCharacters?: number; speechRate?: number; engine?: SynthesisEngine } = {}) {
   const KEY = 'sk-READING-3f9a1c7e';
-  const server = createLocalVoiceServer({ engine: 'tone', host: '127.0.0.1', port: 0, apiKeys: options.throughProxy ? [KEY] : undefined });
+  const server = createLocalVoiceServer({ engine: options.engine ?? 'tone', host: '127.0.0.1', port: 0, apiKeys: options.throughProxy ? [KEY] : undefined });
   let url = await server.listen();
   cleanup.push(() => server.close());
   if (options.throughProxy) {
@@ -26,6 +26,8 @@ async function setup(options: { maxCharactersPerTask?: number; realtime?: boolea
   const base = proxyTransport({ url, WebSocket: WebSocket as never });
   /** The text sent by each task (its continue-task messages joined), in order. */
   const taskTexts = new Map<string, string>();
+  /** Tasks the client cancelled (`finish-task` with the cancel directive). */
+  const cancelled: string[] = [];
   let opened = 0;
   const recording: Transport = {
     ...base,
@@ -36,7 +38,8 @@ async function setup(options: { maxCharactersPerTask?: number; realtime?: boolea
         reused: socket.reused,
         close: (code, reason) => socket.close(code, reason),
         send: (text) => {
-          const message = JSON.parse(text) as { header: { action: string; task_id: string }; payload: { input?: { text?: string } } };
+          const message = JSON.parse(text) as { header: { action: string; task_id: string }; payload: { input?: { text?: string; directive?: string } } };
+          if (message.header.action === 'finish-task' && message.payload.input?.directive === 'cancel') cancelled.push(message.header.task_id);
           if (message.header.action === 'run-task') taskTexts.set(message.header.task_id, '');
           if (message.header.action === 'continue-task') taskTexts.set(message.header.task_id, taskTexts.get(message.header.task_id)! + (message.payload.input?.text ?? ''));
           socket.send(text);
@@ -55,7 +58,28 @@ async function setup(options: { maxCharactersPerTask?: number; realtime?: boolea
     lookaheadCharacters: options.lookaheadCharacters,
   });
   cleanup.push(() => controller.release());
-  return { controller, sent: () => [...taskTexts.values()], opened: () => opened };
+  return { controller, sent: () => [...taskTexts.values()], taskIds: () => [...taskTexts.keys()], cancelled: () => [...cancelled], opened: () => opened };
+}
+
+/** The tone engine, holding every sentence `held` picks until `release()` (or the task's abort). */
+function holdingEngine(held: (text: string) => boolean) {
+  const tone = createToneEngine();
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  cleanup.push(() => release());
+  const engine: SynthesisEngine = {
+    name: 'holding tone',
+    async synthesize(request, onAudio, signal) {
+      if (held(request.text)) await Promise.race([gate, new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))]);
+      return tone.synthesize(request, onAudio, signal);
+    },
+  };
+  return { engine, release: () => release() };
+}
+
+/** How many times each of `sentences` went out, over every task's text. */
+function timesSent(texts: readonly string[], sentences: readonly string[]): number[] {
+  return sentences.map((sentence) => texts.reduce((count, text) => count + text.split(sentence).length - 1, 0));
 }
 
 /** Resolves once `check` holds for the reading's snapshot (checked on every change). */
@@ -159,14 +183,14 @@ describe('ReadAloudController', () => {
     const heard = await until(controller, (s) => s.status === 'speaking' && s.sentenceIndex === 7 && s.wordIndex >= 0);
     expect(heard.tasks).toBe(2);
     expect(sent().at(-1)).toBe(TEXT.slice(sentences[7]!.start));
-    // The cut task holds its socket until the service has sent what it was given (the protocol has no
-    // cancel): the jump's task went out on the spare socket kept warm while audio arrived.
+    // The first task goes on in the background and holds its socket to its end: the jump's task went
+    // out on the spare socket kept warm while audio arrived.
     expect(controller.getSnapshot().metrics.connectionReused).toBe(true);
     await until(controller, (s) => s.status === 'ended');
-    // Back to the start: the first task's audio is kept up to where it was cut; only what never came is asked for.
+    // Back to the start: the first task's audio was recorded to its end, so nothing is asked for.
     expect(controller.seekToSentence(0)).toBe(true);
     await until(controller, (s) => s.status === 'speaking' && s.sentenceIndex === 0 && s.wordIndex >= 0);
-    expect(controller.getReadingSnapshot().tasks).toBeLessThanOrEqual(3);
+    expect(controller.getReadingSnapshot().tasks).toBe(2);
     // The first task's socket, the spare the jump took, and the spare opened while its task ran; the
     // third task goes out on a warm one.
     expect(opened()).toBeLessThanOrEqual(3);
@@ -189,6 +213,55 @@ describe('ReadAloudController', () => {
     await until(controller, (s) => s.status === 'speaking' && s.sentenceIndex === 0 && s.wordIndex >= 0);
     expect(opened()).toBeLessThanOrEqual(2);
     controller.stop();
+  });
+
+  it('a jump beyond the window still arriving lets that window finish in the background: going back replays it, and no sentence is sent twice', async () => {
+    const text = Array.from({ length: 12 }, (_, i) => `Window sentence ${i + 1} is read in its turn.`);
+    // The first window's fourth sentence is held: its task is still arriving when the reader jumps.
+    const holding = holdingEngine((piece) => piece.includes('sentence 4 '));
+    const { controller, sent, taskIds, cancelled } = await setup({ lookaheadCharacters: 200, engine: holding.engine });
+    controller.setText(text.join(' '));
+    const { sentences } = controller.getReadingSnapshot();
+    controller.play();
+    await until(controller, (s) => s.status === 'speaking' && s.wordIndex >= 0);
+    const firstWindow = sent()[0]!;
+    expect(firstWindow).toContain(text[3]);
+    expect(firstWindow).not.toContain(text[8]);
+    expect(controller.seekToSentence(8)).toBe(true);
+    await until(controller, (s) => s.status === 'speaking' && s.sentenceIndex === 8 && s.wordIndex >= 0);
+    // Not cancelled: its text is sent, and its audio comes to be kept.
+    expect(cancelled()).not.toContain(taskIds()[0]);
+    holding.release();
+    await until(controller, (s) => s.status === 'ended' || s.status === 'error', 30_000);
+    expect(controller.getReadingSnapshot().status).toBe('ended');
+    const tasksBefore = controller.getReadingSnapshot().tasks;
+
+    // The held sentence's audio arrived after the jump: it plays from what was kept, with no new task.
+    const record = recordWords(controller);
+    expect(controller.seekToSentence(3)).toBe(true);
+    await until(controller, (s) => s.status === 'speaking' && s.sentenceIndex === 4 && s.wordIndex >= 0, 30_000);
+    expect(controller.getReadingSnapshot().tasks).toBe(tasksBefore);
+    expect(new Set(record.heard.map((index) => controller.getReadingSnapshot().words[index]!.sentenceIndex))).toEqual(new Set([3, 4]));
+    // Reading on reaches the sentences never sent (between the first window and the jump): asked for once.
+    await until(controller, (s) => s.status === 'speaking' && s.sentenceIndex === 5 && s.wordIndex >= 0, 30_000);
+    expect(controller.getReadingSnapshot().tasks).toBe(tasksBefore + 1);
+    expect(sent().at(-1)).toBe(text.slice(5, 8).join(' ') + ' ');
+    expect(timesSent(sent(), text)).toEqual(text.map(() => 1));
+    expect(sentences).toHaveLength(12);
+    controller.stop();
+  });
+
+  it('stop cancels a window finishing in the background', async () => {
+    const holding = holdingEngine((piece) => piece.includes('sentence 4 '));
+    const { controller, taskIds, cancelled } = await setup({ lookaheadCharacters: 200, engine: holding.engine });
+    controller.setText(Array.from({ length: 12 }, (_, i) => `Window sentence ${i + 1} is read in its turn.`).join(' '));
+    controller.play();
+    await until(controller, (s) => s.status === 'speaking' && s.wordIndex >= 0);
+    expect(controller.seekToSentence(8)).toBe(true);
+    await until(controller, (s) => s.status === 'speaking' && s.sentenceIndex === 8 && s.wordIndex >= 0);
+    expect(cancelled()).toEqual([]);
+    controller.stop();
+    expect(cancelled()).toEqual(taskIds());
   });
 
   it('forgets kept audio when the voice changes (going back requests it in the new voice), not when the same parameters come again', async () => {
