@@ -28,8 +28,9 @@ export interface UseReadAloudOptions extends SpeechOptions {
   spareConnection?: boolean;
   /**
    * Counted characters sent to the service at a time: the text goes out a window at a time, the next
-   * one when less than 30 s of received audio is left to hear, so a jump ahead re-sends at most one
-   * window. `Infinity` sends the rest of the text at once. @default 1500
+   * one when less than 30 s of received audio is left to hear. A window still arriving when the reader
+   * goes elsewhere is received to its end, so only a jump into it re-sends text (its text from that
+   * word on). `Infinity` sends the rest of the text at once. @default 1500
    */
   lookaheadCharacters?: number;
   /**
