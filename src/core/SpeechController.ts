@@ -483,7 +483,7 @@ export class SpeechController {
     const previous = this.#utterance;
     const interrupted = previous && this.isLive(previous) ? this.#heardNow() : undefined;
     // Replaced, not stopped: no idle snapshot in between, and the player's stop belongs to the new one.
-    if (previous && finishPreviousInBackground && previous.phase === 'synthesizing') this.#moveToBackground(previous);
+    if (previous && finishPreviousInBackground && previous.phase === 'synthesizing' && isRunning(previous.current?.task)) this.#moveToBackground(previous);
     else if (previous) this.#dispatch(previous, 'stopped');
     if (interrupted) safely(() => this.options.getCallbacks?.()?.onInterrupt?.(interrupted));
     this.#settle('idle');
@@ -756,6 +756,11 @@ export class SpeechController {
     }
     for (const listener of [...this.#listeners]) safely(listener);
   }
+}
+
+/** Whether `task` was accepted by the service and has not ended: its text is sent and its audio is coming. */
+function isRunning(task: SynthesisTask | undefined): boolean {
+  return task?.state === 'streaming' || task?.state === 'finishing';
 }
 
 function safely(fn: () => void): void {
