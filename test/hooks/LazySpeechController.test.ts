@@ -7,8 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AudioFormat } from 'cosyvoice-react/core';
 import { createSilentPlayer } from 'cosyvoice-react/playback';
+import type { ReadAloudController, ReadAloudControllerOptions } from '../../src/core/ReadAloudController';
 import type { SpeechController, SpeechControllerOptions, SpeechStatus } from '../../src/core/SpeechController';
 import type { StreamingSpeechController, StreamingSpeechControllerOptions } from '../../src/core/StreamingSpeechController';
+import { LazyReadAloudController } from '../../src/hooks/internal/LazyReadAloudController';
 import { LazySpeechController, speechEngineSource } from '../../src/hooks/internal/LazySpeechController';
 import { LazyStreamingSpeechController } from '../../src/hooks/internal/LazyStreamingSpeechController';
 import { countingTransport, startLocalServer } from '../utils/speechHarness';
@@ -214,6 +216,40 @@ describe('LazyStreamingSpeechController: before the engine has arrived', () => {
     expect(transport.opened).toBe(0);
 
     await expect(controller.pipe(tokens())).resolves.toBe('ended');
+    controller.release();
+  }, 20_000);
+});
+
+const readingSource = () =>
+  heldBack(() => import('../../src/core/ReadAloudController'), (module, options: ReadAloudControllerOptions): ReadAloudController => new module.ReadAloudController(options));
+
+describe('LazyReadAloudController: before the engine has arrived', () => {
+  it('shows the text\'s words and sentences, a speed set before (reading listeners told), and a play that reads to the end at that speed once the engine arrives', async () => {
+    const transport = countingTransport(local.url);
+    const held = readingSource();
+    const controller = new LazyReadAloudController(options(transport).options, held.source);
+    let notified = 0;
+    controller.subscribeReading(() => notified++);
+
+    controller.setText('One sentence here. Another one there.');
+    expect(controller.getReadingSnapshot()).toMatchObject({ status: 'idle', playbackRate: 1 });
+    expect(controller.getReadingSnapshot().sentences).toHaveLength(2);
+    expect(controller.getReadingSnapshot().words.map((word) => word.end - word.start)).toEqual([3, 8, 4, 7, 3, 5]);
+    const before = notified;
+    // A speed control bound to the reading (ReadAloudControls) shows it at once, engine or not.
+    controller.setPlaybackRate(1.5);
+    expect(controller.getReadingSnapshot().playbackRate).toBe(1.5);
+    expect(notified).toBeGreaterThan(before);
+    expect(() => controller.setPlaybackRate(0.1)).toThrow(expect.objectContaining({ field: 'playbackRate' }));
+    expect(controller.getReadingSnapshot().playbackRate).toBe(1.5);
+
+    expect(controller.play()).toBeUndefined();
+    expect(controller.getReadingSnapshot()).toMatchObject({ status: 'connecting', sentenceIndex: -1 });
+    expect(transport.opened).toBe(0);
+    held.arrive();
+    await vi.waitFor(() => expect(controller.getReadingSnapshot().status).toBe('ended'), { timeout: 10_000 });
+    expect(controller.getReadingSnapshot()).toMatchObject({ playbackRate: 1.5, tasks: 1 });
+    expect(controller.player?.playbackRate).toBe(1.5);
     controller.release();
   }, 20_000);
 });

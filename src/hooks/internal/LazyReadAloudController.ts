@@ -143,6 +143,12 @@ export class LazyReadAloudController
     return this.later({ run: (engine) => engine.previousSentence() });
   }
 
+  override setPlaybackRate(rate: number): void {
+    super.setPlaybackRate(rate);
+    // The reading's snapshot carries the rate too (a speed control shows it): before the engine, it is kept here.
+    if (!this.engine && this.#reading.playbackRate !== this.playbackRate) this.#setReading({});
+  }
+
   override stop(): ReturnType<ReadAloudController['stop']> {
     const heard = super.stop();
     if (!this.engine && this.#reading.status !== 'idle') this.#setReading({ status: 'idle', error: undefined, wordIndex: -1 });
