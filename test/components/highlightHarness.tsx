@@ -2,13 +2,13 @@
 // speaking through the local voice server, and what the CSS Custom Highlight API shows.
 import type { ReactNode } from 'react';
 import { inject } from 'vitest';
-import { SpeechProvider } from 'cosyvoice-react';
+import { SpeechProvider, type SpeechProviderProps } from 'cosyvoice-react';
 import { proxyTransport } from 'cosyvoice-react/core';
 
 /** Real audio from the local voice server (tone engine) of the browser projects' global setup, at 2× speed. */
-export function FastSpeechProvider({ children }: { children: ReactNode }) {
+export function FastSpeechProvider({ children, createPlayer }: { children: ReactNode; createPlayer?: SpeechProviderProps['createPlayer'] }) {
   return (
-    <SpeechProvider transport={proxyTransport({ url: inject('voiceServerUrl') })} model="cosyvoice-v3-flash" voice="longanyang" wordTimestampEnabled speechRate={2}>
+    <SpeechProvider transport={proxyTransport({ url: inject('voiceServerUrl') })} model="cosyvoice-v3-flash" voice="longanyang" wordTimestampEnabled speechRate={2} createPlayer={createPlayer}>
       {children}
     </SpeechProvider>
   );

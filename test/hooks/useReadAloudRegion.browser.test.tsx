@@ -2,7 +2,7 @@ import { useRef } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { page, userEvent } from 'vitest/browser';
 import { cleanup, render } from 'vitest-browser-react';
-import { ReadAloudRegion, useReadAloudRegion, type UseReadAloudRegionOptions, type UseReadAloudRegionResult } from 'cosyvoice-react';
+import { ReadAloudRegion, createAudioPlayer, useReadAloudRegion, type Player, type UseReadAloudRegionOptions, type UseReadAloudRegionResult } from 'cosyvoice-react';
 import { FastSpeechProvider, highlighted, highlights } from '../components/highlightHarness';
 import { MARKDOWN_ARTICLE } from '../dom/regionFixtures';
 import { watchMainThreadStalls } from '../playback/browserAudio';
@@ -232,8 +232,14 @@ describe('useReadAloudRegion in Chromium with real audio', () => {
   });
 
   it('<ReadAloudRegion> reads the selection, and its controls (pause, speed) and data-state follow the reading', async () => {
+    const players: Player[] = [];
+    const createPlayer = () => {
+      const player = createAudioPlayer();
+      players.push(player);
+      return player;
+    };
     await render(
-      <FastSpeechProvider>
+      <FastSpeechProvider createPlayer={createPlayer}>
         <ReadAloudRegion>
           <p>
             Before. This is <em>emphasis</em> and <strong>strong text</strong> here.
@@ -274,6 +280,9 @@ describe('useReadAloudRegion in Chromium with real audio', () => {
     await expect.poll(() => page.getByRole('button', { name: 'Stop' }).query()).not.toBeNull();
     expect(speed.value).toBe('1.5');
     await expect.poll(() => root.getAttribute('data-state')).toBe('speaking');
+    // The select set the reading's rate: the audio is heard at it.
+    expect(players.length).toBeGreaterThan(0);
+    expect(players.at(-1)!.playbackRate).toBe(1.5);
     await userEvent.click(page.getByRole('button', { name: 'Pause' }));
     await expect.poll(() => root.getAttribute('data-state')).toBe('paused');
     await userEvent.click(page.getByRole('button', { name: 'Resume' }));
