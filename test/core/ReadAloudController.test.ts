@@ -251,6 +251,31 @@ describe('ReadAloudController', () => {
     controller.stop();
   });
 
+  it('one window finishes in the background at a time: a second jump cancels the first one\'s; a jump into a window still arriving re-sends it from there', async () => {
+    const text = Array.from({ length: 12 }, (_, i) => `Window sentence ${i + 1} is read in its turn.`);
+    // Both windows stall: the first at its fourth sentence, the second (from sentence 9) at its third.
+    const holding = holdingEngine((piece) => piece.includes('sentence 4 ') || piece.includes('sentence 11 '));
+    const { controller, sent, taskIds, cancelled } = await setup({ lookaheadCharacters: 200, engine: holding.engine });
+    controller.setText(text.join(' '));
+    controller.play();
+    await until(controller, (s) => s.status === 'speaking' && s.wordIndex >= 0);
+    expect(controller.seekToSentence(8)).toBe(true);
+    await until(controller, (s) => s.status === 'speaking' && s.sentenceIndex === 8 && s.wordIndex >= 0);
+    expect(controller.seekToSentence(11)).toBe(true);
+    await until(controller, (s) => s.status === 'speaking' && s.sentenceIndex === 11 && s.wordIndex >= 0);
+    const [first, second, third] = taskIds();
+    expect(cancelled()).toEqual([first]);
+    expect(sent()[1]).toContain(text[11]);
+    expect(sent()[2]).toBe(text[11]);
+    // The third task runs, the second finishes in the background once its sentence is let through.
+    holding.release();
+    await until(controller, (s) => s.status === 'ended' || s.status === 'error', 30_000);
+    expect(controller.getReadingSnapshot().status).toBe('ended');
+    expect(cancelled()).not.toContain(second);
+    expect(cancelled()).not.toContain(third);
+    controller.stop();
+  });
+
   it('stop cancels a window finishing in the background', async () => {
     const holding = holdingEngine((piece) => piece.includes('sentence 4 '));
     const { controller, taskIds, cancelled } = await setup({ lookaheadCharacters: 200, engine: holding.engine });
