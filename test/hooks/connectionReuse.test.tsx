@@ -1,25 +1,16 @@
 import { act, render, renderHook, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { ReactNode } from 'react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SpeakButton, SpeechProvider, useSpeechSynthesis, useStreamingSynthesis } from 'cosyvoice-react';
-import { countingTransport, providerProps, startLocalServer, wrapperFor } from '../utils/speechHarness';
+import { countingServerPerTest, providerProps, wrapperFor } from '../utils/speechHarness';
 
-let stopServer: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await stopServer?.();
-  stopServer = undefined;
-});
+const setup = countingServerPerTest();
 
 async function* fragments(...parts: string[]) {
   for (const part of parts) yield part;
 }
 
-async function setup() {
-  const { server, url } = await startLocalServer();
-  stopServer = () => server.close();
-  return countingTransport(url);
-}
 
 describe('SpeechProvider connection reuse', () => {
   it('speaks three utterances on one socket; the later ones report a reused socket and no connect time', async () => {

@@ -1,19 +1,10 @@
 import { act, renderHook, waitFor } from '@testing-library/react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useActiveWord, usePlaybackPosition, useSpeechSynthesis, useWordState } from 'cosyvoice-react';
-import { countingTransport, providerProps, startLocalServer, wrapperFor } from '../utils/speechHarness';
+import { countingServerPerTest, providerProps, wrapperFor } from '../utils/speechHarness';
 
-let stopServer: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await stopServer?.();
-  stopServer = undefined;
-});
+const setup = countingServerPerTest();
 
-async function setup() {
-  const { server, url } = await startLocalServer();
-  stopServer = () => server.close();
-  return countingTransport(url);
-}
 
 describe('hook lifecycle', () => {
   it('opens no socket at mount in StrictMode and exactly one per speak', async () => {

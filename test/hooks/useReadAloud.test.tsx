@@ -1,19 +1,13 @@
 import { act, renderHook, waitFor } from '@testing-library/react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AudioFormat, useReadAloud } from 'cosyvoice-react';
 import { createSilentPlayer } from 'cosyvoice-react/playback';
-import { countingTransport, providerProps, startLocalServer, wrapperFor } from '../utils/speechHarness';
+import { countingServerPerTest, providerProps, wrapperFor } from '../utils/speechHarness';
 
-let stopServer: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await stopServer?.();
-  stopServer = undefined;
-});
+const startServer = countingServerPerTest();
 
 async function setup() {
-  const { server, url } = await startLocalServer();
-  stopServer = () => server.close();
-  const transport = countingTransport(url);
+  const transport = await startServer();
   const format = AudioFormat.PCM_16000HZ_MONO_16BIT;
   return { transport, wrapper: wrapperFor(providerProps(transport, { createPlayer: () => createSilentPlayer({ format, realtime: false }) })) };
 }

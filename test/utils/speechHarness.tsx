@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { StrictMode } from 'react';
+import { afterEach } from 'vitest';
 import WebSocket from 'ws';
 import { SpeechProvider, type SpeechProviderProps } from 'cosyvoice-react';
 import { AudioFormat, proxyTransport, type Transport } from 'cosyvoice-react/core';
@@ -11,6 +12,24 @@ export async function startLocalServer(options: LocalVoiceServerOptions = {}) {
   const server = createLocalVoiceServer({ engine: 'tone', host: '127.0.0.1', port: 0, ...options });
   const url = await server.listen();
   return { server, url };
+}
+
+/**
+ * A transport to a local voice server of its own per test, counting its sockets (see
+ * {@link countingTransport}): call at a test file's top level; each call of the returned function
+ * starts a server, closed after the test.
+ */
+export function countingServerPerTest(): () => Promise<ReturnType<typeof countingTransport>> {
+  let close: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await close?.();
+    close = undefined;
+  });
+  return async () => {
+    const { server, url } = await startLocalServer();
+    close = () => server.close();
+    return countingTransport(url);
+  };
 }
 
 /** A transport to `url` that counts the sockets it opened (and how many are still open). */
