@@ -452,9 +452,9 @@ export class SpeechController {
    *
    * With `finishPreviousInBackground`, a replaced utterance whose task the service has accepted is not
    * cancelled: that task runs to its end, its audio and words going into the utterance (never to the
-   * player), and its `onFinished` runs when it has finished. Its text is sent and billed already, and
-   * the service sends its audio anyway, so a reader who later goes there needs no second request. One
-   * at a time: a second one cancels the first; `stop` and `release` cancel it.
+   * player), and its `onFinished` runs when it has finished, so a reader who later goes there needs no
+   * second request (its text is sent already, and not every region of the service honours a cancel).
+   * One at a time: a second one cancels the first; `stop` and `release` cancel it.
    */
   protected beginUtterance(overrides: Partial<SynthesisParameters>, text: string, options: { finishPreviousInBackground?: boolean } = {}): Utterance | undefined {
     const utterance = this.#createUtterance(overrides, text);
@@ -758,7 +758,7 @@ export class SpeechController {
   }
 }
 
-/** Whether `task` was accepted by the service and has not ended: its text is sent and its audio is coming. */
+/** Whether `task` was accepted by the service and has not ended: its text is sent and its audio is arriving. */
 function isRunning(task: SynthesisTask | undefined): boolean {
   return task?.state === 'streaming' || task?.state === 'finishing';
 }
