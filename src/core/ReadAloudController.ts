@@ -121,9 +121,10 @@ const CUT_CHECK_MS = 40;
  * Audio is kept per part of the text as it arrives. Going to a word whose audio has arrived plays it
  * from there (in the same audio when it is complete, else by playing the received part again); going
  * beyond what has arrived starts a new task from that word's offset, on the provider's warm socket,
- * while the running one is received to its end in the background (its text is sent already). A new task is sent only the text up to the next part already received,
- * so no text is sent twice once its audio has arrived; a text over 200 000 counted characters is one
- * reading split into tasks at sentence boundaries, its audio one stream.
+ * while the running one is received to its end in the background (its text is sent already). A new
+ * task is sent only the text up to the next part already received, so no text is sent twice once its
+ * audio has arrived; a text over 200 000 counted characters is one reading split into tasks at
+ * sentence boundaries, its audio one stream.
  *
  * It is a {@link SpeechController}: the speech snapshot (`getSnapshot`, `subscribeWord`) describes the
  * part playing now (its words in the text's offsets), for the granular hooks; the reading's own state
@@ -390,7 +391,7 @@ export class ReadAloudController extends SpeechController {
           }
           const next = this.#wordIndexFrom(end);
           const nextWord = this.#words[next];
-          if (end < part.until && nextWord && nextWord.start < part.until && this.isLive(utterance)) {
+          if (end < part.until && nextWord && nextWord.start < part.until) {
             this.#nextWindow = { part, from: nextWord.start };
             this.#sendNextWindowWhenDue();
           } else {

@@ -468,11 +468,6 @@ export class SpeechController {
     background?.endSynthesis();
   }
 
-  /** Whether `utterance` is finishing its task in the background (see `beginUtterance`). */
-  protected isSynthesizingInBackground(utterance: Utterance): boolean {
-    return utterance === this.#background;
-  }
-
   #createUtterance(overrides: Partial<SynthesisParameters>, text: string): Utterance {
     const params = mergeParameters(this.#defaults, overrides) as SynthesisParameters;
     return new Utterance(this.#nextId++, params, params.format ?? DEFAULT_AUDIO_FORMAT, now(), text);
@@ -508,8 +503,7 @@ export class SpeechController {
   /** `previous` is replaced but its running task goes on (see `beginUtterance`): stopped, its synthesis not ended. */
   #moveToBackground(previous: Utterance): void {
     this.endBackgroundSynthesis();
-    previous.phase = 'stopped';
-    this.#background = previous;
+    if (this.#dispatch(previous, 'stopped', { endSynthesis: false })) this.#background = previous;
   }
 
   /**
@@ -614,13 +608,14 @@ export class SpeechController {
   /**
    * Moves `utterance` on by `event` (the table in `UtterancePhase`); returns whether it moved. A
    * replaced utterance, or an event that does not apply in its phase, changes nothing. Leaving
-   * synthesis (failed, stopped) cancels the running task and the text source's timers.
+   * synthesis (failed, stopped) cancels the running task and the text source's timers, unless
+   * `endSynthesis` is false (a task going on in the background).
    */
-  #dispatch(utterance: Utterance, event: UtteranceEvent): boolean {
+  #dispatch(utterance: Utterance, event: UtteranceEvent, { endSynthesis = true } = {}): boolean {
     const next = nextUtterancePhase(utterance.phase, event);
     if (!next || utterance !== this.#utterance) return false;
     utterance.phase = next;
-    if (next !== 'synthesizing' && next !== 'ended') utterance.endSynthesis();
+    if (endSynthesis && next !== 'synthesizing' && next !== 'ended') utterance.endSynthesis();
     return true;
   }
 

@@ -187,7 +187,8 @@ describe('ReadAloudController', () => {
     // out on the spare socket kept warm while audio arrived.
     expect(controller.getSnapshot().metrics.connectionReused).toBe(true);
     await until(controller, (s) => s.status === 'ended');
-    // Back to the start: the first task's audio was recorded to its end, so nothing is asked for.
+    // Back to the start: played from the first task's audio, nothing asked for. (That this audio is
+    // received to its end after the jump, rather than cut, is shown by the holding-engine tests below.)
     expect(controller.seekToSentence(0)).toBe(true);
     await until(controller, (s) => s.status === 'speaking' && s.sentenceIndex === 0 && s.wordIndex >= 0);
     expect(controller.getReadingSnapshot().tasks).toBe(2);
